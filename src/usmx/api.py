@@ -1,0 +1,196 @@
+"""The public Python API. The CLI is a thin layer over this module.
+
+>>> from usmx import Observatory
+>>> obs = Observatory("usmx.duckdb")                     # doctest: +SKIP
+>>> obs.ingest("IDEFC_NM_dic2020.csv")                    # doctest: +SKIP
+>>> obs.sql("SELECT sum(crimes) FROM core_sesnsp__state_crimes_monthly")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from . import catalog, config, rawstore, sources, warehouse
+from .errors import ReadOnlyError, UsmxError
+from .sources._base import ParseContext
+
+Progress = Callable[[str, int | None, int | None], None]
+"""``progress(stage, done, total)``: called as a file moves through hashing, parsing, checking and loading."""
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What happened to one file given to :meth:`Observatory.ingest`."""
+
+    path: str
+    status: str  # "loaded" or "already_loaded"
+    kind: str
+    table: str
+    load_id: int
+    rows: int
+    sha256: str
+    vintage: date | None
+    is_current: bool
+    seconds: float
+    checks: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        if self.status == "already_loaded":
+            return (f"{self.path}: already loaded as load {self.load_id} ({self.rows:,} rows in {self.table}); "
+                    "nothing to do.")
+        vintage = f", vintage {self.vintage:%Y-%m}" if self.vintage else ""
+        current = "" if self.is_current else " (an older vintage: kept for revisions, not current)"
+        return (f"{self.path}: loaded {self.rows:,} rows into {self.table} as load {self.load_id}{vintage}"
+                f"{current} in {self.seconds:.1f} s.")
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    name: str
+    type: str  # "view" (current vintage), "table"
+    rows: int
+    description: str
+
+
+_ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+
+
+class Observatory:
+    """A usmx warehouse: ingest official files, query them, list what is there.
+
+    ``db`` defaults to ``$USMX_DB`` or ``./usmx.duckdb``; the raw store defaults to ``<db stem>_data/`` beside it
+    (``$USMX_DATA_DIR`` overrides).
+    """
+
+    def __init__(self, db: str | os.PathLike[str] | None = None, data_dir: str | os.PathLike[str] | None = None):
+        self.db = config.db_path(db)
+        self.data_dir = config.data_dir(self.db, data_dir).resolve()
+        self.raw = rawstore.RawStore(self.data_dir)
+
+    def __repr__(self) -> str:
+        return f"Observatory(db={str(self.db)!r})"
+
+    # -- loading -------------------------------------------------------------------------------------------------
+    def ingest(self, *paths: str | os.PathLike[str], kind: str | None = None, origin: str | None = None,
+               progress: Progress | None = None) -> list[LoadResult]:
+        """Load official files into the warehouse, one transaction each.
+
+        The kind of each file is detected from its header unless ``kind`` is given. A file whose sha256 is already
+        in ``loads`` is skipped (status ``already_loaded``). A file that fails to parse or check raises a
+        :class:`~usmx.errors.UsmxError` and leaves the warehouse exactly as it was; files before it stay loaded.
+        """
+        results = []
+        with warehouse.opened(self.db) as con:
+            for p in paths:
+                results.append(self._ingest_one(con, Path(p), kind, origin, progress))
+        return results
+
+    def _ingest_one(self, con, path: Path, kind: str | None, origin: str | None,
+                    progress: Progress | None) -> LoadResult:
+        t0 = time.perf_counter()
+        report = progress or (lambda *a: None)
+        display = str(path)
+        report("hashing", None, None)
+        facts = rawstore.inspect(path)
+        known = warehouse.known_load(con, facts.sha256)
+        if known:
+            load_id, k, table, rows, vintage, current = known
+            return LoadResult(display, "already_loaded", k, table, load_id, rows, facts.sha256, vintage, current,
+                              time.perf_counter() - t0)
+        mod, cand = sources.detect(facts, display, kind)
+        with rawstore.readable_path(facts, self.data_dir / "tmp") as readable:
+            ctx = ParseContext(con, facts, readable, display, cand)
+            con.begin()
+            try:
+                report("parsing and checking", None, None)
+                staged = mod.parse(ctx, cand.kind)
+                report("storing raw copy", None, None)
+                raw = self.raw.add(facts, mod.SOURCE, origin or str(path.resolve()), mod.LICENSE)
+                report("loading", None, None)
+                load_id, rows = warehouse.insert_load(
+                    con, staged=staged, facts=facts, file_name=origin or path.name, raw_path=str(raw.path),
+                    source=mod.SOURCE,
+                )
+                current = con.execute("SELECT is_current FROM loads WHERE load_id = ?", [load_id]).fetchone()[0]
+                con.commit()
+            except duckdb.Error as exc:
+                con.rollback()
+                raise UsmxError(f"{display}: the load failed and was rolled back: {exc}") from exc
+            except BaseException:
+                con.rollback()
+                raise
+            finally:
+                for t in ("_wide", "_labels", "_fill", "_pop", "_conapo", "_inegi"):
+                    con.execute(f"DROP TABLE IF EXISTS {t}")
+                con.execute("DROP VIEW IF EXISTS _canon")
+        return LoadResult(display, "loaded", cand.kind, staged.table.name, load_id, rows, facts.sha256,
+                          staged.vintage, current, time.perf_counter() - t0, staged.checks_passed, staged.notes)
+
+    # -- reading ---------------------------------------------------------------------------------------------------
+    def sql(self, query: str, params: list | None = None) -> pa.Table:
+        """Run a read-only query and return an Arrow table. Statements that write are refused."""
+        try:
+            statements = duckdb.extract_statements(query)
+        except duckdb.Error as exc:
+            raise UsmxError(f"the query does not parse: {exc}") from exc
+        if not statements:
+            raise UsmxError("the query is empty.")
+        for st in statements:
+            if st.type not in _ALLOWED:
+                raise ReadOnlyError(
+                    f"refused: `{st.query.strip()[:80]}` is a {st.type.name} statement; `sql` only reads "
+                    "(SELECT, WITH, EXPLAIN). Use `ingest` to load data."
+                )
+        if len(statements) > 1:
+            raise UsmxError("send one statement at a time.")
+        with warehouse.opened(self.db, read_only=True) as con:
+            con.execute("SET enable_external_access = false")
+            try:
+                return con.sql(query, params=params).to_arrow_table()
+            except duckdb.Error as exc:
+                raise UsmxError(f"the query failed: {exc}") from exc
+
+    def tables(self) -> list[TableInfo]:
+        """Core views (current vintage), their history tables, catalogue tables and ``loads``, with row counts."""
+        specs = catalog.tables()
+        out = []
+        with warehouse.opened(self.db, read_only=True) as con:
+            rows = con.execute(
+                "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main' "
+                "ORDER BY table_name"
+            ).fetchall()
+            for name, ttype in rows:
+                n = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+                if name in specs:
+                    desc = specs[name].description
+                elif name.endswith("__all_vintages") and name.removesuffix("__all_vintages") in specs:
+                    desc = "Every vintage (release) loaded; the view without the suffix keeps the current one."
+                elif name == "loads":
+                    desc = "One row per file loaded: source, kind, sha256, vintage, rows, checks passed."
+                elif name.startswith("cat_"):
+                    desc = "Catalogue (package data)."
+                else:
+                    desc = ""
+                out.append(TableInfo(name, "view" if ttype == "VIEW" else "table", n, desc))
+        return out
+
+    def loads(self) -> pa.Table:
+        """The ``loads`` ledger, newest first."""
+        return self.sql("SELECT * FROM loads ORDER BY load_id DESC")
+
+    def fetch(self, source: str, url: str | None = None, *, ingest: bool = True,
+              progress: Progress | None = None, **options) -> list:
+        """Download an official file into the raw store (and ingest it). See :mod:`usmx.fetch`."""
+        from . import fetch as _fetch
+
+        return _fetch.fetch(self, source, url=url, ingest=ingest, progress=progress, **options)

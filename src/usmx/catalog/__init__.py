@@ -1,0 +1,208 @@
+"""Metadata as data: states, municipalities, administrations, series breaks, table specs and header maps.
+
+Everything here is read from small CSV/YAML files beside this module, so that a new release that renames a column,
+or a new administration, is a data change rather than a code change.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+_PKG = resources.files(__name__)
+
+
+def _read_yaml(name: str) -> Any:
+    return yaml.safe_load(_PKG.joinpath(name).read_text(encoding="utf-8"))
+
+
+def _read_csv(name: str) -> list[dict[str, str]]:
+    with _PKG.joinpath(name).open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def normalise(label: str) -> str:
+    """Fold case, accents, punctuation and spacing: the form in which labels and headers are compared.
+
+    ``normalise(" Bien jurídico  afectado")  == "bien juridico afectado"``; the SQL twin is :data:`NORMALISE_SQL`.
+    """
+    text = unicodedata.normalize("NFKD", label)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+
+
+def NORMALISE_SQL(expr: str) -> str:  # noqa: N802 - reads as a constant template
+    """The DuckDB expression that computes :func:`normalise` of ``expr``."""
+    return f"trim(regexp_replace(lower(strip_accents({expr})), '[^a-z0-9]+', ' ', 'g'))"
+
+
+def KEY_SQL(*exprs: str) -> str:  # noqa: N802
+    """A stable dotted key from label expressions: 'Homicidio doloso' -> 'homicidio_doloso'."""
+    parts = [f"replace({NORMALISE_SQL(e)}, ' ', '_')" for e in exprs]
+    return " || '.' || ".join(parts)
+
+
+@dataclass(frozen=True)
+class State:
+    code: str
+    name: str
+    official_name: str
+    abbreviation: str
+
+
+@cache
+def states() -> dict[str, State]:
+    """The 32 federal entities keyed by two-digit INEGI code."""
+    return {
+        r["state_code"]: State(r["state_code"], r["name"], r["official_name"], r["abbreviation"])
+        for r in _read_csv("states.csv")
+    }
+
+
+@cache
+def municipalities() -> dict[str, tuple[str, str]]:
+    """Municipality code (5 digits) -> (state code, name), INEGI Marco Geoestadístico 2023 (2,475 municipalities)."""
+    return {r["municipality_code"]: (r["state_code"], r["name"]) for r in _read_csv("municipalities.csv")}
+
+
+@dataclass(frozen=True)
+class Administration:
+    key: str
+    president: str
+    party: str
+    start: date
+    end: date
+
+
+@cache
+def administrations() -> list[Administration]:
+    """Federal administrations in order; each ends the day before the next begins."""
+    return [Administration(**a) for a in _read_yaml("administrations.yaml")["administrations"]]
+
+
+@dataclass(frozen=True)
+class SeriesBreak:
+    key: str
+    date: date
+    sources: tuple[str, ...]
+    label_en: str
+    label_es: str
+
+
+@cache
+def series_breaks() -> list[SeriesBreak]:
+    return [
+        SeriesBreak(b["key"], b["date"], tuple(b["sources"]), b["label_en"], b["label_es"])
+        for b in _read_yaml("series_breaks.yaml")["breaks"]
+    ]
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    label_en: str
+    label_es: str
+    unit: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    source: str
+    kind: str
+    description: str
+    primary_key: tuple[str, ...]
+    fields: tuple[Field, ...]
+
+    @property
+    def history_table(self) -> str:
+        """The physical table that keeps every vintage; ``name`` is a view of the current one."""
+        return f"{self.name}__all_vintages"
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+
+@cache
+def tables() -> dict[str, TableSpec]:
+    """Every core table spec, from the per-source YAML files in catalog/tables/."""
+    out: dict[str, TableSpec] = {}
+    for entry in sorted(_PKG.joinpath("tables").iterdir(), key=lambda p: p.name):
+        if not entry.name.endswith(".yaml"):
+            continue
+        for name, spec in yaml.safe_load(entry.read_text(encoding="utf-8"))["tables"].items():
+            out[name] = TableSpec(
+                name=name,
+                source=spec["source"],
+                kind=spec["kind"],
+                description=" ".join(spec["description"].split()),
+                primary_key=tuple(spec["primary_key"]),
+                fields=tuple(Field(**f) for f in spec["fields"]),
+            )
+    return out
+
+
+def table_for_kind(kind: str) -> TableSpec:
+    for spec in tables().values():
+        if spec.kind == kind:
+            return spec
+    raise KeyError(kind)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One known header layout: canonical column -> accepted spellings (compared normalised)."""
+
+    kind: str
+    table: str
+    columns: dict[str, tuple[str, ...]]
+    extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def match(self, header: list[str]) -> tuple[dict[int, str], list[str], list[str]]:
+        """Map header positions to canonical names; return (mapping, unknown columns, missing canonical columns)."""
+        lookup: dict[str, str] = {}
+        for canonical, spellings in self.columns.items():
+            for spelling in spellings:
+                lookup[normalise(spelling)] = canonical
+        mapping: dict[int, str] = {}
+        unknown: list[str] = []
+        for i, col in enumerate(header):
+            canonical = lookup.get(normalise(col))
+            if canonical is None or canonical in mapping.values():
+                unknown.append(col)
+            else:
+                mapping[i] = canonical
+        missing = [c for c in self.columns if c not in mapping.values()]
+        return mapping, unknown, missing
+
+
+@cache
+def header_maps(source: str) -> dict[str, Any]:
+    """The raw header-map document of one source (catalog/headers/<source>.yaml)."""
+    return _read_yaml(f"headers/{source}.yaml")
+
+
+def layouts(source: str) -> dict[str, Layout]:
+    doc = header_maps(source)
+    out = {}
+    for kind, spec in doc["layouts"].items():
+        cols = {k: tuple(v) for k, v in spec["columns"].items()}
+        extra = {k: v for k, v in spec.items() if k not in ("table", "columns")}
+        out[kind] = Layout(kind, spec["table"], cols, extra)
+    return out
+
+
+def value_map(source: str, name: str) -> dict[str, str]:
+    """A label map (e.g. official sex labels -> usmx codes) from a source's header-map file, keys normalised."""
+    return {normalise(k): v for k, v in header_maps(source)[name].items()}

@@ -1,0 +1,67 @@
+"""Errors usmx raises on purpose.
+
+Every message names the file (and where it can, the row and column), says what was found and what was expected,
+and ends with what the user can do about it. The CLI prints the message and exits 2 for any ``UsmxError``;
+anything else is a bug and exits 1.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class UsmxError(Exception):
+    """Base class: bad input or a request usmx cannot honour. Exit code 2 in the CLI."""
+
+    exit_code = 2
+
+
+class UnknownFormatError(UsmxError):
+    """The file is not one of the layouts usmx knows (or is not text at all)."""
+
+
+class HeaderError(UsmxError):
+    """The header row has columns usmx does not know, or lacks columns it needs."""
+
+    def __init__(self, path: Path | str, unknown: list[str], missing: list[str], kind: str):
+        self.unknown, self.missing, self.kind = unknown, missing, kind
+        parts = [f"{path}: the header does not match the {kind} layout."]
+        if unknown:
+            parts.append("Unknown columns: " + ", ".join(repr(c) for c in unknown) + ".")
+        if missing:
+            parts.append("Missing columns: " + ", ".join(repr(c) for c in missing) + ".")
+        parts.append(
+            "If this is a new official release that renamed a column, add the new spelling to the header map in "
+            "src/usmx/catalog/headers/ (one line), or pass --kind to choose another layout."
+        )
+        super().__init__(" ".join(parts))
+
+
+class CellError(UsmxError):
+    """A cell holds a value of the wrong form (row and column are named)."""
+
+    def __init__(self, path: Path | str, row: int | None, column: str, value: str, expected: str):
+        self.row, self.column, self.value = row, column, value
+        where = f"row {row}, " if row is not None else ""
+        super().__init__(
+            f"{path}: {where}column {column!r} holds {value!r}, but {expected} was expected. "
+            "Fix or re-download the file; nothing from it was loaded."
+        )
+
+
+class CheckError(UsmxError):
+    """A named check on a parsed table failed; nothing of the file was loaded."""
+
+    def __init__(self, path: Path | str, check: str, detail: str):
+        self.check = check
+        super().__init__(
+            f"{path}: check {check!r} failed: {detail} Nothing from this file was loaded; the warehouse is unchanged."
+        )
+
+
+class FetchError(UsmxError):
+    """A download failed (after retries) or did not match what was expected."""
+
+
+class ReadOnlyError(UsmxError):
+    """A statement that would write was sent to the read-only query interface."""

@@ -1,0 +1,46 @@
+"""One module per public source, each with the same shape (SOURCE, LICENSE, URLS, detect, parse)."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from ..errors import HeaderError, UnknownFormatError
+from ..rawstore import FileFacts
+from . import conapo, inegi, sesnsp
+from ._base import Candidate
+
+MODULES: tuple[ModuleType, ...] = (sesnsp, conapo, inegi)
+
+
+def kinds() -> dict[str, ModuleType]:
+    """Every kind of file usmx can ingest, mapped to its source module."""
+    return {kind: mod for mod in MODULES for kind in mod.URLS}
+
+
+def detect(facts: FileFacts, display: str, kind: str | None = None) -> tuple[ModuleType, Candidate]:
+    """Settle which layout a file is in, from its header.
+
+    With ``kind`` the file must match that layout; otherwise an exact match is looked for among all layouts.
+    A near miss raises HeaderError listing unknown and missing columns; no resemblance raises UnknownFormatError.
+    """
+    known = kinds()
+    if kind is not None and kind not in known:
+        raise UnknownFormatError(f"unknown kind {kind!r}; known kinds: {', '.join(sorted(known))}.")
+    candidates: list[tuple[ModuleType, Candidate]] = []
+    for mod in MODULES:
+        for cand in mod.detect(facts):
+            if kind is None or cand.kind == kind:
+                candidates.append((mod, cand))
+    exact = [(m, c) for m, c in candidates if c.exact]
+    if exact:
+        return exact[0]
+    near = sorted((mc for mc in candidates if mc[1].score >= 0.4), key=lambda mc: -mc[1].score)
+    if near:
+        mod, cand = near[0]
+        raise HeaderError(display, cand.unknown, cand.missing, cand.kind)
+    first = facts.head.splitlines()[0][:160] if facts.head else ""
+    wanted = f"the {kind} layout" if kind else "any layout usmx knows (" + ", ".join(sorted(known)) + ")"
+    raise UnknownFormatError(
+        f"{display}: the first line ({first!r}) does not match {wanted}. Check that this is an official file in "
+        "its original layout; `usmx ingest --help` lists the kinds."
+    )

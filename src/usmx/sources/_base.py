@@ -1,0 +1,178 @@
+"""What every source module shares: the parse context, the staged result, header reading and cell validation.
+
+A source module has the same few names in the same order (see sesnsp.py for the model):
+``SOURCE``, ``LICENSE``, ``URLS``, ``detect(facts) -> list[Candidate]``, ``parse(ctx, kind) -> Staged``.
+``parse`` reads the raw file into DuckDB temporary tables, validates it, runs the named checks that guard its
+table, and returns the SQL that yields canonical rows. The warehouse inserts those rows in one transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from .. import catalog
+from ..errors import CellError, CheckError, UsmxError
+from ..rawstore import FileFacts, _open_decompressed
+
+
+@dataclass
+class Candidate:
+    """How well a file's header fits one known layout."""
+
+    kind: str
+    mapping: dict[int, str]
+    unknown: list[str]
+    missing: list[str]
+    header: list[str]
+
+    @property
+    def exact(self) -> bool:
+        return not self.unknown and not self.missing
+
+    @property
+    def score(self) -> float:
+        known = len(self.mapping)
+        return known / max(1, known + len(self.unknown) + len(self.missing))
+
+
+@dataclass
+class ParseContext:
+    con: duckdb.DuckDBPyConnection
+    facts: FileFacts
+    readable: Path  # what DuckDB reads (the file, or a decompressed copy)
+    display: str  # the name used in messages (the user's path)
+    candidate: Candidate | None = None
+
+
+@dataclass
+class Staged:
+    """A parsed, checked file ready to load: ``select_sql`` yields rows in the table's column order."""
+
+    kind: str
+    table: catalog.TableSpec
+    select_sql: str
+    scope: str
+    vintage: date | None
+    period_min: date | None
+    period_max: date | None
+    checks_passed: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def sniff_delimiter(line: str) -> str:
+    counts = {d: line.count(d) for d in (",", ";", "\t", "|")}
+    return max(counts, key=lambda d: counts[d])
+
+
+def header_row(facts: FileFacts) -> tuple[list[str], str]:
+    """The first row of a delimited file, and its delimiter."""
+    first = facts.head.lstrip("\ufeff").splitlines()[0] if facts.head.strip() else ""
+    delim = sniff_delimiter(first)
+    row = next(csv.reader(io.StringIO(first), delimiter=delim), [])
+    return [c.strip() for c in row], delim
+
+
+def match_layouts(source: str, facts: FileFacts) -> list[Candidate]:
+    header, _ = header_row(facts)
+    out = []
+    for kind, layout in catalog.layouts(source).items():
+        mapping, unknown, missing = layout.match(header)
+        if mapping:
+            out.append(Candidate(kind, mapping, unknown, missing, header))
+    return out
+
+
+def duck_error(display: str, exc: Exception) -> UsmxError:
+    """Turn a DuckDB reader error into a user-facing one that names the file."""
+    msg = str(exc).strip().splitlines()
+    text = " ".join(line.strip() for line in msg[:6])
+    return UsmxError(
+        f"{display}: the file could not be read as the expected CSV layout. The reader said: {text} "
+        "A truncated download or a hand-edited file is the usual cause; re-download the original."
+    )
+
+
+def read_wide(ctx: ParseContext, table: str, names: list[str], delim: str) -> None:
+    """Read a delimited file with a header into a temporary all-text table with canonical column names."""
+    encoding = "utf-8" if ctx.facts.encoding == "utf-8-sig" else ctx.facts.encoding
+    try:
+        ctx.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_csv(?, header=true, "
+            "all_varchar=true, delim=?, quote='\"', escape='\"', encoding=?, strict_mode=true, "
+            "null_padding=false, auto_detect=false, columns=?)",
+            [str(ctx.readable), delim, encoding, {n: "VARCHAR" for n in names}],
+        )
+    except (duckdb.InvalidInputException, duckdb.ConversionException, duckdb.IOException) as exc:
+        raise duck_error(ctx.display, exc) from exc
+
+
+def locate(ctx: ParseContext, column_index: int, predicate, delim: str = ",") -> tuple[int | None, str | None]:
+    """Find the first data row (1-based file line) whose cell at ``column_index`` satisfies ``predicate``.
+
+    Used only on the error path, to name the row of a bad cell that a vectorised check found.
+    """
+    enc = "utf-8-sig" if ctx.facts.encoding.startswith("utf-8") else "latin-1"
+    with _open_decompressed(ctx.facts.path, ctx.facts.compression) as raw:
+        text = io.TextIOWrapper(raw, encoding=enc, newline="")
+        reader = csv.reader(text, delimiter=delim)
+        next(reader, None)
+        for row in reader:
+            if column_index < len(row) and predicate(row[column_index]):
+                return reader.line_num, row[column_index]
+    return None, None
+
+
+INT_SQL = "TRY_CAST(replace(trim({c}), ',', '') AS BIGINT)"
+
+
+def count_sql(col: str) -> str:
+    """Cell text -> BIGINT: thousands separators removed, blank -> NULL."""
+    return f"CAST(nullif(replace(trim({col}), ',', ''), '') AS BIGINT)"
+
+
+def validate_integer_cells(
+    ctx: ParseContext, table: str, columns: Iterable[str], header: list[str], mapping: dict[int, str], delim: str,
+    *, allow_blank: bool = True, what: str = "a whole, non-negative number (thousands separators allowed)",
+) -> None:
+    """Raise CellError naming row and column for the first cell that is not a non-negative integer."""
+    columns = list(columns)
+    conds = []
+    for c in columns:
+        blank = f"nullif(trim({c}), '') IS NULL"
+        bad = f"({INT_SQL.format(c=c)} IS NULL OR {INT_SQL.format(c=c)} < 0)"
+        conds.append(f"CASE WHEN {blank} THEN {'NULL' if allow_blank else repr(c)} WHEN {bad} THEN '{c}' END")
+    expr = "coalesce(" + ", ".join(conds) + ")" if len(conds) > 1 else conds[0]
+    bad = ctx.con.execute(f"SELECT {expr} AS col FROM {table} WHERE {expr} IS NOT NULL LIMIT 1").fetchall()
+    if not bad:
+        return
+    col = bad[0][0]
+    index = next(i for i, name in mapping.items() if name == col)
+
+    def is_bad(value: str) -> bool:
+        v = value.strip().replace(",", "")
+        if not v:
+            return not allow_blank
+        try:
+            return int(v) < 0
+        except ValueError:
+            return True
+
+    row, value = locate(ctx, index, is_bad, delim)
+    value = value if value is not None else ""
+    negative = value.strip().startswith("-") and value.strip().lstrip("-").replace(",", "").isdigit()
+    raise CellError(ctx.display, row, header[index], value, "a count of zero or more" if negative else what)
+
+
+def run_check(ctx: ParseContext, staged_checks: list[str], name: str, sql: str, describe) -> None:
+    """Run one named check: ``sql`` returns offending rows (empty = pass); ``describe(rows)`` words the failure."""
+    rows = ctx.con.execute(sql).fetchall()
+    if rows:
+        raise CheckError(ctx.display, name, describe(rows))
+    staged_checks.append(name)

@@ -1,0 +1,246 @@
+"""SESNSP crime incidence and victims, current methodology (2015 onwards), official wide monthly layouts.
+
+Kinds:
+- ``sesnsp_state_crimes`` (IDEFC_NM): state x crime category x year, 12 month columns
+- ``sesnsp_municipal_crimes`` (IDM_NM): the same plus municipality code and name
+- ``sesnsp_state_victims`` (IDVFC_NM): the state layout plus sex and age group; counts are victims
+
+The files come as Latin-1 or UTF-8 (with or without BOM), CRLF or LF, numbers sometimes quoted with thousands
+separators (``"1,119"``). Months after the release's cut-off are empty cells: missing, not zero. The cut-off month
+is the release's vintage.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from .. import catalog
+from ..rawstore import FileFacts
+from ._base import (
+    Candidate,
+    ParseContext,
+    Staged,
+    header_row,
+    locate,
+    match_layouts,
+    read_wide,
+    run_check,
+    validate_integer_cells,
+)
+
+SOURCE = "sesnsp"
+LICENSE = "Libre Uso MX (datos abiertos del Gobierno de México)"
+URLS = {
+    # The datos abiertos page links to files on a rotating host behind a bot check: download by hand, then
+    # `usmx ingest FILE`, or pass the direct link you were given to `usmx fetch SOURCE --url URL`.
+    "sesnsp_state_crimes": "https://www.gob.mx/sesnsp/acciones-y-programas/datos-abiertos-de-incidencia-delictiva",
+    "sesnsp_municipal_crimes": "https://www.gob.mx/sesnsp/acciones-y-programas/datos-abiertos-de-incidencia-delictiva",
+    "sesnsp_state_victims": "https://www.gob.mx/sesnsp/acciones-y-programas/datos-abiertos-de-incidencia-delictiva",
+}
+MONTHS = [f"m{i:02d}" for i in range(1, 13)]
+FIRST_YEAR = 2015  # CNSP/38/15: the current methodology starts in January 2015
+
+
+def detect(facts: FileFacts) -> list[Candidate]:
+    return match_layouts(SOURCE, facts)
+
+
+def parse(ctx: ParseContext, kind: str) -> Staged:
+    layout = catalog.layouts(SOURCE)[kind]
+    spec = catalog.tables()[layout.table]
+    cand = ctx.candidate
+    assert cand is not None and cand.exact
+    header, delim = header_row(ctx.facts)
+    names = [cand.mapping[i] for i in range(len(header))]
+    municipal = "municipality_code" in layout.columns
+    victims = "sex" in layout.columns
+    unit = "municipality_code" if municipal else "state_code"
+    checks: list[str] = []
+    con = ctx.con
+
+    read_wide(ctx, "_wide", names, delim)
+    run_check(ctx, checks, "has_rows", "SELECT 1 WHERE (SELECT count(*) FROM _wide) = 0",
+              lambda _: "the file has a header but no data rows.")
+
+    validate_integer_cells(ctx, "_wide", ["year"], header, cand.mapping, delim, allow_blank=False,
+                           what="a four-digit year")
+    validate_integer_cells(ctx, "_wide", ["state_code"], header, cand.mapping, delim, allow_blank=False,
+                           what="a state code from 1 to 32")
+    _check_codes(ctx, header, cand, delim, municipal)
+    validate_integer_cells(ctx, "_wide", MONTHS, header, cand.mapping, delim)
+
+    this_year = date.today().year
+    run_check(
+        ctx, checks, "years_in_method",
+        f"SELECT DISTINCT CAST(year AS INT) AS y FROM _wide WHERE y < {FIRST_YEAR} OR y > {this_year} ORDER BY y",
+        lambda rows: f"years {[r[0] for r in rows]} fall outside {FIRST_YEAR}..{this_year}; this layout is SESNSP's "
+        "current methodology, which starts in January 2015.",
+    )
+
+    # Canonical wide rows: codes padded, labels trimmed, stable key computed once per row before unpivoting.
+    sex_values = catalog.value_map(SOURCE, "sex")
+    sex_case = "CASE " + catalog.NORMALISE_SQL("sex") + " " + " ".join(
+        f"WHEN '{k}' THEN '{v}'" for k, v in sex_values.items()) + " END"
+    label_cols = ["legal_good", "crime_type", "crime_subtype", "modality"]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _labels AS SELECT DISTINCT crime_type, crime_subtype, modality, "
+        f"{catalog.KEY_SQL('crime_type', 'crime_subtype', 'modality')} AS crime_key FROM _wide"
+    )
+    extra = []
+    if municipal:
+        extra.append("lpad(CAST(CAST(municipality_code AS BIGINT) AS VARCHAR), 5, '0') AS municipality_code")
+    cols = [
+        "CAST(year AS INTEGER) AS year",
+        "lpad(CAST(CAST(state_code AS INTEGER) AS VARCHAR), 2, '0') AS state_code",
+        *extra,
+        *[f"trim({c}) AS {c}" for c in label_cols],
+        "k.crime_key",
+    ]
+    if victims:
+        cols += [f"{sex_case} AS sex", "trim(sex) AS sex_label", "trim(age_group) AS age_group"]
+    cols += MONTHS
+    canon = f"SELECT {', '.join(cols)} FROM _wide JOIN _labels k USING (crime_type, crime_subtype, modality)"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _canon AS {canon}")
+
+    if victims:
+        run_check(
+            ctx, checks, "sex_labels_known",
+            "SELECT DISTINCT sex_label FROM _canon WHERE sex IS NULL LIMIT 5",
+            lambda rows: f"unknown sex labels {[r[0] for r in rows]}; expected one of "
+            f"{sorted(set(catalog.header_maps(SOURCE)['sex']))} (add new spellings to catalog/headers/sesnsp.yaml).",
+        )
+
+    keys = ["year", unit, "crime_key"] + (["sex", "age_group"] if victims else [])
+    run_check(
+        ctx, checks, "keys_unique",
+        f"SELECT {', '.join(keys)}, count(*) FROM _canon GROUP BY ALL HAVING count(*) > 1 LIMIT 3",
+        lambda rows: f"{len(rows)}+ duplicated rows, e.g. {rows[0][:-1]} appears {rows[0][-1]} times "
+        "(year, unit and category must be unique).",
+    )
+
+    # Vintage: the last month with any value. Cells before it must be filled; cells after it must be blank.
+    months_union = " UNION ALL ".join(
+        f"SELECT year, {i} AS m, count({m}) AS filled, count(*) AS n FROM _canon GROUP BY year"
+        for i, m in enumerate(MONTHS, start=1)
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _fill AS {months_union}")
+    cut = con.execute("SELECT max(make_date(year, m, 1)) FROM _fill WHERE filled > 0").fetchone()[0]
+    if cut is None:
+        run_check(ctx, checks, "has_values", "SELECT 1", lambda _: "every month cell is blank.")
+    run_check(
+        ctx, checks, "blank_only_after_cutoff",
+        f"SELECT year, m, n - filled FROM _fill WHERE make_date(year, m, 1) <= DATE '{cut}' AND filled < n "
+        "ORDER BY year, m LIMIT 3",
+        lambda rows: _blank_message(ctx, header, cand, delim, rows, cut),
+    )
+
+    run_check(
+        ctx, checks, "states_known",
+        "SELECT DISTINCT state_code FROM _canon WHERE state_code NOT IN (SELECT state_code FROM cat_states) LIMIT 5",
+        lambda rows: f"state codes {[r[0] for r in rows]} are not INEGI state codes 01-32.",
+    )
+    if municipal:
+        run_check(
+            ctx, checks, "municipality_in_state",
+            "SELECT DISTINCT state_code, municipality_code FROM _canon "
+            "WHERE left(municipality_code, 2) <> state_code LIMIT 3",
+            lambda rows: f"municipality codes whose first two digits differ from the state code: {rows}.",
+        )
+        run_check(
+            ctx, checks, "municipalities_known",
+            "SELECT DISTINCT municipality_code FROM _canon WHERE municipality_code NOT IN "
+            "(SELECT municipality_code FROM cat_municipalities) AND right(municipality_code, 3) NOT IN "
+            "('996', '997', '998', '999') ORDER BY 1 LIMIT 5",
+            lambda rows: f"municipality codes {[r[0] for r in rows]} are not in INEGI's Marco Geoestadístico "
+            "(catalog/municipalities.csv) nor the 99x 'unspecified' codes.",
+        )
+    else:
+        run_check(
+            ctx, checks, "all_states_every_year",
+            "SELECT year, count(DISTINCT state_code) FROM _canon GROUP BY year HAVING count(DISTINCT state_code) <> 32",
+            lambda rows: f"years with other than 32 states: {rows}. A truncated file is the usual cause.",
+        )
+    # A complete panel: within a year every unit reports the same categories; units never disappear later.
+    run_check(
+        ctx, checks, "complete_panel",
+        f"WITH per AS (SELECT year, {unit} AS u, count(*) AS n FROM _canon GROUP BY ALL) "
+        "SELECT year, u, n, max(n) OVER (PARTITION BY year) AS full_n FROM per QUALIFY n < full_n ORDER BY year DESC "
+        "LIMIT 3",
+        lambda rows: f"{rows[0][1]} has {rows[0][2]} rows in {rows[0][0]} where other units have {rows[0][3]}; the "
+        "file looks truncated or filtered.",
+    )
+    run_check(
+        ctx, checks, "units_persist",
+        f"WITH u AS (SELECT DISTINCT year, {unit} AS u FROM _canon), y AS (SELECT DISTINCT year FROM _canon) "
+        "SELECT y.year, a.u FROM u a JOIN y ON y.year > a.year "
+        "ANTI JOIN u b ON b.u = a.u AND b.year = y.year ORDER BY y.year DESC LIMIT 3",
+        lambda rows: f"unit {rows[0][1]} disappears in {rows[0][0]}; the file looks truncated.",
+    )
+
+    count_col = "victims" if victims else "crimes"
+    select_cols = []
+    for f in spec.fields:
+        if f.name == "period":
+            select_cols.append("make_date(year, CAST(right(month, 2) AS INTEGER), 1) AS period")
+        elif f.name == count_col:
+            select_cols.append(f"CAST(replace(trim(value), ',', '') AS BIGINT) AS {count_col}")
+        else:
+            select_cols.append(f.name)
+    select_sql = (
+        f"SELECT {', '.join(select_cols)} FROM (UNPIVOT _canon ON {', '.join(MONTHS)} INTO NAME month VALUE value) "
+        "WHERE nullif(trim(value), '') IS NOT NULL"
+    )
+    pmin = con.execute("SELECT make_date(min(year), 1, 1) FROM _canon").fetchone()[0]
+    return Staged(kind, spec, select_sql, scope=kind, vintage=cut, period_min=pmin, period_max=cut,
+                  checks_passed=checks)
+
+
+def _check_codes(ctx: ParseContext, header: list[str], cand: Candidate, delim: str, municipal: bool) -> None:
+    from ..errors import CellError
+
+    bad = ctx.con.execute(
+        "SELECT state_code FROM _wide WHERE CAST(replace(state_code, ',', '') AS BIGINT) NOT BETWEEN 1 AND 32 LIMIT 1"
+    ).fetchall()
+    if bad:
+        idx = next(i for i, n in cand.mapping.items() if n == "state_code")
+        row, value = locate(ctx, idx, lambda v: not v.strip().isdigit() or not 1 <= int(v) <= 32, delim)
+        raise CellError(ctx.display, row, header[idx], value or bad[0][0], "a state code from 1 to 32")
+    if municipal:
+        idx = next(i for i, n in cand.mapping.items() if n == "municipality_code")
+        bad = ctx.con.execute(
+            "SELECT municipality_code FROM _wide WHERE NOT regexp_full_match(trim(municipality_code), '[0-9]{4,5}') "
+            "LIMIT 1"
+        ).fetchall()
+        if bad:
+            import re
+
+            row, value = locate(ctx, idx, lambda v: re.fullmatch(r"[0-9]{4,5}", v.strip()) is None, delim)
+            raise CellError(ctx.display, row, header[idx], value or bad[0][0],
+                            "a 4- or 5-digit INEGI municipality code")
+
+
+def _blank_message(ctx, header, cand, delim, rows, cut) -> str:
+    year, month, blanks = rows[0]
+    idx = next(i for i, n in cand.mapping.items() if n == f"m{month:02d}")
+    year_idx = next(i for i, n in cand.mapping.items() if n == "year")
+
+    # find the row: same year, blank month cell
+    import csv
+    import io
+
+    from ..rawstore import _open_decompressed
+
+    line = None
+    enc = "utf-8-sig" if ctx.facts.encoding.startswith("utf-8") else "latin-1"
+    with _open_decompressed(ctx.facts.path, ctx.facts.compression) as raw:
+        reader = csv.reader(io.TextIOWrapper(raw, encoding=enc, newline=""), delimiter=delim)
+        next(reader, None)
+        for r in reader:
+            if r[year_idx].strip() == str(year) and not r[idx].strip():
+                line = reader.line_num
+                break
+    where = f" (first at row {line}, column {header[idx]!r})" if line else ""
+    return (
+        f"{blanks} blank cells for {year}-{month:02d}{where}, before the release's cut-off {cut:%Y-%m}. Blank cells "
+        "mean 'not yet reported' and may only follow the cut-off; a blank inside the covered period is ambiguous."
+    )
