@@ -120,6 +120,11 @@ def inspect(path: str | os.PathLike[str]) -> FileFacts:
             for chunk in iter(lambda: fh.read(CHUNK), b""):
                 if len(head) < HEAD_BYTES:
                     head += chunk[: HEAD_BYTES - len(head)]
+                if offset == 0 and chunk.startswith((b"\xff\xfe", b"\xfe\xff")):
+                    raise UnknownFormatError(
+                        f"{path}: the file is UTF-16 encoded; usmx reads UTF-8 and Latin-1. Save it as UTF-8 CSV "
+                        "and try again."
+                    )
                 if b"\x00" in chunk:
                     raise _binary(path, chunk, offset)
                 if utf8_ok:
@@ -146,10 +151,6 @@ def inspect(path: str | os.PathLike[str]) -> FileFacts:
     if offset == 0:
         raise UnknownFormatError(f"{path}: the file holds no data once decompressed. Re-download it.")
 
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise UnknownFormatError(
-            f"{path}: the file is UTF-16 encoded; usmx reads UTF-8 and Latin-1. Save it as UTF-8 CSV and try again."
-        )
     if utf8_ok:
         encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
     else:
