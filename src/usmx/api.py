@@ -102,12 +102,12 @@ class Observatory:
         display = str(path)
         report("hashing", None, None)
         facts = rawstore.inspect(path)
+        mod, cand = sources.detect(facts, display, kind)
         known = warehouse.known_load(con, facts.sha256)
         if known:
             load_id, k, table, rows, vintage, current = known
             return LoadResult(display, "already_loaded", k, table, load_id, rows, facts.sha256, vintage, current,
                               time.perf_counter() - t0)
-        mod, cand = sources.detect(facts, display, kind)
         with rawstore.readable_path(facts, self.data_dir / "tmp") as readable:
             ctx = ParseContext(con, facts, readable, display, cand)
             con.begin()

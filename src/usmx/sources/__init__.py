@@ -17,6 +17,15 @@ def kinds() -> dict[str, ModuleType]:
     return {kind: mod for mod in MODULES for kind in mod.URLS}
 
 
+def _layout(mod: ModuleType, kind: str):
+    from .. import catalog
+
+    try:
+        return catalog.layouts(mod.SOURCE).get(kind)
+    except FileNotFoundError:
+        return None
+
+
 def detect(facts: FileFacts, display: str, kind: str | None = None) -> tuple[ModuleType, Candidate]:
     """Settle which layout a file is in, from its header.
 
@@ -34,10 +43,20 @@ def detect(facts: FileFacts, display: str, kind: str | None = None) -> tuple[Mod
     exact = [(m, c) for m, c in candidates if c.exact]
     if exact:
         return exact[0]
-    near = sorted((mc for mc in candidates if mc[1].score >= 0.4), key=lambda mc: -mc[1].score)
+    near = sorted((mc for mc in candidates if mc[1].score >= 0.4 or kind), key=lambda mc: -mc[1].score)
+    if kind and not near:
+        layout = _layout(known[kind], kind)
+        if layout is not None and known[kind] is not inegi:
+            from ._base import header_row
+
+            header, _ = header_row(facts)
+            mapping, unknown, missing = layout.match(header)
+            near = [(known[kind], Candidate(kind, mapping, unknown, missing, header))]
     if near:
         mod, cand = near[0]
-        raise HeaderError(display, cand.unknown, cand.missing, cand.kind)
+        layout = next(lay for src in MODULES if (lay := _layout(src, cand.kind)) is not None)
+        missing = [layout.columns[c][0] if layout.columns[c][0] else c for c in cand.missing]
+        raise HeaderError(display, cand.unknown, missing, cand.kind)
     first = facts.head.splitlines()[0][:160] if facts.head else ""
     wanted = f"the {kind} layout" if kind else "any layout usmx knows (" + ", ".join(sorted(known)) + ")"
     raise UnknownFormatError(

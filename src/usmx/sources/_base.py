@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -129,7 +130,8 @@ def locate(ctx: ParseContext, column_index: int, predicate, delim: str = ",") ->
     return None, None
 
 
-INT_SQL = "TRY_CAST(replace(trim({c}), ',', '') AS BIGINT)"
+COUNT_RE = r"[0-9]+|[0-9]{1,3}(,[0-9]{3})+"
+"""A count as official files write it: digits, optionally with thousands separators ("1,119")."""
 
 
 def count_sql(col: str) -> str:
@@ -137,36 +139,34 @@ def count_sql(col: str) -> str:
     return f"CAST(nullif(replace(trim({col}), ',', ''), '') AS BIGINT)"
 
 
+def _is_bad_count(value: str, allow_blank: bool) -> bool:
+    v = value.strip()
+    if not v:
+        return not allow_blank
+    return re.fullmatch(COUNT_RE, v) is None
+
+
 def validate_integer_cells(
     ctx: ParseContext, table: str, columns: Iterable[str], header: list[str], mapping: dict[int, str], delim: str,
     *, allow_blank: bool = True, what: str = "a whole, non-negative number (thousands separators allowed)",
 ) -> None:
     """Raise CellError naming row and column for the first cell that is not a non-negative integer."""
-    columns = list(columns)
     conds = []
     for c in columns:
         blank = f"nullif(trim({c}), '') IS NULL"
-        bad = f"({INT_SQL.format(c=c)} IS NULL OR {INT_SQL.format(c=c)} < 0)"
-        conds.append(f"CASE WHEN {blank} THEN {'NULL' if allow_blank else repr(c)} WHEN {bad} THEN '{c}' END")
+        conds.append(
+            f"CASE WHEN {blank} THEN {'NULL' if allow_blank else repr(c)} "
+            f"WHEN NOT regexp_full_match(trim({c}), '{COUNT_RE}') THEN '{c}' END"
+        )
     expr = "coalesce(" + ", ".join(conds) + ")" if len(conds) > 1 else conds[0]
     bad = ctx.con.execute(f"SELECT {expr} AS col FROM {table} WHERE {expr} IS NOT NULL LIMIT 1").fetchall()
     if not bad:
         return
     col = bad[0][0]
     index = next(i for i, name in mapping.items() if name == col)
-
-    def is_bad(value: str) -> bool:
-        v = value.strip().replace(",", "")
-        if not v:
-            return not allow_blank
-        try:
-            return int(v) < 0
-        except ValueError:
-            return True
-
-    row, value = locate(ctx, index, is_bad, delim)
+    row, value = locate(ctx, index, lambda v: _is_bad_count(v, allow_blank), delim)
     value = value if value is not None else ""
-    negative = value.strip().startswith("-") and value.strip().lstrip("-").replace(",", "").isdigit()
+    negative = re.fullmatch(r"-\s*(" + COUNT_RE + ")", value.strip()) is not None
     raise CellError(ctx.display, row, header[index], value, "a count of zero or more" if negative else what)
 
 

@@ -1,0 +1,116 @@
+"""Bad input gets a specific error and leaves the warehouse exactly as it was (tables, rows, loads)."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+from usmx.errors import CellError, CheckError, HeaderError, UnknownFormatError, UsmxError
+
+from .conftest import CONAPO_STATE, STATE_CRIMES, STATE_VICTIMS, text_of
+
+HEADER = text_of(STATE_CRIMES).split("\r\n", 1)[0]
+BODY = text_of(STATE_CRIMES).split("\r\n")[1:]
+
+
+def _write(tmp_path, name, lines, encoding="latin-1"):
+    p = tmp_path / name
+    p.write_bytes("\r\n".join(lines).encode(encoding))
+    return p
+
+
+def _edit(row: int, col: int, value: str):
+    """The kit file with one cell replaced (row is the 1-based file line, col 0-based)."""
+    lines = [HEADER, *BODY]
+    cells = lines[row - 1].split(",")
+    cells[col] = value
+    lines[row - 1] = ",".join(cells)
+    return lines
+
+
+CASES = {
+    "non-numeric cell": (lambda t: _write(t, "a.csv", _edit(40, 10, "n/d")), CellError,
+                         r"row 40, column 'Abril' holds 'n/d'"),
+    "negative count": (lambda t: _write(t, "b.csv", _edit(7, 8, "-3")), CellError,
+                       r"row 7, column 'Febrero' holds '-3', but a count of zero or more"),
+    "decimal count": (lambda t: _write(t, "c.csv", _edit(12, 18, "2.5")), CellError, r"row 12, column 'Diciembre'"),
+    "bad state code": (lambda t: _write(t, "d.csv", _edit(30, 1, "33")), CellError,
+                       r"row 30, column 'Clave_Ent' holds '33'.*state code from 1 to 32"),
+    "bad year": (lambda t: _write(t, "e.csv", _edit(3, 0, "20x5")), CellError, r"row 3, column 'Año' holds '20x5'"),
+    "duplicate keys": (lambda t: _write(t, "f.csv", [HEADER, *BODY[:50], BODY[10], *BODY[50:]]), CheckError,
+                       r"keys_unique.*appears 2 times"),
+    "truncated mid-row": (lambda t: _write(t, "g.csv", [HEADER, *BODY[:-200], BODY[-200][:25]]), UsmxError,
+                          r"g.csv: the file could not be read"),
+    "truncated at a line end": (lambda t: _write(t, "h.csv", [HEADER, *BODY[:-150], ""]), CheckError,
+                                r"all_states_every_year.*\[\(2020, 31\)\].*truncated"),
+    "truncated inside a state": (lambda t: _write(t, "h2.csv", [HEADER, *BODY[:-51], ""]), CheckError,
+                                 r"complete_panel.*32 has 48 rows in 2020 where other units have 98"),
+    "truncated gzip": (lambda t: _bytes(t, "i.csv.gz", STATE_CRIMES.read_bytes()[:100_000]), UnknownFormatError,
+                       r"corrupt or truncated"),
+    "empty file": (lambda t: _bytes(t, "j.csv", b""), UnknownFormatError, r"j.csv: the file is empty"),
+    "header only": (lambda t: _write(t, "k.csv", [HEADER, ""]), CheckError, r"has_rows"),
+    "binary garbage": (lambda t: _bytes(t, "l.csv", bytes(range(256)) * 400), UnknownFormatError, r"binary data"),
+    "utf-16": (lambda t: _bytes(t, "m.csv", "\r\n".join([HEADER, *BODY[:5]]).encode("utf-16")), UnknownFormatError,
+               r"UTF-16"),
+    "mixed encodings": (lambda t: _bytes(t, "n.csv", "\r\n".join([HEADER, *BODY[:3]]).encode("utf-8") + b"\r\n"
+                                         + "\r\n".join(BODY[3:600]).encode("latin-1")), UnknownFormatError,
+                        r"mixed text encodings"),
+    "unknown header": (lambda t: _write(t, "o.csv", [HEADER.replace("Modalidad", "Modo").replace(",Diciembre", ""),
+                                                    *BODY]), HeaderError,
+                       r"Unknown columns: 'Modo'\. Missing columns: ('Diciembre', 'Modalidad'|'Modalidad', 'Diciembre')\."),
+    "another kind of file": (lambda t: _bytes(t, "p.csv", b"FY,Month (abbv),Component,Region,Land Filter,Area of "
+                                              b"Responsibility,Drug Type,Count of Event,Sum Qty (lbs)\r\n2024,OCT,"
+                                              b"Office of Field Operations,Southwest Border,Land Only,SAN DIEGO "
+                                              b"FIELD OFFICE,Fentanyl,10,20.5\r\n"), UnknownFormatError,
+                             r"does not match any layout usmx knows"),
+}
+
+
+def _bytes(tmp_path, name, data):
+    p = tmp_path / name
+    p.write_bytes(data)
+    return p
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_input_is_refused_and_the_warehouse_is_unchanged(loaded, tmp_path, case):
+    from .conftest import snapshot
+
+    make, error, pattern = CASES[case]
+    path = make(tmp_path)
+    before = snapshot(loaded)
+    with pytest.raises(error, match=pattern) as info:
+        loaded.ingest(path)
+    assert str(path) in str(info.value)
+    assert snapshot(loaded) == before
+    assert not list((loaded.data_dir / "raw").glob("*/*.part*"))
+
+
+def test_wrong_kind_forced_is_a_header_error(loaded, tmp_path):
+    from .conftest import snapshot
+
+    before = snapshot(loaded)
+    with pytest.raises(HeaderError, match=r"sesnsp_state_victims layout.*Missing columns: 'Sexo', 'Rango de edad'"):
+        loaded.ingest(STATE_CRIMES, kind="sesnsp_state_victims")
+    with pytest.raises(UnknownFormatError, match="unknown kind"):
+        loaded.ingest(STATE_CRIMES, kind="nope")
+    with pytest.raises(HeaderError):
+        loaded.ingest(CONAPO_STATE, kind="sesnsp_state_crimes")
+    assert snapshot(loaded) == before
+
+
+def test_files_before_a_bad_one_stay_loaded(obs, tmp_path):
+    bad = _write(tmp_path, "bad.csv", _edit(40, 10, "n/d"))
+    with pytest.raises(CellError):
+        obs.ingest(CONAPO_STATE, bad, STATE_VICTIMS)
+    kinds = obs.sql("SELECT kind FROM loads").column("kind").to_pylist()
+    assert kinds == ["conapo_state_population"]
+
+
+def test_gzip_kit_file_and_plain_copy_are_distinct_files_with_equal_rows(obs, tmp_path):
+    plain = tmp_path / "IDEFC_NM_dic2020.csv"
+    plain.write_bytes(gzip.decompress(STATE_CRIMES.read_bytes()))
+    (a,) = obs.ingest(STATE_CRIMES)
+    (b,) = obs.ingest(plain)
+    assert a.sha256 != b.sha256 and a.rows == b.rows

@@ -1,0 +1,53 @@
+"""A process killed in the middle of a load leaves a warehouse that opens and holds no partial load."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+from usmx import Observatory
+
+from .conftest import CONAPO_STATE, STATE_VICTIMS, snapshot
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from usmx import Observatory, warehouse
+
+    real = warehouse.insert_load
+
+    def slow_insert(con, **kw):
+        out = real(con, **kw)          # rows are written inside the open transaction ...
+        print("INSERTED", out[1], flush=True)
+        time.sleep(60)                 # ... and the process dies before it commits
+        return out
+
+    warehouse.insert_load = slow_insert
+    Observatory(sys.argv[1]).ingest(sys.argv[2])
+    """
+)
+
+
+def test_kill_mid_load_leaves_no_partial_load(tmp_path):
+    db = tmp_path / "w.duckdb"
+    obs = Observatory(db)
+    obs.ingest(CONAPO_STATE)
+    before = snapshot(obs)
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(db), str(STATE_VICTIMS)], stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("INSERTED"), line
+        assert int(line.split()[1]) == 927_360  # the rows really were written before the kill
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    reopened = Observatory(db)
+    assert snapshot(reopened) == before
+    # and the warehouse still takes the same file afterwards
+    (res,) = reopened.ingest(STATE_VICTIMS)
+    assert res.status == "loaded" and res.rows == 927_360
