@@ -174,9 +174,11 @@ class Observatory:
                 if name in specs:
                     desc = specs[name].description
                 elif name.endswith("__all_vintages") and name.removesuffix("__all_vintages") in specs:
-                    desc = "Every vintage (release) loaded; the view without the suffix keeps the current one."
+                    desc = "Every release loaded (the view without the suffix is the current one)."
                 elif name == "loads":
                     desc = "One row per file loaded: source, kind, sha256, vintage, rows, checks passed."
+                elif name == "usmx_meta":
+                    desc = "Warehouse metadata (schema version)."
                 elif name.startswith("cat_"):
                     desc = "Catalogue (package data)."
                 else:

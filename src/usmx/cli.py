@@ -107,10 +107,14 @@ def ingest(
 @app.command()
 def tables(db: DbOption = None) -> None:
     """List the warehouse's tables and views with row counts."""
-    t = Table("name", "type", "rows", "description", box=None, header_style="bold")
-    for info in _obs(db).tables():
-        t.add_row(info.name, info.type, f"{info.rows:,}", info.description)
-    out.print(t)
+    infos = _obs(db).tables()
+    width = max(len(i.name) for i in infos)
+    room = max(20, out.width - width - 22)
+    out.print(f"[bold]{'name':<{width}}  {'type':<5}  {'rows':>11}  description[/]", highlight=False)
+    for info in infos:
+        desc = info.description if len(info.description) <= room else info.description[: room - 1] + "…"
+        out.print(f"{info.name:<{width}}  {info.type:<5}  {info.rows:>11,}  {desc}", highlight=False,
+                  soft_wrap=True)
 
 
 @app.command()
@@ -130,10 +134,32 @@ def loads(db: DbOption = None,
           format: Annotated[Format, typer.Option("--format", "-f")] = Format.table) -> None:
     """Show the load ledger: every file loaded, its sha256, vintage, rows and whether it is current."""
     tbl = _obs(db).sql(
-        "SELECT load_id, kind, vintage, row_count AS rows, is_current AS current, left(sha256, 12) AS sha256, "
-        "file_name, strftime(loaded_at, '%Y-%m-%d %H:%M') AS loaded_at FROM loads ORDER BY load_id"
+        "SELECT load_id, kind, strftime(vintage, '%Y-%m') AS vintage, row_count AS rows, "
+        "CASE WHEN is_current THEN 'yes' ELSE 'no' END AS current, left(sha256, 12) AS sha256, "
+        "strftime(loaded_at, '%Y-%m-%d %H:%M') AS loaded_at, file_name FROM loads ORDER BY load_id"
     )
-    _emit(tbl, format, None)
+    if format is Format.table:
+        _print_aligned(tbl)
+    else:
+        _emit(tbl, format, None)
+
+
+def _print_aligned(tbl: pa.Table) -> None:
+    """Plain aligned columns; the last column is cut to the terminal width rather than wrapped."""
+    rows = [["" if v is None else f"{v:,}" if isinstance(v, int) else str(v) for v in r.values()]
+            for r in tbl.to_pylist()]
+    names = tbl.column_names
+    widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names[:-1])]
+    room = max(20, out.width - sum(widths) - 2 * len(widths))
+
+    def line(cells):
+        head = "  ".join(c.rjust(w) if c[:1].isdigit() else c.ljust(w) for c, w in zip(cells[:-1], widths))
+        last = cells[-1] if len(cells[-1]) <= room else cells[-1][: room - 1] + "…"
+        return f"{head}  {last}"
+
+    out.print(f"[bold]{line(names)}[/]", highlight=False, soft_wrap=True)
+    for r in rows:
+        out.print(line(r), highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -250,12 +276,12 @@ def main(argv: list[str] | None = None) -> int:
         err.print("interrupted; any load under way was rolled back.")
         return 130
     except Exception as exc:  # noqa: BLE001 - the last line of defence
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+        # Typer bundles its own click; recognise its usage errors by class name rather than by import.
+        names = {cls.__name__ for cls in type(exc).__mro__}
+        if "ClickException" in names:
             exc.show()
             return 2
-        if isinstance(exc, click.exceptions.Abort):
+        if "Abort" in names:
             return 1
         err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
         err.print("This is a bug in usmx. Run again with USMX_DEBUG=1 for the traceback and report it.")

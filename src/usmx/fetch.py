@@ -130,6 +130,8 @@ def download(url: str, dest_dir: Path, *, retries: int = 4, backoff: float = 1.0
             except (_Retry, httpx.TransportError) as exc:
                 tmp.unlink(missing_ok=True)
                 last = str(exc) or type(exc).__name__
+                if isinstance(exc, httpx.RemoteProtocolError) and "message body" in last:
+                    last = f"truncated body: {last}"
                 if attempt <= retries:
                     time.sleep(backoff * 2 ** (attempt - 1))
                     continue

@@ -1,0 +1,131 @@
+"""The CLI, run in-process against temporary warehouses."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from usmx import cli
+
+from .conftest import CONAPO_STATE, STATE_CRIMES, text_of
+
+README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def run(capsys, *args):
+    code = cli.main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_every_command_is_documented_in_the_readme(capsys):
+    code, out, _ = run(capsys, "--help")
+    assert code == 0
+    commands = [c.name or c.callback.__name__ for c in cli.app.registered_commands]
+    assert set(commands) >= {"ingest", "tables", "sql", "loads", "fetch", "demo"}
+    for name in commands:
+        assert f"usmx {name}" in README, f"`usmx {name}` is not in the README"
+        assert name in out
+    for env in ("USMX_DB", "USMX_DATA_DIR", "USMX_DEBUG"):
+        assert env in README
+
+
+def test_readme_setup_is_exactly_two_commands_and_ci_runs_the_test_one():
+    block = re.search(r"## Set up.*?```bash\n(.*?)```", README, re.S).group(1).strip().splitlines()
+    assert [line.split("#")[0].strip() for line in block] == [
+        "pip install -e . && usmx demo", "pip install -e '.[test]' && python -m pytest"]
+    ci = (Path(__file__).parents[1] / ".ci" / "run").read_text()
+    assert "pip install -e '.[test]' && python -m pytest" in ci
+
+
+def test_demo_then_query(tmp_path, capsys):
+    db = str(tmp_path / "d.duckdb")
+    code, out, _ = run(capsys, "demo", "--db", db)
+    assert code == 0
+    assert "26 files loaded" in out and "core_sesnsp__state_victims_monthly" in out and "2025-06" in out
+    code, out, _ = run(capsys, "demo", "--db", db)
+    assert code == 0 and "0 files loaded, 26 already there" in out
+    code, out, _ = run(capsys, "sql", "SELECT round(sum(victims) / 30, 1) AS daily FROM "
+                       "core_sesnsp__state_victims_monthly WHERE crime_subtype = 'Homicidio doloso' "
+                       "AND period = '2024-09-01'", "--db", db, "--format", "csv")
+    assert code == 0 and out.splitlines() == ["\"daily\"", "86.9"]
+    code, out, _ = run(capsys, "sql", "SELECT state_code, name FROM cat_states ORDER BY 1 LIMIT 2", "--db", db,
+                       "-f", "json")
+    assert json.loads(out) == [{"state_code": "01", "name": "Aguascalientes"},
+                               {"state_code": "02", "name": "Baja California"}]
+    target = tmp_path / "s.parquet"
+    code, _, err = run(capsys, "sql", "SELECT * FROM cat_municipalities", "--db", db, "-f", "parquet", "-o", str(target))
+    assert code == 0 and pq.read_table(target).num_rows == 2475 and "2,475 rows" in err
+    code, out, _ = run(capsys, "tables", "--db", db)
+    assert code == 0 and "core_inegi__homicide_deaths_monthly" in out and "391,380" in out
+    code, out, _ = run(capsys, "loads", "--db", db)
+    assert code == 0 and "sesnsp_state_victims" in out
+
+
+def test_writes_are_refused_with_exit_2(tmp_path, capsys):
+    db = str(tmp_path / "d.duckdb")
+    for stmt in ("DELETE FROM loads", "DROP TABLE loads", "CREATE TABLE x AS SELECT 1", "COPY loads TO 'x.csv'",
+                 "SELECT 1; DELETE FROM loads", "ATTACH 'other.duckdb'"):
+        code, _, err = run(capsys, "sql", stmt, "--db", db)
+        assert code == 2, stmt
+        assert "refused" in err or "one statement" in err
+    code, _, err = run(capsys, "sql", "SELECT * FROM read_csv('/etc/passwd')", "--db", db)
+    assert code == 2  # the read-only interface does not reach the file system either
+    code, _, err = run(capsys, "sql", "SELECT 1", "--db", db, "-f", "parquet")
+    assert code == 2 and "--output" in err
+
+
+def test_bad_input_exits_2_with_a_specific_message(tmp_path, capsys):
+    lines = text_of(STATE_CRIMES).split("\r\n")
+    cells = lines[39].split(",")
+    cells[10] = "n/d"
+    lines[39] = ",".join(cells)
+    bad = tmp_path / "IDEFC_bad.csv"
+    bad.write_bytes("\r\n".join(lines).encode("latin-1"))
+    db = str(tmp_path / "d.duckdb")
+    code, out, err = run(capsys, "ingest", str(CONAPO_STATE), "--db", db)
+    assert code == 0 and "loaded 10,059 rows" in out
+    code, out, err = run(capsys, "ingest", str(bad), "--db", db)
+    assert code == 2
+    flat = " ".join(err.split())
+    assert "IDEFC_bad.csv" in flat and "row 40" in flat and "'Abril'" in flat and "'n/d'" in flat
+    code, _, err = run(capsys, "ingest", str(tmp_path / "nope.csv"), "--db", db)
+    assert code == 2 and "no such file" in err
+
+
+def test_internal_errors_exit_1(tmp_path, capsys, monkeypatch):
+    from usmx import api
+
+    def boom(self):
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr(api.Observatory, "tables", boom)
+    code, _, err = run(capsys, "tables", "--db", str(tmp_path / "d.duckdb"))
+    assert code == 1 and "internal error" in err and "USMX_DEBUG" in err
+
+
+def test_usage_errors_exit_2(capsys):
+    code, _, _ = run(capsys, "sql")
+    assert code == 2
+    code, _, _ = run(capsys, "no-such-command")
+    assert code == 2
+
+
+def test_default_db_from_environment(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("USMX_DB", str(tmp_path / "env.duckdb"))
+    code, out, _ = run(capsys, "ingest", str(CONAPO_STATE))
+    assert code == 0 and (tmp_path / "env.duckdb").exists()
+    assert (tmp_path / "env_data" / "raw" / "conapo").is_dir()
+    from usmx import Observatory
+
+    assert Observatory().db == tmp_path / "env.duckdb"
+
+
+@pytest.mark.parametrize("cmd", ["ingest", "sql", "fetch", "demo", "tables", "loads"])
+def test_every_command_takes_db(cmd, capsys):
+    code, out, _ = run(capsys, cmd, "--help")
+    assert code == 0 and "--db" in out

@@ -1,0 +1,138 @@
+"""Downloads against a local HTTP server on 127.0.0.1 serving the real kit files."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from usmx import cli
+from usmx.errors import FetchError, UsmxError
+from usmx.fetch import TARGETS, download
+
+from .conftest import CONAPO_STATE, STATE_CRIMES
+
+
+class Handler(BaseHTTPRequestHandler):
+    hits: dict[str, int] = {}
+
+    def log_message(self, *args):  # keep test output quiet
+        pass
+
+    def do_GET(self):  # noqa: N802
+        n = Handler.hits[self.path] = Handler.hits.get(self.path, 0) + 1
+        body = STATE_CRIMES.read_bytes() if "IDEFC" in self.path else CONAPO_STATE.read_bytes()
+        if self.path.startswith("/flaky/") and n == 1:
+            self.send_error(500)
+            return
+        if self.path.startswith("/down/"):
+            self.send_error(503)
+            return
+        if self.path.startswith("/missing/"):
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.path.startswith("/truncated/"):
+            self.wfile.write(body[: len(body) // 3])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def _stored(obs):
+    root = obs.raw.root
+    return sorted(p.name for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def test_flaky_endpoint_succeeds_after_a_retry(obs, server):
+    Handler.hits.clear()
+    url = f"{server}/flaky/IDEFC_NM_dic2020.csv.gz"
+    (res,) = obs.fetch("sesnsp-state-crimes", url, backoff=0.01)
+    assert Handler.hits["/flaky/IDEFC_NM_dic2020.csv.gz"] == 2
+    assert res.status == "loaded" and res.rows == 18_816 * 12
+    sha = hashlib.sha256(STATE_CRIMES.read_bytes()).hexdigest()
+    assert _stored(obs) == [f"{sha}.csv.gz", f"{sha}.csv.gz.json"]
+    origin = obs.sql("SELECT file_name FROM loads").to_pylist()[0]["file_name"]
+    assert origin == url
+
+
+def test_truncated_body_fails_and_stores_nothing(obs, server):
+    with pytest.raises(FetchError, match=r"truncated body.*nothing was stored"):
+        obs.fetch("sesnsp-state-crimes", f"{server}/truncated/IDEFC.csv.gz", backoff=0.01, retries=1)
+    assert _stored(obs) == []
+    assert obs.sql("SELECT count(*) AS n FROM loads").to_pylist()[0]["n"] == 0
+
+
+def test_server_errors_give_up_after_retries(obs, server):
+    Handler.hits.clear()
+    with pytest.raises(FetchError, match=r"after 3 attempts \(HTTP 503\)"):
+        obs.fetch("conapo-state-population", f"{server}/down/pop.csv", backoff=0.01, retries=2)
+    assert Handler.hits["/down/pop.csv"] == 3
+    assert _stored(obs) == []
+
+
+def test_not_found_is_not_retried(obs, server):
+    Handler.hits.clear()
+    with pytest.raises(FetchError, match="HTTP 404"):
+        obs.fetch("conapo-state-population", f"{server}/missing/pop.csv", backoff=0.01)
+    assert Handler.hits["/missing/pop.csv"] == 1
+
+
+def test_checksum_mismatch_stores_nothing(obs, server):
+    with pytest.raises(FetchError, match="does not match the expected"):
+        obs.fetch("conapo-state-population", f"{server}/ok/pop.csv.gz", sha256="0" * 64)
+    assert _stored(obs) == []
+
+
+def test_no_ingest_only_stores_and_refetch_reuses_the_stored_file(obs, server, tmp_path):
+    sha = hashlib.sha256(CONAPO_STATE.read_bytes()).hexdigest()
+    (path,) = obs.fetch("conapo-state-population", f"{server}/ok/pop.csv.gz", ingest=False,
+                        sha256=sha)
+    assert path.name == f"{sha}.csv.gz"
+    (res,) = obs.fetch("conapo-state-population", f"{server}/ok/pop.csv.gz")
+    assert res.status == "loaded" and res.kind == "conapo_state_population"
+    assert _stored(obs) == [f"{sha}.csv.gz", f"{sha}.csv.gz.json"]
+
+
+def test_sources_without_a_stable_link_explain_the_manual_download(obs):
+    with pytest.raises(UsmxError, match=r"no stable download link.*bot check.*gob.mx/sesnsp"):
+        obs.fetch("sesnsp-state-victims")
+    with pytest.raises(UsmxError, match="unknown source"):
+        obs.fetch("nope")
+
+
+def test_every_target_names_an_official_page_and_a_known_kind():
+    from usmx import sources
+
+    for target in TARGETS.values():
+        assert target.page.startswith("https://")
+        assert target.kind in sources.kinds()
+        assert target.url is None or target.url.startswith("https://")
+
+
+def test_download_directly(tmp_path, server):
+    got = download(f"{server}/ok/IDEFC.csv.gz", tmp_path, backoff=0.01)
+    assert got.bytes == STATE_CRIMES.stat().st_size and got.attempts == 1
+    assert got.path.parent == tmp_path and got.path.name.endswith(".part")
+
+
+def test_cli_fetch(tmp_path, server, capsys):
+    db = tmp_path / "c.duckdb"
+    code = cli.main(["fetch", "sesnsp-state-crimes", "--url", f"{server}/ok/IDEFC.csv.gz", "--db", str(db)])
+    assert code == 0
+    assert "loaded 225,792 rows" in capsys.readouterr().out
