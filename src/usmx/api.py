@@ -8,8 +8,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -65,6 +67,22 @@ class TableInfo:
 _ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 
 
+@contextlib.contextmanager
+def _shutdown(pool: ThreadPoolExecutor):
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True)
+
+
+def _drop_temporaries(con: duckdb.DuckDBPyConnection) -> None:
+    """Parsers stage files in temporary tables and views; drop them so the next file starts clean."""
+    for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall():
+        con.execute(f'DROP VIEW IF EXISTS temp."{name}"')
+    for (name,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall():
+        con.execute(f'DROP TABLE IF EXISTS temp."{name}"')
+
+
 class Observatory:
     """A usmx warehouse: ingest official files, query them, list what is there.
 
@@ -108,14 +126,17 @@ class Observatory:
             load_id, k, table, rows, vintage, current = known
             return LoadResult(display, "already_loaded", k, table, load_id, rows, facts.sha256, vintage, current,
                               time.perf_counter() - t0)
-        with rawstore.readable_path(facts, self.data_dir / "tmp") as readable:
+        # The raw copy is written in a background thread while DuckDB parses (both release the GIL).
+        pool = ThreadPoolExecutor(max_workers=1)
+        copying = pool.submit(self.raw.add, facts, mod.SOURCE, origin or str(path.resolve()), mod.LICENSE)
+        with rawstore.readable_path(facts, self.data_dir / "tmp") as readable, _shutdown(pool):
             ctx = ParseContext(con, facts, readable, display, cand)
             con.begin()
             try:
                 report("parsing and checking", None, None)
                 staged = mod.parse(ctx, cand.kind)
                 report("storing raw copy", None, None)
-                raw = self.raw.add(facts, mod.SOURCE, origin or str(path.resolve()), mod.LICENSE)
+                raw = copying.result()
                 report("loading", None, None)
                 load_id, rows = warehouse.insert_load(
                     con, staged=staged, facts=facts, file_name=origin or path.name, raw_path=str(raw.path),
@@ -130,9 +151,7 @@ class Observatory:
                 con.rollback()
                 raise
             finally:
-                for t in ("_wide", "_labels", "_fill", "_pop", "_conapo", "_inegi"):
-                    con.execute(f"DROP TABLE IF EXISTS {t}")
-                con.execute("DROP VIEW IF EXISTS _canon")
+                _drop_temporaries(con)
         return LoadResult(display, "loaded", cand.kind, staged.table.name, load_id, rows, facts.sha256,
                           staged.vintage, current, time.perf_counter() - t0, staged.checks_passed, staged.notes)
 
@@ -160,8 +179,11 @@ class Observatory:
             except duckdb.Error as exc:
                 raise UsmxError(f"the query failed: {exc}") from exc
 
-    def tables(self) -> list[TableInfo]:
-        """Core views (current vintage), their history tables, catalogue tables and ``loads``, with row counts."""
+    def tables(self, include_internal: bool = False) -> list[TableInfo]:
+        """Core views (current vintage and all vintages), catalogue tables and ``loads``, with row counts.
+
+        Storage tables (names starting with ``_``) are listed only with ``include_internal``.
+        """
         specs = catalog.tables()
         out = []
         with warehouse.opened(self.db, read_only=True) as con:
@@ -170,11 +192,15 @@ class Observatory:
                 "ORDER BY table_name"
             ).fetchall()
             for name, ttype in rows:
+                if name.startswith("_") and not include_internal:
+                    continue
                 n = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
                 if name in specs:
                     desc = specs[name].description
                 elif name.endswith("__all_vintages") and name.removesuffix("__all_vintages") in specs:
                     desc = "Every release loaded (the view without the suffix is the current one)."
+                elif name.startswith("_"):
+                    desc = "Storage behind the core views (internal)."
                 elif name == "loads":
                     desc = "One row per file loaded: source, kind, sha256, vintage, rows, checks passed."
                 elif name == "usmx_meta":

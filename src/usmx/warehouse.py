@@ -55,7 +55,8 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
             con = duckdb.connect(str(path), read_only=True)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(str(path))
+            # Row order inside a table carries no meaning here; not preserving it lets DuckDB load in parallel.
+            con = duckdb.connect(str(path), config={"preserve_insertion_order": False})
             ensure_schema(con)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
@@ -92,16 +93,44 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(LOADS_DDL)
         _catalogue_tables(con)
         for spec in catalog.tables().values():
-            cols = ", ".join(f"{f.name} {f.type}" for f in spec.fields)
-            con.execute(f"CREATE TABLE IF NOT EXISTS {spec.history_table} ({cols}, load_id BIGINT NOT NULL)")
-            con.execute(
-                f"CREATE OR REPLACE VIEW {spec.name} AS SELECT * FROM {spec.history_table} "
-                "WHERE load_id IN (SELECT load_id FROM loads WHERE is_current)"
-            )
+            _create_table(con, spec)
         con.commit()
     except BaseException:
         con.rollback()
         raise
+
+
+def _create_table(con: duckdb.DuckDBPyConnection, spec: catalog.TableSpec) -> None:
+    """Physical facts (and dimension), then the two public views: every vintage, and the current one."""
+    cols = ", ".join(f"{f.name} {f.type}" for f in spec.fact_fields)
+    con.execute(f"CREATE TABLE IF NOT EXISTS {spec.facts_table} ({cols}, load_id BIGINT NOT NULL)")
+    select = []
+    join = ""
+    coded = spec.coded
+    if coded:
+        types = {f.name: f.type for f in spec.fields}
+        dcols = ", ".join(f"{c} {types[c]}" for c in coded.columns)
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {coded.dimension} (load_id BIGINT NOT NULL, {coded.id} USMALLINT NOT NULL, "
+            f"{dcols}, PRIMARY KEY (load_id, {coded.id}))"
+        )
+        join = f" JOIN {coded.dimension} d ON d.load_id = f.load_id AND d.{coded.id} = f.{coded.id}"
+    derived = dict(spec.derived)
+    for f in spec.fields:
+        if coded and f.name in coded.columns:
+            select.append(f"d.{f.name}")
+        elif f.name in derived:
+            select.append(f"CAST({derived[f.name]} AS {f.type}) AS {f.name}")
+        else:
+            select.append(f"f.{f.name}")
+    con.execute(
+        f"CREATE OR REPLACE VIEW {spec.history_table} AS SELECT {', '.join(select)}, f.load_id "
+        f"FROM {spec.facts_table} f{join}"
+    )
+    con.execute(
+        f"CREATE OR REPLACE VIEW {spec.name} AS SELECT * FROM {spec.history_table} "
+        "WHERE load_id IN (SELECT load_id FROM loads WHERE is_current)"
+    )
 
 
 def _catalogue_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -143,8 +172,14 @@ def insert_load(con, *, staged, facts, file_name: str, raw_path: str | None, sou
     """Insert a staged file's rows and its ``loads`` record; the caller owns the transaction."""
     load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchone()[0]
     spec = staged.table
+    if spec.coded:
+        coded = spec.coded
+        con.execute(
+            f"INSERT INTO {coded.dimension} (load_id, {coded.id}, {', '.join(coded.columns)}) "
+            f"SELECT {int(load_id)}, * FROM ({staged.dimension_sql})"
+        )
     inserted = con.execute(
-        f"INSERT INTO {spec.history_table} ({', '.join(spec.columns)}, load_id) "
+        f"INSERT INTO {spec.facts_table} ({', '.join(spec.fact_columns)}, load_id) "
         f"SELECT *, {int(load_id)} FROM ({staged.select_sql})"
     ).fetchone()[0]
     con.execute(

@@ -116,22 +116,61 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Coded:
+    """Label columns stored once per load in a dimension table; the facts keep a small integer id."""
+
+    dimension: str
+    id: str
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class TableSpec:
+    """A core table: its public columns (``fields``) and how they are stored.
+
+    Users and indicators only see ``name`` (a view of the current release) and ``history_table`` (a view of every
+    release). Physically the rows live in ``facts_table``; ``coded`` label columns live in a dimension table and
+    ``derived`` columns are computed from others, which keeps wide official files cheap to load as long rows.
+    """
+
     name: str
     source: str
     kind: str
     description: str
     primary_key: tuple[str, ...]
     fields: tuple[Field, ...]
+    coded: Coded | None = None
+    derived: tuple[tuple[str, str], ...] = ()
 
     @property
     def history_table(self) -> str:
-        """The physical table that keeps every vintage; ``name`` is a view of the current one."""
+        """The view of every vintage loaded; ``name`` is the view of the current one."""
         return f"{self.name}__all_vintages"
+
+    @property
+    def facts_table(self) -> str:
+        """The physical table (an intermediate: leading underscore)."""
+        return f"_{self.name}__facts"
 
     @property
     def columns(self) -> list[str]:
         return [f.name for f in self.fields]
+
+    @property
+    def fact_fields(self) -> list[Field]:
+        """The physically stored columns in order (the coded id takes the place of the first coded column)."""
+        skip = set(self.coded.columns if self.coded else ()) | {name for name, _ in self.derived}
+        out: list[Field] = []
+        for f in self.fields:
+            if self.coded and f.name == self.coded.columns[0]:
+                out.append(Field(self.coded.id, "USMALLINT", "Label id", "Id de etiqueta"))
+            if f.name not in skip:
+                out.append(f)
+        return out
+
+    @property
+    def fact_columns(self) -> list[str]:
+        return [f.name for f in self.fact_fields]
 
 
 @cache
@@ -149,6 +188,9 @@ def tables() -> dict[str, TableSpec]:
                 description=" ".join(spec["description"].split()),
                 primary_key=tuple(spec["primary_key"]),
                 fields=tuple(Field(**f) for f in spec["fields"]),
+                coded=Coded(spec["coded"]["dimension"], spec["coded"]["id"], tuple(spec["coded"]["columns"]))
+                if spec.get("coded") else None,
+                derived=tuple((spec.get("derived") or {}).items()),
             )
     return out
 

@@ -54,7 +54,7 @@ class ParseContext:
 
 @dataclass
 class Staged:
-    """A parsed, checked file ready to load: ``select_sql`` yields rows in the table's column order."""
+    """A parsed, checked file ready to load: ``select_sql`` yields rows in the table's ``fact_columns`` order."""
 
     kind: str
     table: catalog.TableSpec
@@ -65,6 +65,7 @@ class Staged:
     period_max: date | None
     checks_passed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    dimension_sql: str | None = None  # rows of the coded dimension (id, label columns), for coded tables
 
 
 def sniff_delimiter(line: str) -> str:

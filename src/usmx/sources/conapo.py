@@ -108,5 +108,5 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
     ymin, ymax = ctx.con.execute("SELECT min(year), max(year) FROM _conapo").fetchone()
     from datetime import date
 
-    return Staged(kind, spec, f"SELECT {', '.join(spec.columns)} FROM _conapo", scope=kind,
+    return Staged(kind, spec, f"SELECT {', '.join(spec.fact_columns)} FROM _conapo", scope=kind,
                   vintage=None, period_min=date(ymin, 1, 1), period_max=date(ymax, 1, 1), checks_passed=checks)

@@ -184,6 +184,6 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
                          f"codes {[r[0] for r in unknown]} are not in INEGI's municipal catalogue.")
     checks.append("municipalities_known")
     notes = [f"national total {sum(national):,} deaths registered in {year}"]
-    return Staged(kind, spec, f"SELECT {', '.join(spec.columns)} FROM _inegi", scope=f"{kind}:{year}",
+    return Staged(kind, spec, f"SELECT {', '.join(spec.fact_columns)} FROM _inegi", scope=f"{kind}:{year}",
                   vintage=date(year, 12, 1), period_min=periods[0], period_max=periods[-1],
                   checks_passed=checks, notes=notes)

@@ -1,0 +1,124 @@
+"""Ingest benchmark: usmx against bare DuckDB and the usual pandas recipe, on a full-size SESNSP municipal file.
+
+    python benchmarks/ingest.py [--years 10] [--out bench_out] [--repeat 1]
+
+Generates (once, then reuses) a file in the official IDM_NM layout: every municipality in INEGI's catalogue x the 98
+crime rows of the current methodology x N years, real names and codes, counts that add up to the real state totals
+(see usmx.synthetic). Then times, each in a fresh process so that peak memory is its own:
+
+- usmx:   Observatory.ingest (hash, encoding check, parse, cell validation, named checks, unpivot to long rows,
+          raw-store copy, one transaction);
+- duckdb: CREATE TABLE AS SELECT * FROM read_csv(file) (wide, no validation, no reshaping): the floor;
+- pandas: read_csv(thousands=',') + melt to long rows + period dates and padded codes: the recipe most
+          analysts use, producing the same canonical columns (without any validation).
+
+Targets (issue 2): usmx <= 1.5x bare DuckDB, >= 10x faster than pandas, peak RSS <= 2 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+CHILD = {
+    "usmx": """
+import sys, time, resource, json
+from usmx import Observatory
+t = time.perf_counter()
+(r,) = Observatory(sys.argv[2]).ingest(sys.argv[1])
+dt = time.perf_counter() - t
+print(json.dumps({"rows": r.rows, "seconds": dt, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+""",
+    "duckdb": """
+import sys, time, resource, json, duckdb
+t = time.perf_counter()
+con = duckdb.connect(sys.argv[2])
+con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, encoding='latin-1', thousands=',')", [sys.argv[1]])
+rows = con.execute("SELECT count(*) FROM t").fetchone()[0]
+con.close()
+dt = time.perf_counter() - t
+print(json.dumps({"rows": rows, "seconds": dt, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+""",
+    "pandas": """
+import sys, time, resource, json
+import pandas as pd
+t = time.perf_counter()
+df = pd.read_csv(sys.argv[1], encoding="latin-1", thousands=",", dtype={"Clave_Ent": str, "Cve. Municipio": str})
+months = list(df.columns[-12:])
+long = df.melt(id_vars=list(df.columns[:-12]), value_vars=months, var_name="month", value_name="crimes")
+long = long.dropna(subset=["crimes"])
+# the same canonical columns usmx produces: a period date, zero-padded codes, integer counts
+long["period"] = pd.to_datetime(dict(year=long["Año"], month=long["month"].map({m: i + 1 for i, m in enumerate(months)}),
+                                     day=1))
+long["state_code"] = long["Clave_Ent"].str.zfill(2)
+long["municipality_code"] = long["Cve. Municipio"].str.zfill(5)
+long["crimes"] = long["crimes"].astype("int64")
+dt = time.perf_counter() - t
+print(json.dumps({"rows": len(long), "seconds": dt, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+""",
+}
+
+
+def generate(out: Path, years: int) -> Path:
+    from usmx import synthetic
+
+    path = out / f"IDM_NM_synthetic_{years}y.csv"
+    if path.exists():
+        return path
+    tmp = path.with_suffix(".part")
+    t = time.perf_counter()
+    yrs = list(range(2025 - years, 2025))
+    facts = synthetic.write_municipal_incidence(tmp, years=yrs, seed=2015, encoding="latin-1")
+    tmp.rename(path)
+    print(f"generated {path} ({path.stat().st_size / 1e6:,.0f} MB, {facts['rows']:,} rows) in "
+          f"{time.perf_counter() - t:.0f} s", flush=True)
+    return path
+
+
+def run(method: str, csv: Path, workdir: Path) -> dict:
+    db = workdir / f"{method}.duckdb"
+    for p in workdir.glob(f"{method}.duckdb*"):
+        p.unlink()
+    data = workdir / f"{method}_data"
+    if data.exists():
+        import shutil
+
+        shutil.rmtree(data)
+    res = subprocess.run([sys.executable, "-c", CHILD[method], str(csv), str(db)], capture_output=True, text=True)
+    if res.returncode != 0:
+        raise SystemExit(f"{method} failed:\n{res.stderr}")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--years", type=int, default=10)
+    ap.add_argument("--out", type=Path, default=Path("bench_out"))
+    ap.add_argument("--repeat", type=int, default=1, help="runs per method; the best time is kept")
+    ap.add_argument("--skip-pandas", action="store_true")
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    csv = generate(args.out, args.years)
+    methods = ["duckdb", "usmx"] + ([] if args.skip_pandas else ["pandas"])
+    results = {}
+    for m in methods:
+        runs = [run(m, csv, args.out) for _ in range(args.repeat)]
+        results[m] = min(runs, key=lambda r: r["seconds"])
+        r = results[m]
+        print(f"{m:>7}: {r['rows']:>12,} rows  {r['seconds']:7.2f} s  peak RSS {r['rss_mb']:7,.0f} MB", flush=True)
+    u, d = results["usmx"], results["duckdb"]
+    print(f"\nfile: {csv.stat().st_size / 1e6:,.0f} MB; usmx writes {u['rows']:,} long rows "
+          f"(bare DuckDB {d['rows']:,} wide rows)")
+    print(f"usmx / bare DuckDB time: {u['seconds'] / d['seconds']:.2f}x   (target <= 1.5x)")
+    if "pandas" in results:
+        p = results["pandas"]
+        print(f"pandas / usmx time:      {p['seconds'] / u['seconds']:.1f}x   (target >= 10x)")
+    print(f"usmx peak RSS:           {u['rss_mb']:,.0f} MB (target <= 2,048 MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+"""The benchmark scripts run end to end (on a small input) so they cannot rot; timings are not asserted."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+
+
+def test_ingest_benchmark_runs_and_prints_its_ratios(tmp_path):
+    res = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "ingest.py"), "--years", "1", "--out",
+                          str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    assert "usmx / bare DuckDB time:" in res.stdout and "pandas / usmx time:" in res.stdout
+    # every municipality x 98 crime rows x 12 months
+    assert f"{2475 * 98 * 12:,} rows" in res.stdout
