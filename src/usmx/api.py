@@ -216,6 +216,32 @@ class Observatory:
         """The ``loads`` ledger, newest first."""
         return self.sql("SELECT * FROM loads ORDER BY load_id DESC")
 
+    # -- indicators ------------------------------------------------------------------------------------------------
+    def ibis(self):
+        """A read-only Ibis connection to the warehouse (the backend indicators are evaluated on)."""
+        import ibis
+
+        if not self.db.exists():
+            with warehouse.opened(self.db):
+                pass
+        return ibis.duckdb.connect(str(self.db), read_only=True)
+
+    def indicators(self) -> list:
+        """Every registered indicator (name, unit, labels, definitions, sources, parameters)."""
+        from . import indicators as ind
+
+        return sorted(ind.registry().values(), key=lambda i: i.name)
+
+    def indicator(self, name: str, **params) -> pa.Table:
+        """Compute an indicator on the warehouse; parameters as documented in ``usmx indicators``."""
+        from . import indicators as ind
+
+        con = self.ibis()
+        try:
+            return ind.run(con, name, **params)
+        finally:
+            con.disconnect()
+
     def fetch(self, source: str, url: str | None = None, *, ingest: bool = True,
               progress: Progress | None = None, **options) -> list:
         """Download an official file into the raw store (and ingest it). See :mod:`usmx.fetch`."""

@@ -138,28 +138,102 @@ def loads(db: DbOption = None,
         "CASE WHEN is_current THEN 'yes' ELSE 'no' END AS current, left(sha256, 12) AS sha256, "
         "strftime(loaded_at, '%Y-%m-%d %H:%M') AS loaded_at, file_name FROM loads ORDER BY load_id"
     )
-    if format is Format.table:
-        _print_aligned(tbl)
-    else:
-        _emit(tbl, format, None)
+    _emit(tbl, format, None)
 
 
-def _print_aligned(tbl: pa.Table) -> None:
-    """Plain aligned columns; the last column is cut to the terminal width rather than wrapped."""
-    rows = [["" if v is None else f"{v:,}" if isinstance(v, int) else str(v) for v in r.values()]
-            for r in tbl.to_pylist()]
+def _cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        if v != v:
+            return ""
+        return f"{v:,.2f}" if abs(v) >= 1 else f"{v:.3g}"
+    return str(v)
+
+
+def _print_aligned(tbl: pa.Table, max_text: int = 60, console: Console | None = None) -> None:
+    """Plain aligned columns (numbers right-aligned); long text cells are cut, lines are never squeezed."""
+    rows = [[_cell(v) for v in r.values()] for r in tbl.to_pylist()]
+    rows = [[c if len(c) <= max_text else c[: max_text - 1] + "…" for c in r] for r in rows]
     names = tbl.column_names
-    widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names[:-1])]
-    room = max(20, out.width - sum(widths) - 2 * len(widths))
+    numeric = [pa.types.is_integer(t) or pa.types.is_floating(t) for t in tbl.schema.types]
+    widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
 
     def line(cells):
-        head = "  ".join(c.rjust(w) if c[:1].isdigit() else c.ljust(w) for c, w in zip(cells[:-1], widths))
-        last = cells[-1] if len(cells[-1]) <= room else cells[-1][: room - 1] + "…"
-        return f"{head}  {last}"
+        return "  ".join(c.rjust(w) if num else c.ljust(w) for c, w, num in zip(cells, widths, numeric)).rstrip()
 
-    out.print(f"[bold]{line(names)}[/]", highlight=False, soft_wrap=True)
+    console = console or out
+    console.print(f"[bold]{line(names)}[/]", highlight=False, soft_wrap=True)
     for r in rows:
-        out.print(line(r), highlight=False, soft_wrap=True)
+        console.print(line(r), highlight=False, soft_wrap=True)
+
+
+def _params(by: str | None, state: str | None, param: list[str] | None) -> dict:
+    out: dict = {}
+    if by is not None:
+        out["by"] = by
+    if state is not None:
+        out["state"] = state
+    for item in param or []:
+        if "=" not in item:
+            raise UsmxError(f"--param takes KEY=VALUE; got {item!r}.")
+        k, v = item.split("=", 1)
+        out[k.strip().replace("-", "_")] = v.strip()
+    return out
+
+
+ParamOption = Annotated[list[str] | None, typer.Option(
+    "--param", "-p", help="Further parameters as KEY=VALUE (e.g. -p group=extortion -p feminicide=true).")]
+ByOption = Annotated[str | None, typer.Option(help="Grain: month, year, administration or state (per indicator).")]
+StateOption = Annotated[str | None, typer.Option(help="One state: INEGI code (09) or abbreviation (CDMX).")]
+
+
+@app.command()
+def indicators(
+    lang: Annotated[str, typer.Option(help="Language of labels and definitions: en or es.")] = "en",
+) -> None:
+    """List the indicators: name, unit, definition, sources and parameters."""
+    from .indicators import registry
+
+    for ind in sorted(registry().values(), key=lambda i: i.name):
+        params = ", ".join(f"{k}={p.default!r}" for k, p in ind.params.items())
+        out.print(f"[bold]{ind.name}[/]  ({ind.unit})  [dim]{params}[/]", highlight=False)
+        out.print(f"  {ind.label(lang)}. {ind.definition(lang)}", highlight=False)
+        out.print(f"  [dim]sources: {', '.join(ind.sources)}[/]", highlight=False)
+
+
+@app.command()
+def indicator(
+    name: Annotated[str, typer.Argument(help="Indicator name (see `usmx indicators`).")],
+    by: ByOption = None,
+    state: StateOption = None,
+    param: ParamOption = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Compute one indicator from the warehouse and print it (or write it with --output)."""
+    _emit(_obs(db).indicator(name, **_params(by, state, param)), format, output)
+
+
+@app.command()
+def export(
+    name: Annotated[str, typer.Argument(help="Indicator name (see `usmx indicators`).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    format: Annotated[Format, typer.Option("--format", "-f", help="csv or parquet.")] = Format.csv,
+    by: ByOption = None,
+    state: StateOption = None,
+    param: ParamOption = None,
+    db: DbOption = None,
+) -> None:
+    """Write an indicator to CSV or Parquet, for work in pandas, R or a spreadsheet."""
+    if format not in (Format.csv, Format.parquet):
+        raise UsmxError("export writes csv or parquet; use `usmx indicator` for table or json output.")
+    _emit(_obs(db).indicator(name, **_params(by, state, param)), format, output)
 
 
 @app.command()
@@ -248,15 +322,11 @@ def _emit(tbl: pa.Table, format: Format, output: Path | None) -> None:
         else:
             sys.stdout.write(text + "\n")
     else:
-        t = Table(*tbl.column_names, box=None, header_style="bold")
-        for row in tbl.to_pylist():
-            t.add_row(*("" if v is None else f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)
-                        for v in row.values()))
         if output:
             with output.open("w", encoding="utf-8") as fh:
-                Console(file=fh, width=200).print(t)
+                _print_aligned(tbl, console=Console(file=fh, width=10_000, no_color=True))
         else:
-            out.print(t)
+            _print_aligned(tbl)
     if output:
         err.print(f"wrote {tbl.num_rows:,} rows to {output}")
 

@@ -248,3 +248,31 @@ def layouts(source: str) -> dict[str, Layout]:
 def value_map(source: str, name: str) -> dict[str, str]:
     """A label map (e.g. official sex labels -> usmx codes) from a source's header-map file, keys normalised."""
     return {normalise(k): v for k, v in header_maps(source)[name].items()}
+
+
+@dataclass(frozen=True)
+class CrimeGroup:
+    key: str
+    label_en: str
+    label_es: str
+    keys: tuple[str, ...]  # SQL LIKE patterns on crime_key
+    note_en: str = ""
+    note_es: str = ""
+
+    def label(self, lang: str) -> str:
+        return self.label_es if lang == "es" else self.label_en
+
+
+@cache
+def crime_groups() -> dict[str, CrimeGroup]:
+    """usmx's analytical crime groups (catalog/taxonomy.yaml)."""
+    return {
+        k: CrimeGroup(k, v["label_en"], v["label_es"], tuple(v["keys"]), v.get("note_en", ""), v.get("note_es", ""))
+        for k, v in _read_yaml("taxonomy.yaml")["groups"].items()
+    }
+
+
+@cache
+def indicator_meta() -> dict[str, dict]:
+    """Labels, units, definitions and sources of every indicator (catalog/indicators.yaml)."""
+    return _read_yaml("indicators.yaml")["indicators"]

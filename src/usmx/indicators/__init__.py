@@ -1,0 +1,82 @@
+"""The indicator registry: named, documented, pure functions of warehouse tables.
+
+Each indicator is written once as an Ibis expression, so the same definition runs on the DuckDB warehouse and on
+another engine an Ibis backend reaches (PySpark, BigQuery). Statistical steps that are not queries (a robust
+seasonal decomposition for anomalies) take the expression's result and are done in Python, documented beside the
+indicator. Labels, units and definitions in Spanish and English live in ``catalog/indicators.yaml``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from .. import catalog
+from ..errors import UsmxError
+
+
+@dataclass(frozen=True)
+class Indicator:
+    name: str
+    func: Callable[..., pa.Table]
+    unit: str
+    label_en: str
+    label_es: str
+    definition_en: str
+    definition_es: str
+    sources: tuple[str, ...]
+    module: str
+
+    @property
+    def params(self) -> dict[str, inspect.Parameter]:
+        sig = inspect.signature(self.func)
+        return {k: p for k, p in list(sig.parameters.items())[1:]}
+
+    def label(self, lang: str) -> str:
+        return self.label_es if lang == "es" else self.label_en
+
+    def definition(self, lang: str) -> str:
+        return self.definition_es if lang == "es" else self.definition_en
+
+
+_REGISTRY: dict[str, Indicator] = {}
+
+
+def indicator(name: str) -> Callable:
+    """Register ``func(con, **params) -> pyarrow.Table`` under ``name`` with its metadata from the catalogue."""
+
+    def wrap(func: Callable) -> Callable:
+        meta = catalog.indicator_meta()[name]
+        _REGISTRY[name] = Indicator(
+            name=name, func=func, unit=meta["unit"], label_en=meta["label_en"], label_es=meta["label_es"],
+            definition_en=" ".join(meta["definition_en"].split()), definition_es=" ".join(meta["definition_es"].split()),
+            sources=tuple(meta["sources"]), module=func.__module__,
+        )
+        return func
+
+    return wrap
+
+
+def registry() -> dict[str, Indicator]:
+    from . import crime  # noqa: F401  (registers on import)
+
+    return dict(_REGISTRY)
+
+
+def run(con: Any, name: str, **params: Any) -> pa.Table:
+    """Evaluate an indicator on an Ibis backend, validating parameter names first."""
+    reg = registry()
+    if name not in reg:
+        raise UsmxError(f"unknown indicator {name!r}; `usmx indicators` lists them: {', '.join(sorted(reg))}.")
+    ind = reg[name]
+    allowed = ind.params
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise UsmxError(f"indicator {name!r} takes no parameter {', '.join(unknown)}; it takes: "
+                        f"{', '.join(allowed) or 'none'}.")
+    clean = {k: v for k, v in params.items() if v is not None}
+    return ind.func(con, **clean)

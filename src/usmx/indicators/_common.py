@@ -1,0 +1,108 @@
+"""Building blocks shared by indicators, written as portable Ibis expressions."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from .. import catalog
+from ..errors import UsmxError
+
+VICTIMS = "core_sesnsp__state_victims_monthly"
+STATE_CRIMES = "core_sesnsp__state_crimes_monthly"
+MUNICIPAL_CRIMES = "core_sesnsp__municipal_crimes_monthly"
+STATE_POP = "core_conapo__state_population_yearly"
+MUNICIPAL_POP = "core_conapo__municipal_population_yearly"
+INEGI = "core_inegi__homicide_deaths_monthly"
+
+BY_CHOICES = ("month", "year", "administration", "state")
+
+
+def check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise UsmxError(f"{name} must be one of {', '.join(choices)}; got {value!r}.")
+
+
+def check_state(state: str | None) -> str | None:
+    if state is None:
+        return None
+    code = f"{int(state):02d}" if str(state).isdigit() else None
+    if code not in catalog.states():
+        abbrev = {s.abbreviation.lower(): c for c, s in catalog.states().items()}
+        code = abbrev.get(str(state).lower())
+    if code is None:
+        raise UsmxError(f"unknown state {state!r}: give an INEGI code 01-32 or an abbreviation such as CDMX, SIN.")
+    return code
+
+
+def group(name: str) -> catalog.CrimeGroup:
+    groups = catalog.crime_groups()
+    if name not in groups:
+        raise UsmxError(f"unknown crime group {name!r}; groups: {', '.join(groups)}.")
+    return groups[name]
+
+
+def in_group(t: ir.Table, groups: list[str]) -> ir.BooleanValue:
+    """Rows of ``t`` whose crime_key belongs to any of the groups."""
+    cond = None
+    for g in groups:
+        for pattern in group(g).keys:
+            c = t.crime_key.like(pattern)
+            cond = c if cond is None else cond | c
+    return cond
+
+
+def days_in_month(period: ir.DateValue) -> ir.IntegerValue:
+    """Days in the month of ``period`` (portable: arithmetic, no engine date functions)."""
+    y, m = period.year(), period.month()
+    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+    return ibis.cases(
+        (m.isin([4, 6, 9, 11]), 30),
+        ((m == 2) & leap, 29),
+        (m == 2, 28),
+        else_=31,
+    )
+
+
+def administration(period: ir.DateValue) -> ir.StringValue:
+    """The key of the administration in office on ``period`` (null before the first one in the catalogue)."""
+    cases = [((period >= a.start) & (period <= a.end), a.key) for a in catalog.administrations()]
+    return ibis.cases(*cases, else_=ibis.null("string"))
+
+
+def monthly_population(con: Any, level: str = "state") -> ir.Table:
+    """Population per month, CONAPO mid-year (1 July) figures interpolated linearly between years.
+
+    Returns ``unit_code, base_year, pop_mid, pop_next``: a month (y, m) uses base year y when m >= 7, else y - 1,
+    and fraction ((m - 7) mod 12) / 12 of the way to the next year's mid-year figure. State level includes the
+    nation as unit '00'.
+    """
+    if level == "state":
+        p = con.table(STATE_POP)
+        p = p.filter(p.sex == "total").select(unit_code=p.state_code, year=p.year, pop=p.population_mid_year)
+    else:
+        p = con.table(MUNICIPAL_POP)
+        p = p.filter(p.sex == "total").select(unit_code=p.municipality_code, year=p.year, pop=p.population)
+    nxt = p.select(unit_code=p.unit_code, year=p.year - 1, pop_next=p.pop)
+    j = p.left_join(nxt, ["unit_code", "year"])
+    return j.select(unit_code=j.unit_code, base_year=j.year, pop_mid=j.pop,
+                    pop_next=ibis.coalesce(j.pop_next, j.pop))
+
+
+def attach_population(t: ir.Table, con: Any, unit_col: str, level: str = "state") -> ir.Table:
+    """Add ``population`` (interpolated to the month of ``period``) to a table with ``period`` and a unit code."""
+    pop = monthly_population(con, level)
+    m = t.period.month()
+    t = t.mutate(_base_year=ibis.ifelse(m >= 7, t.period.year(), t.period.year() - 1),
+                 _frac=((m + 5) % 12).cast("float64") / 12.0)
+    j = t.left_join(pop, [t[unit_col] == pop.unit_code, t._base_year == pop.base_year])
+    j = j.mutate(population=j.pop_mid + (j.pop_next - j.pop_mid) * j._frac)
+    return j.drop("_base_year", "_frac", "unit_code", "base_year", "pop_mid", "pop_next")
+
+
+def month_end(d: date) -> date:
+    nxt = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+    return nxt - timedelta(days=1)
