@@ -242,6 +242,12 @@ class Observatory:
         finally:
             con.disconnect()
 
+    def report(self, output: str | os.PathLike[str] = "report.html", lang: str = "both") -> Path:
+        """Write the self-contained HTML report (es, en or both with a switch); returns its path."""
+        from .report.build import build
+
+        return build(self, output, lang)
+
     def fetch(self, source: str, url: str | None = None, *, ingest: bool = True,
               progress: Progress | None = None, **options) -> list:
         """Download an official file into the raw store (and ingest it). See :mod:`usmx.fetch`."""

@@ -264,8 +264,12 @@ def fetch(
 
 
 @app.command()
-def demo(db: DbOption = None) -> None:
-    """Build a warehouse offline from the real samples bundled with usmx and print what it holds."""
+def demo(
+    db: DbOption = None,
+    report_path: Annotated[Path | None, typer.Option(
+        "--report", help="Where to write the report (default: usmx-report.html beside the warehouse).")] = None,
+) -> None:
+    """Build a warehouse offline from the real samples bundled with usmx, print what it holds, write the report."""
     from . import demo as demo_mod
 
     obs = _obs(db)
@@ -276,19 +280,43 @@ def demo(db: DbOption = None) -> None:
     loaded = sum(r.status == "loaded" for r in results)
     out.print(f"{loaded} files loaded, {len(results) - loaded} already there, "
               f"{time.perf_counter() - t0:.1f} s.")
-    t = Table(box=None, header_style="bold")
-    t.add_column("table", no_wrap=True)
-    t.add_column("rows", justify="right", no_wrap=True)
-    t.add_column("periods", no_wrap=True)
-    t.add_column("current vintage")
-    for s in demo_mod.summary(obs):
-        span = f"{s.period_min:%Y-%m} … {s.period_max:%Y-%m}" if s.period_min else "-"
-        t.add_row(s.table, f"{s.rows:,}", span, ", ".join(s.vintages) or "-")
-    out.print(t)
-    out.print("Next: [bold]usmx tables[/], [bold]usmx loads[/], or for example:", soft_wrap=True)
+    summary = demo_mod.summary(obs)
+    _print_aligned(pa.Table.from_pylist([
+        {"table": s.table, "rows": s.rows,
+         "periods": f"{s.period_min:%Y-%m} … {s.period_max:%Y-%m}" if s.period_min else "-",
+         "current vintage": ", ".join(s.vintages) or "-"} for s in summary]))
+    head = obs.indicator("homicide_headline").to_pylist()
+    if head:
+        h = head[0]
+        out.print(f"\nLatest: [bold]{h['latest_value']:.1f}[/] intentional homicide victims per day in "
+                  f"{h['latest_period']:%B %Y} ({h['change_pct']:+.1f}% against {h['reference']}).",
+                  highlight=False, soft_wrap=True)
+    path = report_path or obs.db.parent / "usmx-report.html"
+    with _Reporter("report") as rep:
+        rep("computing indicators and rendering charts", None, None)
+        obs.report(path, "both")
+    out.print(f"\nReport (Spanish and English, works offline): [bold]{path.resolve()}[/]", highlight=False,
+              soft_wrap=True)
+    out.print("Next: [bold]usmx indicators[/], [bold]usmx tables[/], [bold]usmx loads[/], or for example:",
+              soft_wrap=True)
     out.print("  usmx sql \"SELECT period, sum(victims) AS victims FROM core_sesnsp__state_victims_monthly "
               "WHERE crime_subtype = 'Homicidio doloso' GROUP BY ALL ORDER BY period DESC LIMIT 12\"",
               soft_wrap=True, highlight=False)
+
+
+@app.command()
+def report(
+    lang: Annotated[str, typer.Option(help="es, en, or both (one file with a language switch).")] = "both",
+    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")] = Path("report.html"),
+    db: DbOption = None,
+) -> None:
+    """Write the report: one self-contained HTML file (charts, map, tables, sources) that works offline."""
+    t0 = time.perf_counter()
+    with _Reporter("report") as rep:
+        rep("computing indicators and rendering charts", None, None)
+        path = _obs(db).report(output, lang)
+    out.print(f"report written to [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB, "
+              f"{time.perf_counter() - t0:.1f} s)", highlight=False)
 
 
 @app.command()

@@ -258,16 +258,23 @@ class CrimeGroup:
     keys: tuple[str, ...]  # SQL LIKE patterns on crime_key
     note_en: str = ""
     note_es: str = ""
+    short_en: str = ""
+    short_es: str = ""
 
     def label(self, lang: str) -> str:
         return self.label_es if lang == "es" else self.label_en
+
+    def short(self, lang: str) -> str:
+        """A label short enough for a chart panel (falls back to the full label)."""
+        return (self.short_es if lang == "es" else self.short_en) or self.label(lang)
 
 
 @cache
 def crime_groups() -> dict[str, CrimeGroup]:
     """usmx's analytical crime groups (catalog/taxonomy.yaml)."""
     return {
-        k: CrimeGroup(k, v["label_en"], v["label_es"], tuple(v["keys"]), v.get("note_en", ""), v.get("note_es", ""))
+        k: CrimeGroup(k, v["label_en"], v["label_es"], tuple(v["keys"]), v.get("note_en", ""), v.get("note_es", ""),
+                      v.get("short_en", ""), v.get("short_es", ""))
         for k, v in _read_yaml("taxonomy.yaml")["groups"].items()
     }
 

@@ -146,7 +146,7 @@ def _rate_source(group_key: str, level: str, measure: str) -> str:
 def crime_rate_per_100k(con, group: str = "intentional_homicide", by: str = "year", level: str = "state",
                         measure: str = "crimes", state: str | None = None) -> pa.Table:
     """Crimes (or victims) of a crime group per 100,000 inhabitants per year, by state, municipality or nation."""
-    check_choice("by", by, ("month", "year"))
+    check_choice("by", by, ("month", "year", "last_12_months"))
     check_choice("level", level, ("national", "state", "municipal"))
     check_choice("measure", measure, ("crimes", "victims"))
     g = crime_group(group)
@@ -163,6 +163,8 @@ def crime_rate_per_100k(con, group: str = "intentional_homicide", by: str = "yea
         m = m.mutate(unit_code=ibis.literal("00"))
         unit = "unit_code"
     m = m.mutate(days=days_in_month(m.period))
+    if by == "last_12_months":
+        return _last_12_months(m, con, unit, level, g.key)
     if by == "month":
         m = attach_population(m, con, unit, "municipal" if level == "municipal" else "state")
         year_days = ibis.ifelse(days_in_month(ibis.date(m.period.year(), 2, 1)) == 29, 366, 365)
@@ -188,6 +190,50 @@ def crime_rate_per_100k(con, group: str = "intentional_homicide", by: str = "yea
         res = res.add_column(res.column_names.index("state_code") + 1, "state",
                              pa.array([idx.get(c) for c in res["state_code"].to_pylist()]))
     return res
+
+
+def _last_12_months(m, con, unit: str, level: str, group_key: str) -> pa.Table:
+    """Per unit: the total of the latest 12 months in the data, over the mean interpolated population."""
+    latest = m.period.max().as_scalar()
+    w = m.filter(m.period > latest - ibis.interval(months=12))
+    w = attach_population(w, con, unit, "municipal" if level == "municipal" else "state")
+    keys = [unit] if unit != "unit_code" else []
+    agg = w.group_by(keys or [ibis.literal("00").name("unit_code")]).aggregate(
+        window_start=w.period.min(), window_end=w.period.max(), months=w.period.nunique(),
+        days=w.days.sum(), total=w.total.sum(), population=w.population.mean())
+    agg = agg.mutate(rate_per_100k=agg.total / agg.population * 100_000 * 365.25 / agg.days)
+    res = agg.order_by(ibis.desc("rate_per_100k")).to_pyarrow()
+    res = res.append_column("rank", pa.array(range(1, res.num_rows + 1), pa.int64()))
+    res = res.append_column("group", pa.array([group_key] * res.num_rows, pa.string()))
+    if level == "state":
+        idx = {c: s.name for c, s in catalog.states().items()}
+        res = res.add_column(1, "state", pa.array([idx.get(c) for c in res["state_code"].to_pylist()]))
+    return res
+
+
+@indicator("homicide_headline")
+def homicide_headline(con, feminicide: bool = False) -> pa.Table:
+    """The latest month's daily average against the same month a year earlier and each administration's average."""
+    monthly = homicide_victims_daily_average(con, by="month", feminicide=feminicide).to_pylist()
+    terms = homicide_victims_daily_average(con, by="administration", feminicide=feminicide).to_pylist()
+    if not monthly:
+        return pa.table({"latest_period": pa.array([], pa.date32())})
+    last = monthly[-1]
+    year_before = next((r for r in monthly if r["period"] == date(last["period"].year - 1, last["period"].month, 1)),
+                       None)
+    rows = []
+    if year_before:
+        rows.append({"comparison": "same_month_previous_year", "reference": f"{year_before['period']:%Y-%m}",
+                     "reference_value": year_before["value"]})
+    for t in terms:
+        rows.append({"comparison": f"administration:{t['administration']}",
+                     "reference": f"{t['start']:%Y-%m} … {t['end']:%Y-%m}", "reference_value": t["value"]})
+    for r in rows:
+        r["latest_period"] = last["period"]
+        r["latest_value"] = last["value"]
+        r["change_pct"] = (last["value"] / r["reference_value"] - 1) * 100
+    return pa.Table.from_pylist(rows).select(["latest_period", "latest_value", "comparison", "reference",
+                                              "reference_value", "change_pct"])
 
 
 #: the groups compared across administrations, and the measure used for each (victims where SESNSP counts them)

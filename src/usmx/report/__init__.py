@@ -1,0 +1,1 @@
+"""The bilingual HTML report: build.build(obs, output, lang)."""

@@ -1,0 +1,396 @@
+"""The HTML report: one self-contained, offline file in Spanish, English or both (with a switch).
+
+The report only reads indicator results and the ``loads`` ledger; every number it shows comes from an indicator,
+so the report and ``usmx indicator`` can never disagree. Each chart and table names its sources and vintages.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import pyarrow as pa
+
+from .. import __version__, catalog
+from ..api import Observatory
+from . import charts, i18n
+from .i18n import t
+
+#: crime groups in the "other crimes" panel, with the file each is counted from
+PANEL_GROUPS = [
+    ("feminicide", "victims"), ("kidnapping", "victims"), ("extortion", "victims"),
+    ("human_trafficking", "victims"), ("other_crimes_against_life", "victims"), ("culpable_homicide", "victims"),
+    ("firearm_injuries", "crimes"), ("retail_drug_dealing", "crimes"), ("violent_robbery", "crimes"),
+    ("vehicle_theft_violent", "crimes"),
+]
+#: groups in the report's administration table (`usmx export administration_comparison` gives them all)
+ADMIN_GROUPS = ["intentional_homicide", "feminicide", "kidnapping", "extortion", "other_crimes_against_life"]
+KIND_LABELS = {
+    "sesnsp_state_victims": "SESNSP IDVFC_NM", "sesnsp_state_crimes": "SESNSP IDEFC_NM",
+    "sesnsp_municipal_crimes": "SESNSP IDM_NM", "inegi_homicide_deaths": "INEGI",
+    "conapo_state_population": "CONAPO", "conapo_municipal_population": "CONAPO",
+}
+
+
+@dataclass
+class ReportData:
+    """Everything the report shows, read once from the indicators."""
+
+    headline: list[dict]
+    monthly: list[dict]
+    last12: list[dict]
+    panel: dict[str, list[dict]]
+    administrations: list[dict]
+    anomalies: list[dict]
+    records: list[dict]
+    inegi: list[dict]
+    loads: list[dict]
+    indicators: list
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def vintage(self, kind: str) -> date | None:
+        v = [r["vintage"] for r in self.loads if r["kind"] == kind and r["is_current"] and r["vintage"]]
+        return max(v) if v else None
+
+
+def _rows(table: pa.Table) -> list[dict]:
+    return table.to_pylist()
+
+
+def collect(obs: Observatory) -> ReportData:
+    """Evaluate every indicator the report needs (empty lists where the warehouse lacks the data)."""
+    has = {r["kind"] for r in obs.sql("SELECT DISTINCT kind FROM loads WHERE is_current").to_pylist()}
+    victims = "sesnsp_state_victims" in has
+    pop = "conapo_state_population" in has
+    timings: dict[str, float] = {}
+
+    def get(name, **params):
+        t0 = time.perf_counter()
+        out = _rows(obs.indicator(name, **params))
+        timings[name] = timings.get(name, 0) + time.perf_counter() - t0
+        return out
+
+    monthly = get("homicide_victims_daily_average", by="month") if victims else []
+    panel: dict[str, list[dict]] = {}
+    if pop:
+        for g, measure in PANEL_GROUPS:
+            if (measure == "victims" and victims) or (measure == "crimes" and "sesnsp_state_crimes" in has):
+                panel[g] = get("crime_rate_per_100k", group=g, by="month", level="national", measure=measure)
+    since = None
+    if monthly:
+        last = monthly[-1]["period"]
+        since = date(last.year - 3, last.month, 1).isoformat()
+    return ReportData(
+        headline=get("homicide_headline") if victims else [],
+        monthly=monthly,
+        last12=get("crime_rate_per_100k", by="last_12_months", measure="victims") if victims and pop else [],
+        panel=panel,
+        administrations=get("administration_comparison", groups=",".join(ADMIN_GROUPS)) if pop and (victims or "inegi_homicide_deaths" in has) else [],
+        anomalies=get("anomalies", since=since) if victims else [],
+        records=get("records") if victims else [],
+        inegi=get("inegi_vs_sesnsp") if victims or "inegi_homicide_deaths" in has else [],
+        loads=_rows(obs.sql("SELECT * FROM loads ORDER BY load_id")),
+        indicators=obs.indicators(),
+        timings=timings,
+    )
+
+
+def _e(text) -> str:
+    return html.escape(str(text))
+
+
+def _source(data: ReportData, kinds: list[str], lang: str) -> str:
+    parts = []
+    for k in kinds:
+        v = data.vintage(k)
+        label = KIND_LABELS.get(k, k)
+        parts.append(f"{label}" + (f" ({'corte' if lang == 'es' else 'cut-off'} {i18n.month(v, lang)})" if v else ""))
+    calc = "cálculos de usmx" if lang == "es" else "usmx calculations"
+    return f'<p class="source">{t("source_line", lang)}: {_e("; ".join(parts))}; {calc}.</p>'
+
+
+def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset(), cls: str = "") -> str:
+    head = "".join(f'<th{" class=num" if i in numeric else ""}>{_e(h)}</th>' for i, h in enumerate(headers))
+    body = "".join(
+        "<tr>" + "".join(f'<td{" class=num" if i in numeric else ""}>{c}</td>' for i, c in enumerate(r)) + "</tr>"
+        for r in rows
+    )
+    return f'<div class="table-wrap"><table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def _no_data(lang: str) -> str:
+    return f'<p class="empty">{_e(t("no_data", lang))}</p>'
+
+
+def section_headline(data: ReportData, lang: str) -> str:
+    if not data.headline:
+        return f'<section id="headline"><h2>{t("headline", lang)}</h2>{_no_data(lang)}</section>'
+    first = data.headline[0]
+    latest, value = first["latest_period"], first["latest_value"]
+    cards = [f'<div class="big"><span class="value">{i18n.number(value, lang, 1)}</span>'
+             f'<span class="label">{_e(t("daily_avg_label", lang))} {_e(i18n.month(latest, lang))}</span></div>']
+    items = []
+    for r in data.headline:
+        change = r["change_pct"]
+        cls = "up" if change > 0 else "down"
+        if r["comparison"] == "same_month_previous_year":
+            what = f'{t("vs_year", lang)} ({i18n.number(r["reference_value"], lang, 1)})'
+        else:
+            key = r["comparison"].split(":", 1)[1]
+            name = i18n.ADMINISTRATIONS[key][lang]
+            ongoing = f' {t("so_far", lang)}' if key == catalog.administrations()[-1].key else ""
+            what = f'{t("vs_admin", lang)} {name}{ongoing} ({i18n.number(r["reference_value"], lang, 1)})'
+        items.append(f'<li><span class="chg {cls}">{i18n.pct(change, lang)}</span> {_e(what)}</li>')
+    return (f'<section id="headline"><h2>{t("headline", lang)}</h2><div class="cards">{"".join(cards)}'
+            f'<ul class="changes">{"".join(items)}</ul></div>'
+            f'{_source(data, ["sesnsp_state_victims"], lang)}</section>')
+
+
+def section_series(data: ReportData, lang: str) -> str:
+    body = _no_data(lang) if not data.monthly else charts.national_series(
+        data.monthly, catalog.administrations(), catalog.series_breaks(), lang)
+    return (f'<section id="series"><h2>{t("series_title", lang)}</h2><figure class="chart">{body}</figure>'
+            f'<p class="note">{_e(t("series_note", lang))}</p>{_source(data, ["sesnsp_state_victims"], lang)}</section>')
+
+
+def section_map(data: ReportData, lang: str) -> str:
+    if not data.last12:
+        return f'<section id="map"><h2>{t("map_title", lang)}</h2>{_no_data(lang)}</section>'
+    r0 = data.last12[0]
+    span = f'{i18n.month(r0["window_start"], lang)} – {i18n.month(r0["window_end"], lang)}'
+    rows = [[str(r["rank"]), _e(r["state"]), i18n.number(r["rate_per_100k"], lang, 1), i18n.number(r["total"], lang)]
+            for r in data.last12]
+    table = _table(["#", t("state", lang), t("rate", lang), t("victims", lang)], rows, {0, 2, 3}, "ranking")
+    return (f'<section id="map"><h2>{t("map_title", lang)}</h2><p class="note">{_e(span)} · '
+            f'{_e(t("rate_unit", lang))}</p><div class="map-row"><figure class="chart map">'
+            f'{charts.choropleth(data.last12, lang)}</figure>{table}</div>'
+            f'{_source(data, ["sesnsp_state_victims", "conapo_state_population"], lang)}</section>')
+
+
+def section_panel(data: ReportData, lang: str) -> str:
+    if not data.panel:
+        return f'<section id="groups"><h2>{t("groups_title", lang)}</h2>{_no_data(lang)}</section>'
+    groups = catalog.crime_groups()
+    rows = []
+    for g, series in data.panel.items():
+        for r in series:
+            rows.append({"period": r["period"], "value": r["rate_per_100k"], "label": groups[g].short(lang)})
+    unit = "tasa anualizada por 100 mil habitantes" if lang == "es" else "annualised rate per 100,000 inhabitants"
+    kinds = ["sesnsp_state_victims", "sesnsp_state_crimes", "conapo_state_population"]
+    return (f'<section id="groups"><h2>{t("groups_title", lang)}</h2><p class="note">{_e(t("groups_note", lang))} '
+            f'{_e(unit.capitalize())}.</p><figure class="chart">{charts.small_multiples(rows, lang)}</figure>'
+            f'{_source(data, kinds, lang)}</section>')
+
+
+def section_administrations(data: ReportData, lang: str) -> str:
+    if not data.administrations:
+        return f'<section id="administrations"><h2>{t("admins_title", lang)}</h2>{_no_data(lang)}</section>'
+    groups = catalog.crime_groups()
+    rows = []
+    for r in data.administrations:
+        src = "INEGI" if r["source"].startswith("INEGI") else "SESNSP"
+        cov = f'{i18n.month(r["start"], lang)} – {i18n.month(r["end"], lang)}'
+        rows.append([
+            _e(i18n.ADMINISTRATIONS[r["administration"]][lang]), _e(groups[r["group"]].label(lang)), src,
+            _e(cov) + ("" if r["full_term"] else " *"),
+            i18n.number(r["daily_average"], lang, 1), i18n.number(r["rate_per_100k_year"], lang, 1),
+            i18n.pct(r["change_vs_previous_pct"], lang) if r["change_vs_previous_pct"] is not None else "–",
+        ])
+    note = ("* periodo parcial del sexenio. Todos los grupos de delitos: usmx export administration_comparison"
+            if lang == "es" else
+            "* part of the term only. Every crime group: usmx export administration_comparison")
+    table = _table([t("administration", lang), t("group", lang), t("source", lang), t("coverage", lang),
+                    t("daily_average", lang), t("rate_year", lang), t("change", lang)], rows, {4, 5, 6}, "admins")
+    return (f'<section id="administrations"><h2>{t("admins_title", lang)}</h2><p class="note">'
+            f'{_e(t("admins_note", lang))}</p>{table}<p class="note">{_e(note)}</p>'
+            f'{_source(data, ["sesnsp_state_victims", "sesnsp_state_crimes", "inegi_homicide_deaths", "conapo_state_population"], lang)}'
+            "</section>")
+
+
+def section_anomalies_records(data: ReportData, lang: str) -> str:
+    out = [f'<section id="anomalies"><h2>{t("anomalies_title", lang)}</h2>']
+    if not data.records:
+        return out[0] + _no_data(lang) + "</section>"
+    out.append(f'<p class="note">{_e(t("anomalies_note", lang))}</p>')
+    if data.anomalies:
+        rows = [[_e(r["state"]), _e(i18n.month(r["period"], lang)), i18n.number(r["value"], lang),
+                 i18n.number(r["expected"], lang),
+                 _e(f'{i18n.number(max(r["lower"], 0), lang)}–{i18n.number(r["upper"], lang)}'),
+                 _e(_why(r, lang))] for r in data.anomalies[:15]]
+        out.append(_table([t("state", lang), t("month", lang), t("observed", lang), t("expected", lang),
+                           "Rango" if lang == "es" else "Range", t("why", lang)], rows, {2, 3}))
+    else:
+        out.append(f'<p>{t("none", lang)}</p>')
+    out.append(f'<h2 id="records">{t("records_title", lang)}</h2><p class="note">{_e(t("records_note", lang))}</p>')
+    rows = [[_e(r["state"]), _e(i18n.month(r["worst_month"], lang)), i18n.number(r["worst_month_value"], lang),
+             str(r["months_ago"]), str(r["worst_year"] or "–"), i18n.number(r["worst_year_value"], lang)]
+            for r in data.records]
+    out.append(_table([t("state", lang), t("worst_month", lang), t("victims", lang), t("months_ago", lang),
+                       t("worst_year", lang), t("victims", lang)], rows, {2, 3, 4, 5}, "records"))
+    out.append(_source(data, ["sesnsp_state_victims"], lang) + "</section>")
+    return "".join(out)
+
+
+def _why(r: dict, lang: str) -> str:
+    pct = (r["value"] / r["expected"] - 1) * 100 if r["expected"] else float("nan")
+    if lang == "es":
+        side = "por encima" if r["direction"] == "above" else "por debajo"
+        return f"{i18n.pct(pct, lang, 0)} frente a lo esperado; {i18n.number(abs(r['z']), lang, 1)} desviaciones " \
+               f"robustas {side} de la tendencia estacional"
+    side = "above" if r["direction"] == "above" else "below"
+    return f"{i18n.pct(pct, lang, 0)} against expected; {i18n.number(abs(r['z']), lang, 1)} robust SDs {side} " \
+           "the seasonal trend"
+
+
+def section_inegi(data: ReportData, lang: str) -> str:
+    body = _no_data(lang) if not data.inegi else f'<figure class="chart">{charts.inegi_vs_sesnsp(data.inegi, lang)}</figure>'
+    return (f'<section id="inegi"><h2>{t("inegi_title", lang)}</h2><p class="note">{_e(t("inegi_note", lang))}</p>'
+            f'{body}{_source(data, ["inegi_homicide_deaths", "sesnsp_state_victims"], lang)}</section>')
+
+
+def section_sources(data: ReportData, lang: str) -> str:
+    rows = []
+    for r in data.loads:
+        rows.append([_e(r["file_name"].replace("usmx bundled sample: ", "").rsplit("/", 1)[-1]), _e(r["kind"]), f'<code>{_e(r["sha256"])}</code>',
+                     _e(i18n.month(r["vintage"], lang) if r["vintage"] else "–"), i18n.number(r["row_count"], lang),
+                     "✓" if r["is_current"] else ""])
+    cur = "Vigente" if lang == "es" else "Current"
+    table = _table([t("file", lang), t("kind", lang), "SHA-256", t("vintage", lang), t("rows", lang), cur], rows,
+                   {4}, "sources")
+    defs = "".join(f'<dt><code>{_e(i.name)}</code> — {_e(i.label(lang))} ({_e(i.unit)})</dt><dd>{_e(i.definition(lang))}</dd>'
+                   for i in data.indicators)
+    return (f'<section id="sources"><h2>{t("sources_title", lang)}</h2>{table}<p class="note">'
+            f'{_e(t("sources_note", lang))}</p><dl class="defs">{defs}</dl></section>')
+
+
+SECTIONS = [section_headline, section_series, section_map, section_panel, section_administrations,
+            section_anomalies_records, section_inegi, section_sources]
+
+
+def body(data: ReportData, lang: str) -> str:
+    latest = data.monthly[-1]["period"] if data.monthly else None
+    meta = f'{t("generated", lang)} {i18n.day(date.today(), lang)} · usmx {__version__}'
+    if latest:
+        meta = f'{t("data_through", lang)} {i18n.month(latest, lang)} · ' + meta
+    head = (f'<header><h1>{_e(t("title", lang))}</h1><p class="subtitle">{_e(t("subtitle", lang))}</p>'
+            f'<p class="meta">{_e(meta)}</p></header>')
+    sections = "".join(s(data, lang) for s in SECTIONS)
+    return f'{head}<main>{sections}</main><footer><p>{_e(t("footer", lang))}</p></footer>'
+
+
+def render(data: ReportData, lang: str = "both") -> str:
+    langs = list(i18n.LANGS) if lang == "both" else [lang]
+    blocks = "".join(f'<div class="lang lang-{code}" lang="{code}">{body(data, code)}</div>' for code in langs)
+    switch = ""
+    if len(langs) > 1:
+        switch = ('<nav class="switch" aria-label="Idioma / Language">'
+                  '<button type="button" data-set-lang="es" aria-pressed="true">Español</button>'
+                  '<button type="button" data-set-lang="en" aria-pressed="false">English</button></nav>')
+    html_lang = langs[0]
+    return TEMPLATE.format(lang=html_lang, title=_e(t("title", html_lang)), css=CSS, switch=switch, blocks=blocks,
+                           script=SCRIPT if len(langs) > 1 else "")
+
+
+def build(obs: Observatory, output: str | Path = "report.html", lang: str = "both") -> Path:
+    """Write the report and return its path. ``lang`` is es, en or both (with a language switch)."""
+    from ..errors import UsmxError
+
+    if lang not in ("es", "en", "both"):
+        raise UsmxError(f"--lang must be es, en or both; got {lang!r}.")
+    data = collect(obs)
+    text = render(data, lang)
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(output.name + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(output)
+    return output
+
+
+TEMPLATE = """<!DOCTYPE html>
+<html lang="{lang}" data-lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="usmx">
+<title>{title}</title>
+<style>{css}</style>
+</head>
+<body>
+{switch}
+{blocks}
+{script}
+</body>
+</html>
+"""
+
+CSS = """
+:root { --ink: #1f2933; --muted: #616e7c; --line: #e4e7eb; --accent: #b42318; --good: #1f7a4d; --bg: #fafbfc; }
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--bg); color: var(--ink);
+  font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+.lang { max-width: 1040px; margin: 0 auto; padding: 24px 28px 48px; background: white; min-height: 100vh;
+  box-shadow: 0 0 0 1px var(--line); }
+html[data-lang="es"] .lang-en, html[data-lang="en"] .lang-es { display: none; }
+header h1 { font-size: 28px; line-height: 1.2; margin: 8px 0 4px; max-width: 820px; }
+.subtitle { margin: 0; color: var(--muted); }
+.meta { margin: 6px 0 0; color: var(--muted); font-size: 13px; }
+section { border-top: 1px solid var(--line); margin-top: 28px; padding-top: 8px; }
+h2 { font-size: 19px; margin: 14px 0 6px; }
+.note { color: var(--muted); font-size: 13.5px; margin: 4px 0 10px; max-width: 860px; }
+.source { color: var(--muted); font-size: 12px; margin: 8px 0 0; }
+figure { margin: 8px 0; }
+figure.chart svg { max-width: 100%; height: auto; display: block; }
+.cards { display: flex; gap: 28px; align-items: center; flex-wrap: wrap; }
+.big { display: flex; flex-direction: column; min-width: 220px; }
+.big .value { font-size: 56px; font-weight: 700; line-height: 1; color: var(--accent); }
+.big .label { color: var(--muted); max-width: 240px; margin-top: 6px; }
+.changes { list-style: none; padding: 0; margin: 0; }
+.changes li { margin: 4px 0; }
+.chg { display: inline-block; min-width: 70px; font-weight: 700; font-variant-numeric: tabular-nums; }
+.chg.down { color: var(--good); } .chg.up { color: var(--accent); }
+.map-row { display: flex; gap: 16px; align-items: flex-start; flex-wrap: wrap; }
+.map-row figure { flex: 1 1 540px; }
+.map-row .table-wrap { flex: 0 1 330px; max-height: 430px; overflow-y: auto; }
+.table-wrap { overflow-x: auto; }
+table { border-collapse: collapse; font-size: 13px; width: 100%; }
+th { text-align: left; font-weight: 600; border-bottom: 2px solid var(--ink); padding: 4px 8px; position: sticky;
+  top: 0; background: white; }
+td { border-bottom: 1px solid var(--line); padding: 3px 8px; vertical-align: top; }
+.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.sources td:nth-child(3) code { font-size: 10.5px; word-break: break-all; }
+table.sources td:first-child { max-width: 300px; word-break: break-word; }
+.defs dt { font-weight: 600; margin-top: 8px; font-size: 13.5px; }
+.defs dd { margin: 2px 0 0 0; color: var(--muted); font-size: 13px; }
+code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 12px; }
+.empty { background: #fff8e6; border-left: 3px solid #d69e2e; padding: 8px 12px; font-size: 13.5px; }
+.switch { position: fixed; top: 12px; right: 16px; z-index: 10; background: white; border: 1px solid var(--line);
+  border-radius: 6px; padding: 3px; box-shadow: 0 1px 3px rgba(0,0,0,.08); }
+.switch button { font: inherit; font-size: 13px; border: 0; background: transparent; padding: 4px 10px;
+  border-radius: 4px; cursor: pointer; color: var(--muted); }
+.switch button[aria-pressed="true"] { background: var(--ink); color: white; }
+footer { border-top: 1px solid var(--line); margin-top: 32px; color: var(--muted); font-size: 12.5px; }
+@media print { .switch { display: none; } .lang { box-shadow: none; } }
+"""
+
+SCRIPT = """<script>
+(function () {
+  var root = document.documentElement;
+  function set(lang) {
+    root.setAttribute('data-lang', lang);
+    root.setAttribute('lang', lang);
+    document.querySelectorAll('[data-set-lang]').forEach(function (b) {
+      b.setAttribute('aria-pressed', String(b.getAttribute('data-set-lang') === lang));
+    });
+    if (history.replaceState) { history.replaceState(null, '', '#' + lang); }
+  }
+  document.querySelectorAll('[data-set-lang]').forEach(function (b) {
+    b.addEventListener('click', function () { set(b.getAttribute('data-set-lang')); });
+  });
+  var wanted = (location.hash || '').replace('#', '');
+  if (wanted === 'en' || wanted === 'es') { set(wanted); }
+})();
+</script>"""

@@ -1,0 +1,118 @@
+"""Static SVG charts (Altair/Vega-Lite rendered offline by vl-convert) in the report's language."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from functools import cache
+from importlib import resources
+
+import altair as alt
+import vl_convert as vlc
+
+from . import i18n
+
+INK = "#1f2933"
+ACCENT = "#b42318"
+MUTED = "#7b8794"
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+ADMIN_COLOURS = {"calderon": "#e4e7eb", "pena_nieto": "#f5f7fa", "lopez_obrador": "#e4e7eb", "sheinbaum": "#fde8e4"}
+
+
+def _config(chart: alt.TopLevelMixin, width: int, height: int) -> alt.TopLevelMixin:
+    return chart.properties(width=width, height=height).configure(
+        font=FONT, background="white",
+        axis={"labelColor": INK, "titleColor": INK, "gridColor": "#eef0f3", "domainColor": MUTED,
+              "labelFontSize": 11, "titleFontSize": 11, "titleFontWeight": "normal"},
+        legend={"labelColor": INK, "titleColor": INK, "labelFontSize": 11, "titleFontSize": 11,
+                "titleFontWeight": "normal"},
+        view={"stroke": None},
+        header={"labelFontSize": 12, "labelColor": INK, "labelFontWeight": "bold"},
+    )
+
+
+def render(chart: alt.TopLevelMixin, lang: str) -> str:
+    """Vega-Lite -> SVG, with the language's number and date conventions; no network."""
+    svg = vlc.vegalite_to_svg(chart.to_dict(), format_locale=i18n.FORMAT_LOCALE[lang],
+                              time_format_locale=i18n.TIME_LOCALE[lang])
+    return svg.replace("<svg ", '<svg role="img" ', 1)
+
+
+def national_series(rows: list[dict], administrations: list, breaks: list, lang: str) -> str:
+    """Monthly line with administration bands and series-break rules."""
+    data = [{"period": r["period"].isoformat(), "value": r["value"]} for r in rows]
+    first, last = rows[0]["period"], rows[-1]["period"]
+    bands = []
+    for a in administrations:
+        start, end = max(a.start, first), min(a.end, last)
+        if start <= end:
+            bands.append({"start": start.isoformat(), "end": end.isoformat(), "key": a.key,
+                          "label": i18n.ADMINISTRATIONS[a.key][lang], "colour": ADMIN_COLOURS[a.key]})
+    rules = [{"date": b.date.isoformat(), "label": b.label_es if lang == "es" else b.label_en}
+             for b in breaks if first <= b.date <= last]
+    x = alt.X("period:T", title=None, axis=alt.Axis(format="%Y", tickCount="year"))
+    band = alt.Chart(alt.Data(values=bands)).mark_rect(opacity=1).encode(
+        x=alt.X("start:T"), x2="end:T", color=alt.Color("colour:N", scale=None))
+    band_label = alt.Chart(alt.Data(values=bands)).mark_text(
+        align="left", baseline="top", dx=4, dy=4, color=MUTED, fontSize=11).encode(x="start:T", text="label:N",
+                                                                                y=alt.value(0))
+    line = alt.Chart(alt.Data(values=data)).mark_line(color=ACCENT, strokeWidth=2).encode(
+        x=x, y=alt.Y("value:Q", title=i18n.t("value_per_day", lang), scale=alt.Scale(zero=True)))
+    layers = [band, band_label, line]
+    if rules:
+        layers.append(alt.Chart(alt.Data(values=rules)).mark_rule(color=INK, strokeDash=[4, 3]).encode(x="date:T"))
+    return render(_config(alt.layer(*layers), 860, 300), lang)
+
+
+@cache
+def _topology() -> dict:
+    return json.loads(resources.files("usmx.report").joinpath("assets/mx_states.topojson.json").read_text("utf-8"))
+
+
+def choropleth(rows: list[dict], lang: str) -> str:
+    """States coloured by their latest 12-month rate."""
+    values = [{"state_code": r["state_code"], "rate": r["rate_per_100k"], "state": r["state"]} for r in rows]
+    geo = alt.Data(values=_topology(), format=alt.DataFormat(type="topojson", feature="collection"))
+    chart = alt.Chart(geo).mark_geoshape(stroke="white", strokeWidth=0.6).transform_lookup(
+        lookup="properties.CVEGEO", from_=alt.LookupData(alt.Data(values=values), "state_code", ["rate", "state"])
+    ).encode(
+        color=alt.Color("rate:Q", title=i18n.t("rate_unit", lang), scale=alt.Scale(scheme="reds"),
+                        legend=alt.Legend(orient="bottom-left", direction="vertical", format=",.0f",
+                                          gradientLength=120)),
+    ).project(type="conicConformal", rotate=[102, 0], parallels=[17.5, 29.5])
+    return render(_config(chart, 560, 380), lang)
+
+
+def small_multiples(rows: list[dict], lang: str) -> str:
+    """One panel per crime group, independent y scales."""
+    data = [{"period": r["period"].isoformat(), "value": r["value"], "group": r["label"]} for r in rows]
+    chart = alt.Chart(alt.Data(values=data)).mark_line(color=INK, strokeWidth=1.4).encode(
+        x=alt.X("period:T", title=None, axis=alt.Axis(format="%Y", tickCount=4)),
+        y=alt.Y("value:Q", title=None, axis=alt.Axis(format=",.1~f"), scale=alt.Scale(zero=True)),
+    ).properties(width=250, height=110).facet(
+        facet=alt.Facet("group:N", title=None, header=alt.Header(labelLimit=250, labelAlign="left", labelAnchor="start")),
+        columns=3,
+    ).resolve_scale(y="independent")
+    return render(chart.configure(font=FONT, background="white", view={"stroke": None},
+                                  axis={"labelColor": INK, "gridColor": "#eef0f3", "labelFontSize": 10},
+                                  header={"labelFontSize": 11, "labelColor": INK, "labelFontWeight": "bold"}), lang)
+
+
+def inegi_vs_sesnsp(rows: list[dict], lang: str) -> str:
+    data = []
+    for r in rows:
+        if r["inegi_deaths"] is not None:
+            data.append({"year": r["year"], "value": r["inegi_deaths"], "series": i18n.t("inegi_series", lang)})
+        if r["sesnsp_victims"] is not None and r.get("sesnsp_months") == 12:
+            data.append({"year": r["year"], "value": r["sesnsp_victims"], "series": i18n.t("sesnsp_series", lang)})
+    chart = alt.Chart(alt.Data(values=data)).mark_line(point=True, strokeWidth=2).encode(
+        x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0, values=[y for y in range(1990, 2031, 5)])),
+        y=alt.Y("value:Q", title=None, axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=True)),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(range=[MUTED, ACCENT]),
+                        legend=alt.Legend(orient="top-left", labelLimit=400)),
+    )
+    return render(_config(chart, 860, 260), lang)
+
+
+def iso(d: date) -> str:
+    return d.isoformat()

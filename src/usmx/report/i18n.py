@@ -1,0 +1,169 @@
+"""Spanish and English words, numbers and dates for the report.
+
+Spanish follows the convention the issue asks for ("86,9"; "30.046"; "septiembre de 2024"); English uses
+"86.9", "30,046", "September 2024".
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+LANGS = ("es", "en")
+
+MONTHS = {
+    "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+           "noviembre", "diciembre"],
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"],
+}
+MONTHS_SHORT = {
+    "es": ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"],
+    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+}
+
+#: d3 locales for Vega (vl-convert): numbers and dates inside the charts
+FORMAT_LOCALE = {
+    "es": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " $"]},
+    "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["$", ""]},
+}
+TIME_LOCALE = {
+    lang: {
+        "dateTime": "%A, %e de %B de %Y, %X" if lang == "es" else "%x, %X",
+        "date": "%d/%m/%Y" if lang == "es" else "%-m/%-d/%Y",
+        "time": "%H:%M:%S" if lang == "es" else "%-I:%M:%S %p",
+        "periods": ["AM", "PM"],
+        "days": (["domingo", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado"] if lang == "es" else
+                 ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]),
+        "shortDays": (["dom", "lun", "mar", "mié", "jue", "vie", "sáb"] if lang == "es" else
+                      ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]),
+        "months": MONTHS[lang],
+        "shortMonths": MONTHS_SHORT[lang],
+    }
+    for lang in LANGS
+}
+
+
+def number(value: float | int | None, lang: str, decimals: int = 0) -> str:
+    """1234.5 -> '1.234,5' (es) / '1,234.5' (en); None -> '–'."""
+    if value is None or value != value:
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    if lang == "es":
+        # grouped consistently (1.205 as well as 30.046) so that table columns line up
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
+
+
+def pct(value: float | None, lang: str, decimals: int = 1, signed: bool = True) -> str:
+    if value is None or value != value:
+        return "–"
+    sign = "+" if signed and value > 0 else ("−" if value < 0 else "")
+    return f"{sign}{number(abs(value), lang, decimals)}{' %' if lang == 'es' else '%'}"
+
+
+def month(d: date, lang: str) -> str:
+    """date(2024, 9, 1) -> 'septiembre de 2024' / 'September 2024'."""
+    return f"{MONTHS[lang][d.month - 1]} de {d.year}" if lang == "es" else f"{MONTHS[lang][d.month - 1]} {d.year}"
+
+
+def day(d: date, lang: str) -> str:
+    return f"{d.day} de {MONTHS[lang][d.month - 1]} de {d.year}" if lang == "es" else \
+        f"{d.day} {MONTHS[lang][d.month - 1]} {d.year}"
+
+
+ADMINISTRATIONS = {
+    "calderon": {"es": "Calderón", "en": "Calderón"},
+    "pena_nieto": {"es": "Peña Nieto", "en": "Peña Nieto"},
+    "lopez_obrador": {"es": "López Obrador", "en": "López Obrador"},
+    "sheinbaum": {"es": "Sheinbaum", "en": "Sheinbaum"},
+}
+
+T = {
+    "title": {"es": "Observatorio usmx: violencia y crimen organizado en México",
+              "en": "usmx observatory: violence and organized crime in Mexico"},
+    "subtitle": {"es": "Datos oficiales del SESNSP, el INEGI y el CONAPO, procesados de forma reproducible.",
+                 "en": "Official SESNSP, INEGI and CONAPO data, processed reproducibly."},
+    "data_through": {"es": "Datos hasta", "en": "Data through"},
+    "generated": {"es": "Generado el", "en": "Generated on"},
+    "headline": {"es": "En resumen", "en": "At a glance"},
+    "daily_avg_label": {"es": "víctimas de homicidio doloso por día en", "en": "intentional homicide victims per day in"},
+    "vs_year": {"es": "frente al mismo mes de un año antes", "en": "against the same month a year earlier"},
+    "vs_admin": {"es": "frente al promedio del sexenio de", "en": "against the average under"},
+    "so_far": {"es": "(en curso)", "en": "(so far)"},
+    "series_title": {"es": "Víctimas de homicidio doloso por día, nacional, mensual",
+                     "en": "Intentional homicide victims per day, national, monthly"},
+    "series_note": {"es": "Las franjas marcan los sexenios; las líneas verticales, los cambios de serie del SESNSP.",
+                    "en": "Bands mark administrations; vertical lines mark SESNSP series breaks."},
+    "map_title": {"es": "Tasa de homicidio doloso de los últimos 12 meses, por estado",
+                  "en": "Intentional homicide rate over the latest 12 months, by state"},
+    "rate_unit": {"es": "víctimas por 100 mil habitantes", "en": "victims per 100,000 inhabitants"},
+    "ranking": {"es": "Clasificación", "en": "Ranking"},
+    "state": {"es": "Estado", "en": "State"},
+    "rate": {"es": "Tasa", "en": "Rate"},
+    "victims": {"es": "Víctimas", "en": "Victims"},
+    "groups_title": {"es": "Otros delitos", "en": "Other crimes"},
+    "groups_note": {"es": "Conteos nacionales mensuales. Víctimas (archivo IDVFC) donde el SESNSP las registra; "
+                          "carpetas de investigación (IDEFC) en los demás.",
+                    "en": "National monthly counts. Victims (IDVFC file) where SESNSP records them; criminal "
+                          "investigations (IDEFC) otherwise."},
+    "admins_title": {"es": "Por sexenio", "en": "By administration"},
+    "admins_note": {"es": "Promedio diario en los meses que cubre cada fuente. Las fuentes no se mezclan: el SESNSP "
+                          "(metodología vigente) empieza en enero de 2015; los registros de defunción del INEGI "
+                          "cubren los sexenios anteriores.",
+                    "en": "Daily average over the months each source covers. Sources are not mixed: SESNSP's "
+                          "current method starts in January 2015; INEGI death records cover earlier terms."},
+    "administration": {"es": "Sexenio", "en": "Administration"},
+    "group": {"es": "Delito", "en": "Crime"},
+    "source": {"es": "Fuente", "en": "Source"},
+    "coverage": {"es": "Cobertura", "en": "Coverage"},
+    "daily_average": {"es": "Promedio diario", "en": "Daily average"},
+    "rate_year": {"es": "Tasa anual por 100 mil", "en": "Yearly rate per 100,000"},
+    "change": {"es": "Cambio vs. anterior", "en": "Change vs. previous"},
+    "anomalies_title": {"es": "Meses fuera de lo esperado", "en": "Months outside the expected range"},
+    "anomalies_note": {"es": "Meses de los últimos tres años cuyo número de víctimas se aleja de la tendencia "
+                             "estacional del estado (STL robusto) más de 4 desviaciones robustas.",
+                       "en": "Months of the last three years whose victims depart from the state's seasonal trend "
+                             "(robust STL) by more than 4 robust standard deviations."},
+    "month": {"es": "Mes", "en": "Month"},
+    "observed": {"es": "Observado", "en": "Observed"},
+    "expected": {"es": "Esperado", "en": "Expected"},
+    "why": {"es": "Por qué", "en": "Why"},
+    "none": {"es": "Ninguno.", "en": "None."},
+    "records_title": {"es": "Récords", "en": "Records"},
+    "records_note": {"es": "Peor mes y peor año completo desde enero de 2015.",
+                     "en": "Worst month and worst complete year since January 2015."},
+    "worst_month": {"es": "Peor mes", "en": "Worst month"},
+    "worst_year": {"es": "Peor año", "en": "Worst year"},
+    "months_ago": {"es": "Hace (meses)", "en": "Months ago"},
+    "inegi_title": {"es": "Registros de defunción (INEGI) y registros policiales (SESNSP)",
+                    "en": "Death records (INEGI) and police records (SESNSP)"},
+    "inegi_note": {"es": "Homicidios por año de registro (INEGI) y víctimas de homicidio doloso y feminicidio "
+                         "(SESNSP). Son fuentes distintas: no se comparan años sin ambas.",
+                   "en": "Homicides by year of registration (INEGI) and intentional homicide plus feminicide "
+                         "victims (SESNSP). Different sources: years without both are not compared."},
+    "sources_title": {"es": "Fuentes y procedencia", "en": "Sources and provenance"},
+    "sources_note": {"es": "Cada archivo cargado, con su huella SHA-256 y su corte. Definiciones de los "
+                           "indicadores usados en este reporte:",
+                     "en": "Every file loaded, with its SHA-256 fingerprint and cut-off. Definitions of the "
+                           "indicators used in this report:"},
+    "file": {"es": "Archivo", "en": "File"},
+    "kind": {"es": "Tipo", "en": "Kind"},
+    "vintage": {"es": "Corte", "en": "Vintage"},
+    "rows": {"es": "Filas", "en": "Rows"},
+    "loaded": {"es": "Cargado", "en": "Loaded"},
+    "source_line": {"es": "Fuente", "en": "Source"},
+    "no_data": {"es": "Sin datos cargados para esta sección. Cargue los archivos con `usmx ingest` o `usmx fetch`.",
+                "en": "No data loaded for this section. Load the files with `usmx ingest` or `usmx fetch`."},
+    "year": {"es": "Año", "en": "Year"},
+    "value_per_day": {"es": "víctimas por día", "en": "victims per day"},
+    "inegi_series": {"es": "INEGI: defunciones por homicidio", "en": "INEGI: homicide deaths"},
+    "sesnsp_series": {"es": "SESNSP: víctimas (doloso + feminicidio)", "en": "SESNSP: victims (intentional + feminicide)"},
+    "footer": {"es": "usmx es software libre. Cifras calculadas por usmx a partir de archivos oficiales; "
+                     "revise las definiciones antes de citarlas.",
+               "en": "usmx is free software. Figures computed by usmx from official files; check the definitions "
+                     "before quoting them."},
+}
+
+
+def t(key: str, lang: str) -> str:
+    return T[key][lang]

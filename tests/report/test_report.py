@@ -1,0 +1,88 @@
+"""Report content: every number comes from an indicator, both languages follow their conventions."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from usmx.report import build as report_build
+from usmx.report import i18n
+
+
+def test_number_and_date_conventions():
+    assert i18n.number(86.9, "es", 1) == "86,9" and i18n.number(86.9, "en", 1) == "86.9"
+    assert i18n.number(30046, "es") == "30.046" and i18n.number(30046, "en") == "30,046"
+    assert i18n.number(1205, "es") == "1.205"
+    assert i18n.month(date(2024, 9, 1), "es") == "septiembre de 2024"
+    assert i18n.month(date(2024, 9, 1), "en") == "September 2024"
+    assert i18n.pct(-26.51, "es") == "−26,5 %" and i18n.pct(12.0, "en") == "+12.0%"
+    assert i18n.number(None, "es") == "–"
+
+
+def test_every_string_has_both_languages():
+    for key, texts in i18n.T.items():
+        assert set(texts) == {"es", "en"} and all(texts.values()), key
+
+
+@pytest.fixture(scope="module")
+def html_both(loaded_db, tmp_path_factory):
+    import shutil
+
+    from usmx import Observatory
+
+    d = tmp_path_factory.mktemp("rep")
+    shutil.copy(loaded_db, d / "r.duckdb")
+    obs = Observatory(d / "r.duckdb")
+    path = obs.report(d / "report.html", "both")
+    return path.read_text(encoding="utf-8"), obs
+
+
+def test_report_is_self_contained(html_both):
+    text, _ = html_both
+    assert not re.search(r'<(script|link|img)[^>]+(src|href)=["\']https?://', text)
+    assert "@import" not in text and "url(http" not in text
+    assert text.count("<svg") >= 8  # four charts in each language
+
+
+def test_report_shows_the_indicator_figures(html_both):
+    text, obs = html_both
+    head = obs.indicator("homicide_headline").to_pylist()[0]
+    assert i18n.number(head["latest_value"], "es", 1) in text and i18n.number(head["latest_value"], "en", 1) in text
+    for r in obs.indicator("crime_rate_per_100k", by="last_12_months", measure="victims").to_pylist()[:5]:
+        assert i18n.number(r["rate_per_100k"], "es", 1) in text
+    # provenance: every loaded file's sha256 is listed
+    for sha in obs.sql("SELECT sha256 FROM loads").column("sha256").to_pylist():
+        assert sha in text
+    assert "Fuentes y procedencia" in text and "Sources and provenance" in text
+
+
+def test_single_language_reports(html_both, tmp_path):
+    _, obs = html_both
+    es = obs.report(tmp_path / "es.html", "es").read_text(encoding="utf-8")
+    assert 'lang="es"' in es and 'class="lang lang-en"' not in es and "data-set-lang=" not in es
+    en = obs.report(tmp_path / "en.html", "en").read_text(encoding="utf-8")
+    assert "At a glance" in en and "En resumen" not in en
+    with pytest.raises(Exception, match="--lang must be"):
+        obs.report(tmp_path / "x.html", "fr")
+
+
+def test_empty_warehouse_report_says_how_to_load(obs, tmp_path):
+    text = obs.report(tmp_path / "empty.html", "en").read_text(encoding="utf-8")
+    assert "No data loaded for this section" in text and "usmx ingest" in text
+
+
+def test_cli_report(html_both, tmp_path, capsys):
+    from usmx import cli
+
+    _, obs = html_both
+    code = cli.main(["report", "--db", str(obs.db), "--lang", "es", "--output", str(tmp_path / "r.html")])
+    assert code == 0 and (tmp_path / "r.html").exists()
+    assert "report written to" in capsys.readouterr().out
+
+
+def test_collect_uses_only_indicators(html_both):
+    _, obs = html_both
+    data = report_build.collect(obs)
+    assert set(data.timings) <= {i.name for i in obs.indicators()}
