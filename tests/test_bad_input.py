@@ -59,10 +59,9 @@ CASES = {
     "unknown header": (lambda t: _write(t, "o.csv", [HEADER.replace("Modalidad", "Modo").replace(",Diciembre", ""),
                                                     *BODY]), HeaderError,
                        r"Unknown columns: 'Modo'\. Missing columns: ('Diciembre', 'Modalidad'|'Modalidad', 'Diciembre')\."),
-    "another kind of file": (lambda t: _bytes(t, "p.csv", b"FY,Month (abbv),Component,Region,Land Filter,Area of "
-                                              b"Responsibility,Drug Type,Count of Event,Sum Qty (lbs)\r\n2024,OCT,"
-                                              b"Office of Field Operations,Southwest Border,Land Only,SAN DIEGO "
-                                              b"FIELD OFFICE,Fentanyl,10,20.5\r\n"), UnknownFormatError,
+    "another kind of file": (lambda t: _bytes(t, "p.csv", b"event_id_cnty,event_date,year,disorder_type,event_type,"
+                                              b"actor1,country,admin1,fatalities\r\nMEX1,2024-01-02,2024,Political "
+                                              b"violence,Battles,Sinaloa Cartel,Mexico,Sinaloa,3\r\n"), UnknownFormatError,
                              r"does not match any layout usmx knows"),
 }
 

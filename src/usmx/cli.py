@@ -95,7 +95,8 @@ def ingest(
 
     Each file is one transaction: a file that fails a check loads nothing, and files before it stay loaded.
     A file already loaded (same sha256) is skipped. Kinds: sesnsp_state_crimes, sesnsp_municipal_crimes,
-    sesnsp_state_victims, conapo_state_population, conapo_municipal_population, inegi_homicide_deaths.
+    sesnsp_state_victims, conapo_state_population, conapo_municipal_population, inegi_homicide_deaths,
+    cbp_drug_seizures, cbp_amo_drug_seizures, cbp_encounters_state, cbp_encounters_aor, cdc_vsrr_overdose.
     """
     obs = _obs(db)
     for p in paths:
@@ -157,7 +158,9 @@ def _cell(v) -> str:
 
 def _print_aligned(tbl: pa.Table, max_text: int = 60, console: Console | None = None) -> None:
     """Plain aligned columns (numbers right-aligned); long text cells are cut, lines are never squeezed."""
-    rows = [[_cell(v) for v in r.values()] for r in tbl.to_pylist()]
+    plain = {i for i, n in enumerate(tbl.column_names) if n.endswith("year") or n.endswith("_id") or n == "rank"}
+    rows = [[str(v) if i in plain and isinstance(v, int) else _cell(v) for i, v in enumerate(r.values())]
+            for r in tbl.to_pylist()]
     rows = [[c if len(c) <= max_text else c[: max_text - 1] + "…" for c in r] for r in rows]
     names = tbl.column_names
     numeric = [pa.types.is_integer(t) or pa.types.is_floating(t) for t in tbl.schema.types]
@@ -217,7 +220,11 @@ def indicator(
     db: DbOption = None,
 ) -> None:
     """Compute one indicator from the warehouse and print it (or write it with --output)."""
-    _emit(_obs(db).indicator(name, **_params(by, state, param)), format, output)
+    tbl = _obs(db).indicator(name, **_params(by, state, param))
+    _emit(tbl, format, output)
+    note = (tbl.schema.metadata or {}).get(b"note")
+    if note:
+        err.print(f"note: {note.decode()}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -249,7 +256,8 @@ def fetch(
 
     Sources: sesnsp-state-crimes, sesnsp-municipal-crimes, sesnsp-state-victims (no stable link: give --url or
     download by hand and use `usmx ingest`), conapo-state-population, conapo-municipal-population,
-    inegi-homicides (cube export: download by hand).
+    inegi-homicides (cube export: download by hand), cbp-seizures, cbp-amo-seizures, cbp-encounters (CBP renames
+    its files monthly: give --url), cdc-overdoses.
     """
     from .fetch import fetch as do_fetch
 

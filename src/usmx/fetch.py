@@ -24,7 +24,7 @@ import httpx
 
 from . import __version__
 from .errors import FetchError, UsmxError
-from .sources import conapo, inegi, sesnsp
+from .sources import cbp, cdc, conapo, inegi, sesnsp
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,23 @@ TARGETS: dict[str, Target] = {
         inegi.LICENSE,
         "INEGI's cube exports have no stable link: build the query on the page (homicides by municipality of "
         "occurrence and month of registration, one registration year) and export CSV, then `usmx ingest` it."),
+    "cbp-seizures": Target(
+        "cbp-seizures", "cbp", "cbp_drug_seizures", None, "https://www.cbp.gov/newsroom/stats/drug-seizure-statistics",
+        cbp.LICENSE,
+        "CBP renames its download every month (e.g. nationwide-drugs-fy23-fy26-dec.csv): copy the CSV link from the "
+        "page and pass it with --url."),
+    "cbp-amo-seizures": Target(
+        "cbp-amo-seizures", "cbp", "cbp_amo_drug_seizures", None,
+        "https://www.cbp.gov/newsroom/stats/drug-seizure-statistics", cbp.LICENSE,
+        "CBP renames its download every month: copy the Air and Marine Operations CSV link and pass it with --url."),
+    "cbp-encounters": Target(
+        "cbp-encounters", "cbp", "cbp_encounters_state", None, "https://www.cbp.gov/newsroom/stats/nationwide-encounters",
+        cbp.LICENSE,
+        "CBP renames its download every month (e.g. nationwide-encounters-fy22-fy25-state.csv): copy the CSV link "
+        "and pass it with --url (the -aor.csv variant loads too)."),
+    "cdc-overdoses": Target(
+        "cdc-overdoses", "cdc", "cdc_vsrr_overdose", cdc.URLS["cdc_vsrr_overdose"],
+        "https://data.cdc.gov/NCHS/VSRR-Provisional-Drug-Overdose-Death-Counts/xkb8-kh2a", cdc.LICENSE),
 }
 
 RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}

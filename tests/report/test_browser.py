@@ -53,7 +53,8 @@ def test_report_renders_in_chromium_and_switches_language(report, tmp_path):
         assert page.locator("html").get_attribute("lang") == "es"
         # charts: every figure in the visible language holds a drawn SVG
         figures = es.locator("figure.chart")
-        assert figures.count() == 4  # series, map, crime panel, INEGI vs SESNSP
+        # series, map, crime panel, INEGI vs SESNSP, seizures, overdoses, encounters (no CCF: no overlap in the kit)
+        assert figures.count() == 7
         for i in range(figures.count()):
             svg = figures.nth(i).locator("svg")
             assert svg.count() == 1 and svg.bounding_box()["width"] > 300

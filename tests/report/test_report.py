@@ -43,7 +43,7 @@ def test_report_is_self_contained(html_both):
     text, _ = html_both
     assert not re.search(r'<(script|link|img)[^>]+(src|href)=["\']https?://', text)
     assert "@import" not in text and "url(http" not in text
-    assert text.count("<svg") >= 8  # four charts in each language
+    assert text.count("<svg") >= 14  # seven charts in each language
 
 
 def test_report_shows_the_indicator_figures(html_both):

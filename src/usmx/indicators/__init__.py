@@ -62,7 +62,7 @@ def indicator(name: str) -> Callable:
 
 
 def registry() -> dict[str, Indicator]:
-    from . import crime  # noqa: F401  (registers on import)
+    from . import crime, us  # noqa: F401  (register on import)
 
     return dict(_REGISTRY)
 

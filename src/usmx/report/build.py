@@ -26,12 +26,19 @@ PANEL_GROUPS = [
     ("firearm_injuries", "crimes"), ("retail_drug_dealing", "crimes"), ("violent_robbery", "crimes"),
     ("vehicle_theft_violent", "crimes"),
 ]
+REGION_COLOURS = {"Southwest Border": charts.ACCENT, "Northern Border": "#2b6cb0", "Coastal/Interior": charts.MUTED}
+DEMOGRAPHIC_COLOURS = {"Single Adults": charts.ACCENT, "FMUA": charts.INK, "UC / Single Minors": "#d69e2e",
+                       "Accompanied Minors": charts.MUTED}
+
 #: groups in the report's administration table (`usmx export administration_comparison` gives them all)
 ADMIN_GROUPS = ["intentional_homicide", "feminicide", "kidnapping", "extortion", "other_crimes_against_life"]
 KIND_LABELS = {
     "sesnsp_state_victims": "SESNSP IDVFC_NM", "sesnsp_state_crimes": "SESNSP IDEFC_NM",
     "sesnsp_municipal_crimes": "SESNSP IDM_NM", "inegi_homicide_deaths": "INEGI",
     "conapo_state_population": "CONAPO", "conapo_municipal_population": "CONAPO",
+    "cbp_drug_seizures": "CBP Nationwide Drug Seizures", "cbp_amo_drug_seizures": "CBP AMO Drug Seizures",
+    "cbp_encounters_state": "CBP Nationwide Encounters", "cbp_encounters_aor": "CBP Nationwide Encounters (AOR)",
+    "cdc_vsrr_overdose": "CDC NCHS VSRR",
 }
 
 
@@ -49,6 +56,8 @@ class ReportData:
     inegi: list[dict]
     loads: list[dict]
     indicators: list
+    us: dict[str, list[dict]] = field(default_factory=dict)
+    ccf_meta: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
     def vintage(self, kind: str) -> date | None:
@@ -83,7 +92,29 @@ def collect(obs: Observatory) -> ReportData:
     if monthly:
         last = monthly[-1]["period"]
         since = date(last.year - 3, last.month, 1).isoformat()
+    us: dict[str, list[dict]] = {}
+    ccf_meta: dict[str, str] = {}
+    if has & {"cbp_drug_seizures", "cbp_amo_drug_seizures"}:
+        us["seizures_fy"] = get("fentanyl_seizures_lbs", by="fiscal_year")
+        us["seizures_fy_sw"] = get("fentanyl_seizures_lbs", by="fiscal_year", region="southwest_border")
+        us["events_fy"] = get("fentanyl_seizure_events", by="fiscal_year")
+        us["seizures_month_region"] = get("fentanyl_seizures_lbs", by="month", split="region")
+    if "cdc_vsrr_overdose" in has:
+        us["deaths_all"] = get("overdose_deaths", drug="all_drugs")
+        us["deaths_synthetic"] = get("overdose_deaths", drug="synthetic_opioids")
+    if "seizures_fy" in us and "deaths_all" in us:
+        t0 = time.perf_counter()
+        table = obs.indicator("fentanyl_seizures_vs_overdoses")
+        timings["fentanyl_seizures_vs_overdoses"] = time.perf_counter() - t0
+        us["ccf"] = table.to_pylist()
+        ccf_meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
+    if has & {"cbp_encounters_state", "cbp_encounters_aor"}:
+        us["encounters_fy"] = get("southwest_border_encounters", by="fiscal_year")
+        us["encounters_month_demo"] = get("southwest_border_encounters", by="month", split="demographic")
+        us["encounters_fy_citizenship"] = get("southwest_border_encounters", by="fiscal_year", split="citizenship")
     return ReportData(
+        us=us,
+        ccf_meta=ccf_meta,
         headline=get("homicide_headline") if victims else [],
         monthly=monthly,
         last12=get("crime_rate_per_100k", by="last_12_months", measure="victims") if victims and pop else [],
@@ -266,8 +297,102 @@ def section_sources(data: ReportData, lang: str) -> str:
             f'{_e(t("sources_note", lang))}</p><dl class="defs">{defs}</dl></section>')
 
 
+def _fy_label(fy: int, months: int, lang: str) -> str:
+    return f"FY{fy}" + ("" if months == 12 else f" ({months} {'meses' if lang == 'es' else 'months'})")
+
+
+def section_fentanyl(data: ReportData, lang: str) -> str:
+    us = data.us
+    head = f'<section id="fentanyl"><h2>{t("fentanyl_title", lang)}</h2>'
+    if "seizures_fy" not in us and "deaths_all" not in us:
+        return head + _no_data(lang) + "</section>"
+    out = [head]
+    if us.get("seizures_fy"):
+        full = [r for r in us["seizures_fy"] if r["months"] == 12]
+        last = full[-1] if full else us["seizures_fy"][-1]
+        sw = {r["fiscal_year"]: r["value"] for r in us.get("seizures_fy_sw", [])}
+        share = sw.get(last["fiscal_year"], 0) / last["value"] * 100 if last["value"] else None
+        ytd = us["seizures_fy"][-1]
+        extra = ""
+        if ytd["months"] < 12:
+            extra = (f'<li>{i18n.number(ytd["value"], lang)} lbs {t("fytd", lang)} {ytd["fiscal_year"]} '
+                     f'({ytd["months"]} {"meses" if lang == "es" else "months"})</li>')
+        out.append(f'<div class="cards"><div class="big"><span class="value">{i18n.number(last["value"], lang)}</span>'
+                   f'<span class="label">{_e(t("fentanyl_lead", lang))} {last["fiscal_year"]}</span></div>'
+                   f'<ul class="changes"><li>{i18n.pct(share, lang, 0, signed=False)} {_e(t("sw_share", lang))}</li>'
+                   f'{extra}</ul></div>')
+        rows = [{"period": r["period"], "value": r["value"], "series": r["region"]} for r in us["seizures_month_region"]]
+        out.append(f'<h3>{_e(t("seizures_chart", lang))}</h3><figure class="chart">'
+                   f'{charts.lines(rows, lang, y_title="lbs", colours=REGION_COLOURS)}</figure>')
+        ev = {r["fiscal_year"]: r["value"] for r in us.get("events_fy", [])}
+        trows = [[_e(_fy_label(r["fiscal_year"], r["months"], lang)), i18n.number(r["value"], lang),
+                  i18n.number(sw.get(r["fiscal_year"]), lang), i18n.number(ev.get(r["fiscal_year"]), lang)]
+                 for r in us["seizures_fy"]]
+        out.append(_table([t("fy", lang), t("lbs_total", lang), t("lbs_sw", lang), t("events", lang)], trows,
+                          {1, 2, 3}))
+        out.append(f'<p class="note">{_e(t("fy_note", lang))}</p>')
+        out.append(_source(data, ["cbp_drug_seizures", "cbp_amo_drug_seizures"], lang))
+    if us.get("deaths_all"):
+        rows = [{"period": r["period"], "value": r["value"], "series": t("all_drugs", lang)} for r in us["deaths_all"]]
+        rows += [{"period": r["period"], "value": r["value"], "series": t("synthetic", lang)}
+                 for r in us.get("deaths_synthetic", [])]
+        out.append(f'<h3>{_e(t("overdoses_chart", lang))}</h3><figure class="chart">'
+                   f'{charts.lines(rows, lang, y_title="12m")}</figure>')
+        out.append(_source(data, ["cdc_vsrr_overdose"], lang))
+    if "ccf" in us:
+        caution = data.ccf_meta.get(f"caution_{lang}", "")
+        out.append(f'<h3>{_e(t("ccf_title", lang))}</h3>')
+        if us["ccf"]:
+            best = max((r for r in us["ccf"] if r["correlation"] is not None), key=lambda r: abs(r["correlation"]))
+            out.append(f'<figure class="chart">{charts.ccf(us["ccf"], lang)}</figure><p class="note">'
+                       f'{"Mayor correlación" if lang == "es" else "Largest correlation"}: r = '
+                       f'{i18n.number(best["correlation"], lang, 2)} '
+                       f'({"rezago" if lang == "es" else "lag"} {best["lag_months"]}; n = {best["n"]}).</p>')
+        else:
+            overlap = data.ccf_meta.get("overlap_months", "0")
+            msg = (f"Los datos cargados se traslapan solo {overlap} meses: no alcanza para estimar una correlación. "
+                   "Cargue un archivo reciente de los CDC con usmx fetch cdc-overdoses."
+                   if lang == "es" else
+                   f"The loaded data overlap for only {overlap} months: too few to estimate a correlation. Load a "
+                   "recent CDC export with usmx fetch cdc-overdoses.")
+            out.append(f'<p class="empty">{_e(msg)}</p>')
+        out.append(f'<p class="note">{_e(caution)}</p>')
+    return "".join(out) + "</section>"
+
+
+def section_migration(data: ReportData, lang: str) -> str:
+    us = data.us
+    head = f'<section id="migration"><h2>{t("migration_title", lang)}</h2>'
+    if "encounters_fy" not in us:
+        return head + _no_data(lang) + "</section>"
+    fy = us["encounters_fy"]
+    full = [r for r in fy if r["months"] == 12]
+    last = full[-1] if full else fy[-1]
+    prev = next((r for r in fy if r["fiscal_year"] == last["fiscal_year"] - 1), None)
+    change = (last["value"] / prev["value"] - 1) * 100 if prev else None
+    vs = (f'<li><span class="chg {"up" if (change or 0) > 0 else "down"}">{i18n.pct(change, lang)}</span> '
+          f'{"frente a" if lang == "es" else "against"} FY{prev["fiscal_year"]} ({i18n.number(prev["value"], lang)})</li>'
+          if prev else "")
+    out = [head, f'<div class="cards"><div class="big"><span class="value">{i18n.number(last["value"], lang)}</span>'
+                 f'<span class="label">{_e(t("migration_lead", lang))} {last["fiscal_year"]}</span></div>'
+                 f'<ul class="changes">{vs}</ul></div>']
+    rows = [{"period": r["period"], "value": r["value"], "series": r["demographic"]} for r in us["encounters_month_demo"]]
+    out.append(f'<h3>{_e(t("encounters_chart", lang))}</h3><figure class="chart">'
+               f'{charts.lines(rows, lang, y_title=t("encounters", lang), colours=DEMOGRAPHIC_COLOURS)}</figure>')
+    trows = [[_e(_fy_label(r["fiscal_year"], r["months"], lang)), i18n.number(r["value"], lang)] for r in fy]
+    top = sorted((r for r in us["encounters_fy_citizenship"] if r["fiscal_year"] == last["fiscal_year"]),
+                 key=lambda r: -r["value"])[:8]
+    crows = [[_e(r["citizenship"].title()), i18n.number(r["value"], lang)] for r in top]
+    out.append('<div class="two-col">' + _table([t("fy", lang), t("encounters", lang)], trows, {1}) +
+               f'<div><h3>{_e(t("top_citizenship", lang))} {last["fiscal_year"]}</h3>' +
+               _table([t("citizenship", lang), t("encounters", lang)], crows, {1}) + "</div></div>")
+    out.append(f'<p class="note">{_e(t("fy_note", lang))}</p>')
+    out.append(_source(data, ["cbp_encounters_state", "cbp_encounters_aor"], lang))
+    return "".join(out) + "</section>"
+
+
 SECTIONS = [section_headline, section_series, section_map, section_panel, section_administrations,
-            section_anomalies_records, section_inegi, section_sources]
+            section_anomalies_records, section_inegi, section_fentanyl, section_migration, section_sources]
 
 
 def body(data: ReportData, lang: str) -> str:
@@ -372,6 +497,9 @@ code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; 
 .switch button { font: inherit; font-size: 13px; border: 0; background: transparent; padding: 4px 10px;
   border-radius: 4px; cursor: pointer; color: var(--muted); }
 .switch button[aria-pressed="true"] { background: var(--ink); color: white; }
+h3 { font-size: 15px; margin: 16px 0 4px; }
+.two-col { display: flex; gap: 24px; flex-wrap: wrap; align-items: flex-start; }
+.two-col > * { flex: 1 1 300px; }
 footer { border-top: 1px solid var(--line); margin-top: 32px; color: var(--muted); font-size: 12.5px; }
 @media print { .switch { display: none; } .lang { box-shadow: none; } }
 """

@@ -114,5 +114,38 @@ def inegi_vs_sesnsp(rows: list[dict], lang: str) -> str:
     return render(_config(chart, 860, 260), lang)
 
 
+def lines(rows: list[dict], lang: str, *, y_title: str, colour_title: str | None = None, width: int = 860,
+          height: int = 240, fmt: str = ",.0f", colours: dict[str, str] | None = None) -> str:
+    """Monthly lines, one per ``series`` (rows: period, value, series); ``colours`` pins a colour per series."""
+    data = [{"period": r["period"].isoformat(), "value": r["value"], "series": r["series"]} for r in rows
+            if r["value"] is not None]
+    many = len({r["series"] for r in rows}) > 1
+    enc = dict(
+        x=alt.X("period:T", title=None, axis=alt.Axis(format="%Y", tickCount="year")),
+        y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=True)),
+    )
+    if many:
+        scale = (alt.Scale(domain=list(colours), range=list(colours.values())) if colours else
+                 alt.Scale(range=[ACCENT, INK, MUTED, "#d69e2e", "#2b6cb0"]))
+        enc["color"] = alt.Color("series:N", title=colour_title, legend=alt.Legend(orient="top", labelLimit=300),
+                                 scale=scale)
+        mark = alt.Chart(alt.Data(values=data)).mark_line(strokeWidth=1.8)
+    else:
+        mark = alt.Chart(alt.Data(values=data)).mark_line(strokeWidth=2, color=ACCENT)
+    return render(_config(mark.encode(**enc), width, height), lang)
+
+
+def ccf(rows: list[dict], lang: str) -> str:
+    """Cross-correlation bars by lag with the 95% band."""
+    data = [{"lag": r["lag_months"], "r": r["correlation"], "lo": r["band_low"], "hi": r["band_high"]}
+            for r in rows if r["correlation"] is not None]
+    base = alt.Chart(alt.Data(values=data))
+    band = base.mark_area(color="#e4e7eb").encode(x=alt.X("lag:Q", title="rezago (meses)" if lang == "es" else
+                                                          "lag (months)"), y="lo:Q", y2="hi:Q")
+    bars = base.mark_bar(color=ACCENT, size=8).encode(x="lag:Q", y=alt.Y("r:Q", title="r",
+                                                                          scale=alt.Scale(domain=[-1, 1])))
+    return render(_config(alt.layer(band, bars), 860, 200), lang)
+
+
 def iso(d: date) -> str:
     return d.isoformat()

@@ -6,10 +6,10 @@ from types import ModuleType
 
 from ..errors import HeaderError, UnknownFormatError
 from ..rawstore import FileFacts
-from . import conapo, inegi, sesnsp
+from . import cbp, cdc, conapo, inegi, sesnsp
 from ._base import Candidate
 
-MODULES: tuple[ModuleType, ...] = (sesnsp, conapo, inegi)
+MODULES: tuple[ModuleType, ...] = (sesnsp, conapo, inegi, cbp, cdc)
 
 
 def kinds() -> dict[str, ModuleType]:

@@ -140,24 +140,30 @@ def count_sql(col: str) -> str:
     return f"CAST(nullif(replace(trim({col}), ',', ''), '') AS BIGINT)"
 
 
-def _is_bad_count(value: str, allow_blank: bool) -> bool:
+AMOUNT_RE = r"[0-9]+(,[0-9]{3})*(\.[0-9]+)?([eE][-+]?[0-9]+)?|\.[0-9]+"
+"""A non-negative decimal amount (pounds, percentages): ``147.04832875399998``, ``1,702.83``."""
+
+
+def _is_bad_count(value: str, allow_blank: bool, pattern: str = COUNT_RE) -> bool:
     v = value.strip()
     if not v:
         return not allow_blank
-    return re.fullmatch(COUNT_RE, v) is None
+    return re.fullmatch(pattern, v) is None
 
 
 def validate_integer_cells(
     ctx: ParseContext, table: str, columns: Iterable[str], header: list[str], mapping: dict[int, str], delim: str,
     *, allow_blank: bool = True, what: str = "a whole, non-negative number (thousands separators allowed)",
+    pattern: str = COUNT_RE,
 ) -> None:
-    """Raise CellError naming row and column for the first cell that is not a non-negative integer."""
+    """Raise CellError naming row and column for the first cell that does not match ``pattern`` (by default a
+    non-negative integer; pass AMOUNT_RE for decimal amounts)."""
     conds = []
     for c in columns:
         blank = f"nullif(trim({c}), '') IS NULL"
         conds.append(
             f"CASE WHEN {blank} THEN {'NULL' if allow_blank else repr(c)} "
-            f"WHEN NOT regexp_full_match(trim({c}), '{COUNT_RE}') THEN '{c}' END"
+            f"WHEN NOT regexp_full_match(trim({c}), '{pattern}') THEN '{c}' END"
         )
     expr = "coalesce(" + ", ".join(conds) + ")" if len(conds) > 1 else conds[0]
     bad = ctx.con.execute(f"SELECT {expr} AS col FROM {table} WHERE {expr} IS NOT NULL LIMIT 1").fetchall()
@@ -165,9 +171,9 @@ def validate_integer_cells(
         return
     col = bad[0][0]
     index = next(i for i, name in mapping.items() if name == col)
-    row, value = locate(ctx, index, lambda v: _is_bad_count(v, allow_blank), delim)
+    row, value = locate(ctx, index, lambda v: _is_bad_count(v, allow_blank, pattern), delim)
     value = value if value is not None else ""
-    negative = re.fullmatch(r"-\s*(" + COUNT_RE + ")", value.strip()) is not None
+    negative = re.fullmatch(r"-\s*(" + pattern + ")", value.strip()) is not None
     raise CellError(ctx.display, row, header[index], value, "a count of zero or more" if negative else what)
 
 

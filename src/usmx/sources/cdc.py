@@ -1,0 +1,120 @@
+"""CDC NCHS VSRR provisional drug overdose death counts (data.cdc.gov dataset xkb8-kh2a), CSV export.
+
+Each value counts deaths in the **12 months ending** in the given month, by jurisdiction (states, DC, ``US`` and
+``YC`` = New York City) and indicator (all deaths, all drug overdoses, drug classes by ICD-10 T-code; T40.4 synthetic
+opioids is mostly fentanyl). ``Percent with drugs specified`` rows are a percentage, not a count, and are kept in
+their own column. Blank data values are suppressed, not zero. Newer exports write numbers with thousands separators;
+completeness is sometimes written "99.5+" (kept as 99.5).
+"""
+
+from __future__ import annotations
+
+from .. import catalog
+from ..rawstore import FileFacts
+from ._base import (
+    AMOUNT_RE,
+    Candidate,
+    ParseContext,
+    Staged,
+    header_row,
+    match_layouts,
+    read_wide,
+    run_check,
+    validate_integer_cells,
+)
+
+SOURCE = "cdc"
+LICENSE = "Public domain (US federal government data, CDC NCHS)"
+URLS = {
+    "cdc_vsrr_overdose": "https://data.cdc.gov/api/views/xkb8-kh2a/rows.csv?accessType=DOWNLOAD",
+}
+
+
+def detect(facts: FileFacts) -> list[Candidate]:
+    return match_layouts(SOURCE, facts)
+
+
+def _values(name: str, rows: list[tuple]) -> str:
+    return " UNION ALL ".join("SELECT " + ", ".join(f"'{v}'" if isinstance(v, str) else str(v) for v in r)
+                              for r in rows)
+
+
+def parse(ctx: ParseContext, kind: str) -> Staged:
+    layout = catalog.layouts(SOURCE)[kind]
+    spec = catalog.tables()[layout.table]
+    cand = ctx.candidate
+    assert cand is not None and cand.exact
+    header, delim = header_row(ctx.facts)
+    names = [cand.mapping[i] for i in range(len(header))]
+    con = ctx.con
+    checks: list[str] = []
+    read_wide(ctx, "_cdc", names, delim)
+    run_check(ctx, checks, "has_rows", "SELECT 1 WHERE (SELECT count(*) FROM _cdc) = 0",
+              lambda _: "the file has a header but no data rows.")
+    validate_integer_cells(ctx, "_cdc", ["year"], header, cand.mapping, delim, allow_blank=False, what="a year")
+    for col in ("data_value", "predicted_value"):
+        validate_integer_cells(ctx, "_cdc", [col], header, cand.mapping, delim,
+                               what="a non-negative number (blank when suppressed)", pattern=AMOUNT_RE)
+    # CDC writes "99.5+" for completeness of at least 99.5 %: kept as 99.5
+    for col in ("percent_complete", "percent_pending"):
+        validate_integer_cells(ctx, "_cdc", [col], header, cand.mapping, delim,
+                               what="a percentage (blank, or e.g. 99.5 or 99.5+)", pattern=f"({AMOUNT_RE})[+]?")
+    doc = catalog.header_maps(SOURCE)
+    ind_rows = [(catalog.normalise(label), v["key"], v["kind"]) for label, v in doc["indicators"].items()]
+    month_rows = [(catalog.normalise(m), n) for m, n in doc["months"].items()]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _cdc_ind (norm VARCHAR, key VARCHAR, kind VARCHAR); "
+                f"INSERT INTO _cdc_ind {_values('i', ind_rows)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _cdc_months (norm VARCHAR, m INTEGER); "
+                f"INSERT INTO _cdc_months {_values('m', month_rows)}")
+    run_check(
+        ctx, checks, "indicators_known",
+        f"SELECT DISTINCT indicator FROM _cdc WHERE {catalog.NORMALISE_SQL('indicator')} NOT IN "
+        "(SELECT norm FROM _cdc_ind) LIMIT 5",
+        lambda rows: f"unknown indicators {[r[0] for r in rows]}; add them to catalog/headers/cdc.yaml.",
+    )
+    run_check(
+        ctx, checks, "months_known",
+        f"SELECT DISTINCT month FROM _cdc WHERE {catalog.NORMALISE_SQL('month')} NOT IN (SELECT norm FROM _cdc_months) "
+        "LIMIT 5",
+        lambda rows: f"unknown month names {[r[0] for r in rows]}.",
+    )
+    run_check(
+        ctx, checks, "twelve_month_ending",
+        "SELECT DISTINCT period_type FROM _cdc WHERE lower(trim(period_type)) <> '12 month-ending' LIMIT 3",
+        lambda rows: f"period types {[r[0] for r in rows]}: usmx reads the 12 month-ending series only.",
+    )
+
+    def num(c: str) -> str:
+        return f"CAST(nullif(rtrim(replace(trim({c}), ',', ''), '+'), '') AS DOUBLE)"
+
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _cdc_rows AS SELECT make_date(CAST(year AS INTEGER), mo.m, 1) AS period, "
+        "upper(trim(state)) AS state_code, trim(state_name) AS state_name, trim(indicator) AS indicator, "
+        "i.key AS indicator_key, i.kind AS value_kind, "
+        f"CASE WHEN i.kind = 'count' THEN {num('data_value')} END AS deaths_12m_ending, "
+        f"CASE WHEN i.kind = 'count' THEN {num('predicted_value')} END AS predicted_12m_ending, "
+        f"CASE WHEN i.kind = 'percent' THEN {num('data_value')} END AS percent_with_drugs_specified, "
+        f"{num('percent_complete')} AS percent_complete, {num('percent_pending')} AS percent_pending, "
+        "nullif(trim(footnote_symbol), '') AS footnote_symbol "
+        f"FROM _cdc c JOIN _cdc_ind i ON i.norm = {catalog.NORMALISE_SQL('c.indicator')} "
+        f"JOIN _cdc_months mo ON mo.norm = {catalog.NORMALISE_SQL('c.month')}"
+    )
+    run_check(
+        ctx, checks, "keys_unique",
+        "SELECT period, state_code, indicator_key, count(*) FROM _cdc_rows GROUP BY ALL HAVING count(*) > 1 LIMIT 3",
+        lambda rows: f"{rows[0][:-1]} appears {rows[0][-1]} times.",
+    )
+    run_check(
+        ctx, checks, "percent_in_range",
+        "SELECT period, state_code, percent_with_drugs_specified FROM _cdc_rows "
+        "WHERE percent_with_drugs_specified > 100 OR percent_complete > 100 LIMIT 3",
+        lambda rows: f"percentages above 100: {rows}.",
+    )
+    run_check(
+        ctx, checks, "jurisdictions_known",
+        "SELECT DISTINCT state_code FROM _cdc_rows WHERE NOT regexp_full_match(state_code, '[A-Z]{2}') LIMIT 3",
+        lambda rows: f"jurisdiction codes {[r[0] for r in rows]} are not two-letter codes.",
+    )
+    pmin, pmax = con.execute("SELECT min(period), max(period) FROM _cdc_rows").fetchone()
+    return Staged(kind, spec, f"SELECT {', '.join(spec.fact_columns)} FROM _cdc_rows", scope=kind, vintage=pmax,
+                  period_min=pmin, period_max=pmax, checks_passed=checks)
