@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated
 
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -325,6 +326,182 @@ def report(
         path = _obs(db).report(output, lang)
     out.print(f"report written to [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB, "
               f"{time.perf_counter() - t0:.1f} s)", highlight=False)
+
+
+evaluate_app = typer.Typer(help="Policy evaluation: interrupted time series, changepoints, synthetic control.",
+                           no_args_is_help=True)
+audit_app = typer.Typer(help="Data-integrity audit: reclassification, revisions, INEGI gap, series breaks.",
+                        no_args_is_help=True)
+app.add_typer(evaluate_app, name="evaluate")
+app.add_typer(audit_app, name="audit")
+
+JsonFormat = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv.")]
+
+
+def _series_args(indicator: str, state: str | None, param: list[str] | None) -> dict:
+    return {k: v for k, v in _params(None, None, param).items()} | ({"state": state} if state else {})
+
+
+@evaluate_app.command("its")
+def evaluate_its(
+    indicator: Annotated[str, typer.Option(help="A monthly indicator (e.g. homicide_victims).")] = "homicide_victims",
+    intervention: Annotated[str, typer.Option(help="First treated month, YYYY-MM.")] = "2024-10",
+    state: StateOption = None,
+    param: ParamOption = None,
+    seed: Annotated[int, typer.Option(help="Seed of the simulations.")] = 0,
+    pre_window: Annotated[int | None, typer.Option(help="Fit on this many months before the intervention only.")] = 60,
+    format: JsonFormat = Format.table,
+    db: DbOption = None,
+) -> None:
+    """Interrupted time series: the post-intervention change against a counterfactual, with a 95% interval, a
+    state-space check and placebo-in-time ranking."""
+    from .evaluate import interrupted_time_series, monthly_series
+
+    obs = _obs(db)
+    series = monthly_series(obs, indicator, **_series_args(indicator, state, param))
+    res = interrupted_time_series(series, intervention, seed=seed, pre_window=pre_window or None)
+    if format is Format.json:
+        sys.stdout.write(json.dumps(res.to_dict(), indent=1, default=str) + "\n")
+        return
+    if format is Format.csv:
+        _emit(pa.Table.from_pandas(res.counterfactual.reset_index(names="period")), Format.csv, None)
+        return
+    lo, hi = res.effect_pct_ci
+    where = f"state {state}" if state else "national"
+    out.print(f"[bold]{indicator}[/] ({where}), intervention {res.intervention:%Y-%m}: {res.pre_months} months "
+              f"before, {res.post_months} after", highlight=False)
+    out.print(f"  {res.model}: effect [bold]{res.effect_pct:+.1f}%[/] (95% interval {lo:+.1f}% to {hi:+.1f}%), "
+              f"p = {res.p_value:.3g}; observed {res.observed_total:,.0f} vs expected {res.expected_total:,.0f}",
+              highlight=False)
+    if res.second_model:
+        s2 = res.second_model
+        out.print(f"  {s2.model}: effect {s2.effect_pct:+.1f}% ({s2.effect_pct_ci[0]:+.1f}% to "
+                  f"{s2.effect_pct_ci[1]:+.1f}%)", highlight=False)
+    if res.placebo_rank is not None:
+        out.print(f"  placebo in time: the real effect ranks {res.placebo_rank} of {len(res.placebo_effects) + 1} by "
+                  f"absolute size (placebo p = {res.placebo_p_value:.2f})", highlight=False)
+    for n in res.notes:
+        out.print(f"  note: {n}", highlight=False)
+    out.print(f"  assumptions: {res.assumptions}", highlight=False, soft_wrap=True)
+
+
+@evaluate_app.command("changepoints")
+def evaluate_changepoints(
+    indicator: Annotated[str, typer.Option(help="A monthly indicator.")] = "homicide_victims",
+    state: Annotated[str | None, typer.Option(help="One state; default: the nation and every state.")] = None,
+    param: ParamOption = None,
+    penalty_factor: Annotated[float, typer.Option(help="Penalty = factor x log(n) (2 = BIC; 3, the default, is stricter).")] = 3.0,
+    format: JsonFormat = Format.table,
+    db: DbOption = None,
+) -> None:
+    """Changepoints (PELT, penalty 3 log n on the deseasonalised log series) with bootstrap intervals for dates."""
+    from . import catalog
+    from .evaluate import monthly_series
+    from .evaluate.changepoints import detect_changepoints
+
+    obs = _obs(db)
+    units = [state] if state else [None, *catalog.states()]
+    rows = []
+    for u in units:
+        series = monthly_series(obs, indicator, **_series_args(indicator, u, param))
+        for c in detect_changepoints(series, penalty_factor=penalty_factor):
+            rows.append({"state_code": (f"{int(u):02d}" if u and str(u).isdigit() else u) or "00",
+                         "date": c.date.date(), "lower": c.lower.date(), "upper": c.upper.date(),
+                         "support": c.support, "level_before": c.level_before, "level_after": c.level_after,
+                         "change_pct": c.change_pct})
+    _emit(pa.Table.from_pylist(rows) if rows else pa.table({"state_code": pa.array([], pa.string())}), format, None)
+
+
+@evaluate_app.command("synth")
+def evaluate_synth(
+    treated: Annotated[str, typer.Option(help="The treated state (code or abbreviation).")],
+    intervention: Annotated[str, typer.Option(help="First treated month, YYYY-MM.")],
+    group: Annotated[str, typer.Option(help="Crime group whose rate per 100,000 is the outcome.")] = "intentional_homicide",
+    format: JsonFormat = Format.table,
+    db: DbOption = None,
+) -> None:
+    """Synthetic control with the other states as donors, placebo-in-space inference and the donor weights."""
+    from .evaluate import state_panel
+    from .evaluate.synth import synthetic_control
+    from .indicators._common import check_state
+
+    code = check_state(treated)
+    res = synthetic_control(state_panel(_obs(db), group), code, intervention)
+    if format is Format.json:
+        sys.stdout.write(json.dumps(res.to_dict(), indent=1, default=str) + "\n")
+        return
+    names = {c: s.name for c, s in catalog_states().items()}
+    out.print(f"[bold]Synthetic {names[code]}[/], {group} rate per 100,000, intervention {res.intervention:%Y-%m}",
+              highlight=False)
+    out.print(f"  effect {res.effect_pct:+.1f}% (average gap {res.avg_gap:+.2f}); pre-period RMSPE {res.pre_rmspe:.2f}, "
+              f"post {res.post_rmspe:.2f}", highlight=False)
+    if res.p_value is not None:
+        out.print(f"  placebo in space: rank {res.rank} of {int(res.placebo['included'].sum())} units, "
+                  f"p = {res.p_value:.2f}", highlight=False)
+    weights = sorted(((names[k], v) for k, v in res.weights.items() if v > 0.005), key=lambda kv: -kv[1])
+    out.print("  donor weights: " + ", ".join(f"{n} {w:.2f}" for n, w in weights), highlight=False, soft_wrap=True)
+    for n in res.notes:
+        out.print(f"  note: {n}", highlight=False)
+    out.print(f"  assumptions: {res.assumptions}", highlight=False, soft_wrap=True)
+
+
+def catalog_states():
+    from . import catalog
+
+    return catalog.states()
+
+
+@audit_app.command("reclassification")
+def audit_reclassification(
+    intervention: Annotated[str, typer.Option(help="First month of the period examined.")] = "2024-10",
+    window: Annotated[int, typer.Option(help="Months before the intervention used as each state's history.")] = 36,
+    flagged_only: Annotated[bool, typer.Option("--flagged-only", help="Only flagged rows.")] = False,
+    format: JsonFormat = Format.table,
+    db: DbOption = None,
+) -> None:
+    """Do other categories rise where homicides fall? Ratios per 100 homicide victims, tested per state."""
+    from .evaluate import integrity
+
+    t = integrity.reclassification(_obs(db), intervention, window)
+    if flagged_only:
+        t = t.filter(pa.compute.equal(t["flagged"], True))
+    cols = ["state_code", "state", "candidate", "homicide_change_pct", "ratio_pre", "ratio_post", "p_value",
+            "p_holm", "flagged"]
+    _emit(t.select(cols) if format is Format.table else t, format, None)
+
+
+@audit_app.command("revisions")
+def audit_revisions(
+    table: Annotated[str, typer.Option(help="Core table.")] = "core_sesnsp__state_victims_monthly",
+    old: Annotated[int | None, typer.Option(help="load_id of the older release (default: second newest).")] = None,
+    new: Annotated[int | None, typer.Option(help="load_id of the newer release (default: newest).")] = None,
+    format: JsonFormat = Format.table,
+    db: DbOption = None,
+) -> None:
+    """What changed between two releases of the same table: months and states, net and gross."""
+    from .evaluate import integrity
+
+    _emit(integrity.revisions(_obs(db), table, old, new), format, None)
+
+
+@audit_app.command("inegi-gap")
+def audit_inegi_gap(format: JsonFormat = Format.table, db: DbOption = None) -> None:
+    """INEGI death-record homicides against SESNSP victims, by state and year, where both exist."""
+    from .evaluate import integrity
+
+    t = integrity.inegi_gap(_obs(db))
+    _emit(t, format, None)
+    if t.num_rows == 0:
+        err.print("note: no year has both sources loaded (the bundled INEGI files end in 2012, SESNSP starts in "
+                  "2015); ingest INEGI exports for 2015 or later.", highlight=False, soft_wrap=True)
+
+
+@audit_app.command("breaks")
+def audit_breaks(format: JsonFormat = Format.table, db: DbOption = None) -> None:
+    """Series breaks (January 2015 method start, January 2026 attempted-homicide split) each series crosses."""
+    from .evaluate import integrity
+
+    _emit(integrity.breaks(_obs(db)), format, None)
 
 
 @app.command()

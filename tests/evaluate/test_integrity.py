@@ -1,0 +1,107 @@
+"""Integrity audit: a release revised on purpose shows exactly the revisions made; reclassification flags."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+
+from usmx.evaluate import integrity
+
+from ..conftest import STATE_VICTIMS, text_of
+
+
+def _release(tmp_path, name, edits: dict, cut_month: int | None = None):
+    """A copy of the victims file with some cells changed (and optionally cut after a month of 2025)."""
+    rows = list(csv.reader(io.StringIO(text_of(STATE_VICTIMS))))
+    for (line, col), value in edits.items():
+        rows[line - 1][col] = value
+    if cut_month:
+        for r in rows[1:]:
+            if r[0] == "2025":
+                for c in range(9 + cut_month, 21):
+                    r[c] = ""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    p = tmp_path / name
+    p.write_bytes(out.getvalue().encode("latin-1"))
+    return p, rows
+
+
+def test_revisions_show_exactly_the_cells_revised(obs, tmp_path):
+    old, rows = _release(tmp_path, "IDVFC_NM_may25.csv", {}, cut_month=5)
+    # revise two cells of Jalisco and one of Sinaloa, and add June 2025 as a new month
+    jal = next(i for i, r in enumerate(rows, 1) if r[0] == "2024" and r[1] == "14" and r[5] == "Homicidio doloso")
+    sin = next(i for i, r in enumerate(rows, 1) if r[0] == "2023" and r[1] == "25" and r[5] == "Homicidio doloso"
+               and int(r[20]) >= 5)
+    edits = {(jal, 9 + 2): str(int(rows[jal - 1][11]) + 7), (jal + 1, 9 + 2): str(int(rows[jal][11]) + 3),
+             (sin, 9 + 11): str(int(rows[sin - 1][20]) - 5)}
+    new, _ = _release(tmp_path, "IDVFC_NM_jun25_rev.csv", edits)
+    obs.ingest(old)
+    obs.ingest(new)
+    rev = integrity.revisions(obs).to_pylist()
+    got = {(r["period"], r["state_code"]): (r["net_change"], r["gross_change"], r["cells_changed"]) for r in rev}
+    assert got == {(date(2024, 3, 1), "14"): (10, 10, 2), (date(2023, 12, 1), "25"): (-5, 5, 1)}
+    assert all(r["period"] <= date(2025, 5, 1) for r in rev)  # new months are not revisions
+
+
+def test_revisions_need_two_releases(loaded):
+    with pytest.raises(Exception, match="revisions need two"):
+        integrity.revisions(loaded)
+
+
+def test_reclassification_flags_a_planted_shift(obs, tmp_path):
+    """Halve Zacatecas' homicides after 2024-10 and move them to 'other crimes against life'."""
+    rows = list(csv.reader(io.StringIO(text_of(STATE_VICTIMS))))
+    hom = [r for r in rows[1:] if r[1] == "32" and r[5] == "Homicidio doloso" and r[0] in ("2024", "2025")]
+    other = next(r for r in rows[1:] if r[1] == "32" and r[4].startswith("Otros delitos que atentan contra la vida")
+                 and r[0] == "2024" and r[7] == "Hombre" and r[8].startswith("Adultos"))
+    other25 = next(r for r in rows[1:] if r[1] == "32" and r[4].startswith("Otros delitos que atentan contra la vida")
+                   and r[0] == "2025" and r[7] == "Hombre" and r[8].startswith("Adultos"))
+    for r in hom:
+        months = range(9 + 9, 21) if r[0] == "2024" else range(9, 15)
+        for c in months:
+            v = int(r[c])
+            moved = v // 2
+            r[c] = str(v - moved)
+            target = other if r[0] == "2024" else other25
+            target[c] = str(int(target[c]) + moved)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    p = tmp_path / "IDVFC_reclassified.csv"
+    p.write_bytes(out.getvalue().encode("latin-1"))
+    obs.ingest(p)
+    t = integrity.reclassification(obs).to_pylist()
+    zac = next(r for r in t if r["state_code"] == "32" and r["candidate"] == "other_crimes_against_life")
+    assert zac["flagged"] and zac["homicide_change_pct"] < -40 and zac["ratio_post"] > zac["ratio_pre"]
+    assert zac["p_holm"] < 0.05 and "Mann-Whitney" in zac["test"]
+
+
+def test_breaks_and_inegi_gap(loaded):
+    b = integrity.breaks(loaded).to_pylist()
+    victims = [r for r in b if r["table"] == "core_sesnsp__state_victims_monthly"]
+    assert {r["break"] for r in victims} == {"sesnsp_new_method", "sesnsp_attempted_homicide_split"}
+    assert not any(r["crosses"] for r in victims)  # 2015-01 … 2025-06 starts at one break and ends before the other
+    assert integrity.inegi_gap(loaded).num_rows == 0  # bundled INEGI ends 2012, SESNSP starts 2015
+
+
+def test_breaks_flag_a_series_that_crosses_january_2026(obs, tmp_path):
+    rows = list(csv.reader(io.StringIO(text_of(STATE_VICTIMS))))
+    out = [rows[0]] + [r for r in rows[1:] if r[0] in ("2024", "2025")]
+    extra = [[("2026" if i == 0 else c) for i, c in enumerate(r)] for r in rows[1:] if r[0] == "2025"]
+    for r in extra:
+        for c in range(10, 21):
+            r[c] = ""
+    for r in out[1:]:
+        if r[0] == "2025":
+            for c in range(15, 21):
+                r[c] = r[c] or "0"
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(out + extra)
+    p = tmp_path / "IDVFC_NM_ene26.csv"
+    p.write_bytes(buf.getvalue().encode("latin-1"))
+    obs.ingest(p)
+    b = {r["break"]: r for r in integrity.breaks(obs).to_pylist() if r["table"].endswith("victims_monthly")}
+    assert b["sesnsp_attempted_homicide_split"]["crosses"]
