@@ -43,7 +43,7 @@ def test_report_is_self_contained(html_both):
     text, _ = html_both
     assert not re.search(r'<(script|link|img)[^>]+(src|href)=["\']https?://', text)
     assert "@import" not in text and "url(http" not in text
-    assert text.count("<svg") >= 14  # seven charts in each language
+    assert text.count("<svg") >= 16  # eight charts in each language
 
 
 def test_report_shows_the_indicator_figures(html_both):
@@ -86,3 +86,11 @@ def test_collect_uses_only_indicators(html_both):
     _, obs = html_both
     data = report_build.collect(obs)
     assert set(data.timings) <= {i.name for i in obs.indicators()}
+
+
+def test_evaluation_section_states_effect_interval_and_caveats(html_both):
+    text, obs = html_both
+    assert "¿Funciona la estrategia?" in text and "Is the strategy working?" in text
+    assert "intervalo de 95 %" in text and "95% interval" in text
+    assert "Lo que los datos pueden y no pueden decir" in text and "What the data can and cannot say" in text
+    assert "¿Se están reclasificando homicidios?" in text

@@ -30,6 +30,9 @@ REGION_COLOURS = {"Southwest Border": charts.ACCENT, "Northern Border": "#2b6cb0
 DEMOGRAPHIC_COLOURS = {"Single Adults": charts.ACCENT, "FMUA": charts.INK, "UC / Single Minors": "#d69e2e",
                        "Accompanied Minors": charts.MUTED}
 
+#: the strategy evaluated in the report (Estrategia Nacional de Seguridad, presented October 2024)
+INTERVENTION = date(2024, 10, 1)
+
 #: groups in the report's administration table (`usmx export administration_comparison` gives them all)
 ADMIN_GROUPS = ["intentional_homicide", "feminicide", "kidnapping", "extortion", "other_crimes_against_life"]
 KIND_LABELS = {
@@ -57,6 +60,7 @@ class ReportData:
     loads: list[dict]
     indicators: list
     us: dict[str, list[dict]] = field(default_factory=dict)
+    evaluation: dict = field(default_factory=dict)
     ccf_meta: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -112,7 +116,19 @@ def collect(obs: Observatory) -> ReportData:
         us["encounters_fy"] = get("southwest_border_encounters", by="fiscal_year")
         us["encounters_month_demo"] = get("southwest_border_encounters", by="month", split="demographic")
         us["encounters_fy_citizenship"] = get("southwest_border_encounters", by="fiscal_year", split="citizenship")
+    evaluation: dict = {}
+    if monthly and monthly[-1]["period"] >= INTERVENTION:
+        from ..evaluate import interrupted_time_series, monthly_series
+        from ..evaluate.integrity import reclassification
+
+        t0 = time.perf_counter()
+        res = interrupted_time_series(monthly_series(obs, "homicide_victims"), INTERVENTION.isoformat()[:7],
+                                      pre_window=60, sims=2000, seed=0)
+        evaluation["its"] = res.to_dict()
+        evaluation["reclassification"] = reclassification(obs, INTERVENTION.isoformat()[:7]).to_pylist()
+        timings["evaluation"] = time.perf_counter() - t0
     return ReportData(
+        evaluation=evaluation,
         us=us,
         ccf_meta=ccf_meta,
         headline=get("homicide_headline") if victims else [],
@@ -391,8 +407,52 @@ def section_migration(data: ReportData, lang: str) -> str:
     return "".join(out) + "</section>"
 
 
-SECTIONS = [section_headline, section_series, section_map, section_panel, section_administrations,
-            section_anomalies_records, section_inegi, section_fentanyl, section_migration, section_sources]
+def _p(p: float, lang: str) -> str:
+    return f"< {i18n.number(0.001, lang, 3)}" if p < 0.001 else i18n.number(p, lang, 3)
+
+
+def section_evaluation(data: ReportData, lang: str) -> str:
+    head = f'<section id="evaluation"><h2>{t("eval_title", lang)}</h2>'
+    ev = data.evaluation
+    if not ev:
+        return head + _no_data(lang) + "</section>"
+    its = ev["its"]
+    lo, hi = its["effect_pct_ci"]
+    cf = [r | {"period": date.fromisoformat(r["period"])} for r in its["counterfactual"]]
+    second = its.get("second_model") or {}
+    items = [f'<li>{_e(t("interval", lang))}: {i18n.pct(lo, lang)} … {i18n.pct(hi, lang)}; p = '
+             f'{_p(its["p_value"], lang)}</li>']
+    if its.get("placebo_rank"):
+        n = len(its["placebo_effects"]) + 1
+        items.append(f'<li>{_e(t("placebo", lang))} {its["placebo_rank"]} {t("of", lang)} {n} '
+                     f'(p = {i18n.number(its["placebo_p_value"], lang, 2)})</li>')
+    if second:
+        items.append(f'<li>{_e(t("second", lang))}: {i18n.pct(second["effect_pct"], lang)} '
+                     f'({i18n.pct(second["effect_pct_ci"][0], lang)} … {i18n.pct(second["effect_pct_ci"][1], lang)})</li>')
+    out = [head, f'<div class="cards"><div class="big"><span class="value">{i18n.pct(its["effect_pct"], lang)}</span>'
+                 f'<span class="label">{_e(t("eval_lead", lang))}</span></div><ul class="changes">{"".join(items)}'
+                 "</ul></div>",
+           f'<figure class="chart">{charts.counterfactual(cf[-72:], INTERVENTION, lang)}</figure>',
+           f'<p class="note">{_e(its["assumptions"]) if lang == "en" else _e(t("caveats", lang))}</p>']
+    flagged = [r for r in ev["reclassification"] if r["flagged"]]
+    groups = catalog.crime_groups()
+    out.append(f'<h3>{_e(t("reclass_title", lang))}</h3><p class="note">{_e(t("reclass_note", lang))}</p>')
+    nat = [r for r in ev["reclassification"] if r["state_code"] == "00"]
+    states = sorted((r for r in flagged if r["state_code"] != "00"), key=lambda r: r["p_holm"])
+    rows = [[_e(r["state"]), _e(groups[r["candidate"]].short(lang)), i18n.pct(r["homicide_change_pct"], lang, 0),
+             i18n.number(r["ratio_pre"], lang, 1), i18n.number(r["ratio_post"], lang, 1),
+             _p(r["p_holm"], lang), "✓" if r["flagged"] else ""] for r in nat + states]
+    out.append(_table([t("state", lang), t("candidate", lang), t("hom_change", lang), t("per100_before", lang),
+                       t("per100_after", lang), "p (Holm)", "⚑"], rows, {2, 3, 4, 5}))
+    if lang == "en":
+        out.append(f'<p class="note">{_e(t("caveats", lang))}</p>')
+    out.append(_source(data, ["sesnsp_state_victims"], lang))
+    return "".join(out) + "</section>"
+
+
+SECTIONS = [section_headline, section_series, section_evaluation, section_map, section_panel,
+            section_administrations, section_anomalies_records, section_inegi, section_fentanyl, section_migration,
+            section_sources]
 
 
 def body(data: ReportData, lang: str) -> str:

@@ -147,5 +147,27 @@ def ccf(rows: list[dict], lang: str) -> str:
     return render(_config(alt.layer(band, bars), 860, 200), lang)
 
 
+def counterfactual(rows: list[dict], intervention: date, lang: str) -> str:
+    """Observed monthly counts, the model's counterfactual and its 95% band after the intervention."""
+    obs_label = "observado" if lang == "es" else "observed"
+    cf_label = "contrafactual" if lang == "es" else "counterfactual"
+    data = [{"period": r["period"].isoformat(), "value": r["observed"], "series": obs_label} for r in rows]
+    data += [{"period": r["period"].isoformat(), "value": r["expected"], "series": cf_label} for r in rows
+             if r["period"] >= intervention]
+    band = [{"period": r["period"].isoformat(), "lo": r["lower"], "hi": r["upper"]} for r in rows
+            if r["period"] >= intervention and r["lower"] is not None]
+    x = alt.X("period:T", title=None, axis=alt.Axis(format="%Y", tickCount="year"))
+    area = alt.Chart(alt.Data(values=band)).mark_area(color="#e4e7eb").encode(x=x, y="lo:Q", y2="hi:Q")
+    line = alt.Chart(alt.Data(values=data)).mark_line(strokeWidth=2).encode(
+        x=x, y=alt.Y("value:Q", title="víctimas por mes" if lang == "es" else "victims per month",
+                     axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=False)),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=[obs_label, cf_label], range=[ACCENT, INK]),
+                        legend=alt.Legend(orient="top-left")),
+        strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=[obs_label, cf_label], range=[[1, 0], [5, 3]]),
+                                  legend=None))
+    rule = alt.Chart(alt.Data(values=[{"d": intervention.isoformat()}])).mark_rule(color=MUTED).encode(x="d:T")
+    return render(_config(alt.layer(area, line, rule), 860, 280), lang)
+
+
 def iso(d: date) -> str:
     return d.isoformat()

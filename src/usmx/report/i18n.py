@@ -188,6 +188,34 @@ T = {
     "citizenship": {"es": "Nacionalidad", "en": "Citizenship"},
     "encounters": {"es": "Encuentros", "en": "Encounters"},
     "top_citizenship": {"es": "Principales nacionalidades en el año fiscal", "en": "Top citizenships in fiscal year"},
+    "eval_title": {"es": "¿Funciona la estrategia?", "en": "Is the strategy working?"},
+    "eval_lead": {"es": "Cambio de las víctimas de homicidio doloso desde octubre de 2024 frente a lo que la "
+                        "tendencia previa anticipaba", "en": "Change in intentional homicide victims since October "
+                        "2024 against what the previous trend anticipated"},
+    "interval": {"es": "intervalo de 95 %", "en": "95% interval"},
+    "placebo": {"es": "Frente a intervenciones ficticias en años anteriores, el efecto ocupa el lugar",
+                "en": "Against fake interventions in earlier years, the effect ranks"},
+    "of": {"es": "de", "en": "of"},
+    "second": {"es": "Modelo de espacio de estados (SARIMAX)", "en": "State-space model (SARIMAX)"},
+    "reclass_title": {"es": "¿Se están reclasificando homicidios?", "en": "Are homicides being reclassified?"},
+    "reclass_note": {"es": "Estados donde bajó el homicidio doloso y subió otra categoría por cada 100 víctimas de "
+                           "homicidio, más allá de su propia historia (Mann-Whitney, corrección de Holm, p < 0,05). "
+                           "Una señal para revisar, no una prueba.",
+                     "en": "States where intentional homicide fell and another category rose per 100 homicide "
+                           "victims beyond its own history (Mann-Whitney, Holm correction, p < 0.05). A reason to "
+                           "look, not proof."},
+    "candidate": {"es": "Categoría", "en": "Category"},
+    "per100_before": {"es": "Por 100, antes", "en": "Per 100, before"},
+    "per100_after": {"es": "Por 100, después", "en": "Per 100, after"},
+    "hom_change": {"es": "Homicidio doloso", "en": "Intentional homicide"},
+    "caveats": {"es": "Lo que los datos pueden y no pueden decir: el contrafactual supone que la tendencia y la "
+                      "estacionalidad de los 60 meses previos habrían seguido igual; una caída puede continuar una "
+                      "tendencia que ya existía; con pocos meses posteriores el estimado es frágil; y si las "
+                      "muertes se registran en otras categorías, la caída del homicidio doloso exagera la mejora.",
+                "en": "What the data can and cannot say: the counterfactual assumes that the trend and seasonality "
+                      "of the previous 60 months would have continued; a fall may continue a trend that already "
+                      "existed; with few post-period months the estimate is fragile; and if killings are recorded "
+                      "under other categories, the fall in intentional homicide overstates the improvement."},
     "footer": {"es": "usmx es software libre. Cifras calculadas por usmx a partir de archivos oficiales; "
                      "revise las definiciones antes de citarlas.",
                "en": "usmx is free software. Figures computed by usmx from official files; check the definitions "
