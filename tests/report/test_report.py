@@ -85,7 +85,7 @@ def test_cli_report(html_both, tmp_path, capsys):
 def test_collect_uses_only_indicators(html_both):
     _, obs = html_both
     data = report_build.collect(obs)
-    assert set(data.timings) <= {i.name for i in obs.indicators()}
+    assert set(data.timings) <= {i.name for i in obs.indicators()} | {"evaluation"}
 
 
 def test_evaluation_section_states_effect_interval_and_caveats(html_both):
