@@ -232,15 +232,17 @@ class Observatory:
 
         return sorted(ind.registry().values(), key=lambda i: i.name)
 
-    def indicator(self, name: str, **params) -> pa.Table:
-        """Compute an indicator on the warehouse; parameters as documented in ``usmx indicators``."""
+    def indicator(self, name: str, *, engine: str = "duckdb", events: str | None = None, **params) -> pa.Table:
+        """Compute an indicator; parameters as documented in ``usmx indicators``.
+
+        ``engine``: ``duckdb`` (the warehouse, default) or ``pyspark``. ``events``: a glob of raw GDELT export
+        files to read in place instead of the warehouse's ``core_gdelt__events`` (see usmx.engines).
+        """
+        from . import engines
         from . import indicators as ind
 
-        con = self.ibis()
-        try:
+        with engines.backend(self, engine, events) as con:
             return ind.run(con, name, **params)
-        finally:
-            con.disconnect()
 
     def report(self, output: str | os.PathLike[str] = "report.html", lang: str = "both") -> Path:
         """Write the self-contained HTML report (es, en or both with a switch); returns its path."""

@@ -194,6 +194,9 @@ ParamOption = Annotated[list[str] | None, typer.Option(
     "--param", "-p", help="Further parameters as KEY=VALUE (e.g. -p group=extortion -p feminicide=true).")]
 ByOption = Annotated[str | None, typer.Option(help="Grain: month, year, administration or state (per indicator).")]
 StateOption = Annotated[str | None, typer.Option(help="One state: INEGI code (09) or abbreviation (CDMX).")]
+EngineOption = Annotated[str, typer.Option(help="duckdb (the warehouse) or pyspark (needs the spark extra).")]
+EventsOption = Annotated[str | None, typer.Option(
+    help="Read raw GDELT export files matching this glob in place instead of the warehouse's events.")]
 
 
 @app.command()
@@ -218,10 +221,12 @@ def indicator(
     param: ParamOption = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+    engine: EngineOption = "duckdb",
+    events: EventsOption = None,
     db: DbOption = None,
 ) -> None:
     """Compute one indicator from the warehouse and print it (or write it with --output)."""
-    tbl = _obs(db).indicator(name, **_params(by, state, param))
+    tbl = _obs(db).indicator(name, engine=engine, events=events, **_params(by, state, param))
     _emit(tbl, format, output)
     note = (tbl.schema.metadata or {}).get(b"note")
     if note:
@@ -236,12 +241,14 @@ def export(
     by: ByOption = None,
     state: StateOption = None,
     param: ParamOption = None,
+    engine: EngineOption = "duckdb",
+    events: EventsOption = None,
     db: DbOption = None,
 ) -> None:
     """Write an indicator to CSV or Parquet, for work in pandas, R or a spreadsheet."""
     if format not in (Format.csv, Format.parquet):
         raise UsmxError("export writes csv or parquet; use `usmx indicator` for table or json output.")
-    _emit(_obs(db).indicator(name, **_params(by, state, param)), format, output)
+    _emit(_obs(db).indicator(name, engine=engine, events=events, **_params(by, state, param)), format, output)
 
 
 @app.command()
@@ -251,6 +258,10 @@ def fetch(
     sha256: Annotated[str | None, typer.Option(help="Refuse the file unless its sha256 matches.")] = None,
     no_ingest: Annotated[bool, typer.Option("--no-ingest", help="Only store the raw file.")] = False,
     retries: Annotated[int, typer.Option(help="Retries for transient failures.")] = 4,
+    date_from: Annotated[str | None, typer.Option("--from", help="gdelt/acled: first date, YYYY-MM-DD.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="gdelt/acled: last date, YYYY-MM-DD.")] = None,
+    country: Annotated[str, typer.Option(help="acled: country to download.")] = "Mexico",
+    workers: Annotated[int, typer.Option(help="gdelt: parallel downloads.")] = 4,
     db: DbOption = None,
 ) -> None:
     """Download an official file into the raw store, verify it, and ingest it.
@@ -258,11 +269,41 @@ def fetch(
     Sources: sesnsp-state-crimes, sesnsp-municipal-crimes, sesnsp-state-victims (no stable link: give --url or
     download by hand and use `usmx ingest`), conapo-state-population, conapo-municipal-population,
     inegi-homicides (cube export: download by hand), cbp-seizures, cbp-amo-seizures, cbp-encounters (CBP renames
-    its files monthly: give --url), cdc-overdoses.
+    its files monthly: give --url), cdc-overdoses, gdelt (--from/--to; reads the master file list, downloads in
+    parallel, skips files it has), acled (credentials from ACLED_USERNAME/ACLED_PASSWORD or ACLED_ACCESS_TOKEN).
     """
     from .fetch import fetch as do_fetch
 
     obs = _obs(db)
+    if source == "gdelt":
+        from datetime import date as _date
+
+        from .fetch import GDELT_MASTER, fetch_gdelt
+
+        if not date_from or not date_to:
+            raise UsmxError("usmx fetch gdelt needs --from YYYY-MM-DD and --to YYYY-MM-DD.")
+        with _Reporter("gdelt") as rep:
+            res = fetch_gdelt(obs, _date.fromisoformat(date_from), _date.fromisoformat(date_to),
+                              master_url=url or GDELT_MASTER, workers=workers, ingest=not no_ingest, progress=rep,
+                              retries=retries)
+        out.print(f"GDELT: {res['listed']} export files listed, {res['skipped']} already stored, "
+                  f"{res['downloaded']} downloaded, {len(res['failed'])} failed.", highlight=False)
+        for f in res["failed"]:
+            err.print(f"failed: {f}", highlight=False, soft_wrap=True)
+        _print_results(res["loads"])
+        if res["failed"]:
+            raise UsmxError(f"{len(res['failed'])} GDELT files failed; run the same command again to resume.")
+        return
+    if source == "acled":
+        from .fetch import ACLED_BASE, fetch_acled
+
+        with _Reporter("acled") as rep:
+            res = fetch_acled(obs, country=country, start=date_from, end=date_to, base_url=url or ACLED_BASE,
+                              ingest=not no_ingest, progress=rep)
+        out.print(f"ACLED: {res['events']:,} events in {res['pages']} page(s); {res['deleted_dropped']} listed by "
+                  "ACLED as deleted were dropped.", highlight=False)
+        _print_results(res["loads"])
+        return
     with _Reporter(source) as rep:
         results = do_fetch(obs, source, url=url, ingest=not no_ingest, progress=rep, sha256=sha256, retries=retries)
     if no_ingest:

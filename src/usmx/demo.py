@@ -14,10 +14,10 @@ from .api import LoadResult, Observatory, Progress
 def bundled_files() -> list[Path]:
     """The bundled sample files, in load order (catalogue-independent sources first)."""
     root = Path(str(resources.files("usmx") / "data"))
-    order = ["conapo", "sesnsp", "inegi", "cbp", "cdc"]
+    order = ["conapo", "sesnsp", "inegi", "cbp", "cdc", "ledger"]
     out: list[Path] = []
     for folder in order:
-        out += sorted(p for p in (root / folder).iterdir() if p.name.endswith((".csv", ".gz")))
+        out += sorted(p for p in (root / folder).iterdir() if p.name.endswith((".csv", ".gz", ".yaml")))
     return out
 
 

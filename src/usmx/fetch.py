@@ -195,3 +195,173 @@ def _ext(name: str) -> str:
         if lower.endswith(suffix):
             return suffix[1:]
     return lower.rsplit(".", 1)[-1] if "." in lower else "bin"
+
+
+# -- GDELT ----------------------------------------------------------------------------------------------------------
+GDELT_MASTER = "http://data.gdeltproject.org/gdeltv2/masterfilelist.txt"
+
+
+@dataclass(frozen=True)
+class GdeltFile:
+    size: int
+    md5: str
+    url: str
+
+    @property
+    def stamp(self) -> str:
+        return self.url.rsplit("/", 1)[-1][:14]
+
+
+def gdelt_file_list(start, end, *, master_url: str = GDELT_MASTER, client: httpx.Client | None = None,
+                    retries: int = 4, backoff: float = 1.0) -> list[GdeltFile]:
+    """The event export files between two dates (inclusive), streamed from GDELT's master file list."""
+    lo, hi = start.strftime("%Y%m%d"), end.strftime("%Y%m%d")
+    own = client is None
+    client = client or httpx.Client(follow_redirects=True, timeout=120)
+    last = ""
+    try:
+        for attempt in range(1, retries + 2):
+            out = []
+            try:
+                with client.stream("GET", master_url) as resp:
+                    if resp.status_code in RETRY_STATUS:
+                        raise _Retry(f"HTTP {resp.status_code}")
+                    if resp.status_code >= 400:
+                        raise FetchError(f"{master_url}: HTTP {resp.status_code}.")
+                    for line in resp.iter_lines():
+                        parts = line.split()
+                        if len(parts) != 3 or not parts[2].endswith(".export.CSV.zip"):
+                            continue
+                        name = parts[2].rsplit("/", 1)[-1]
+                        if lo <= name[:8] <= hi:
+                            out.append(GdeltFile(int(parts[0]), parts[1], parts[2]))
+                return out
+            except (_Retry, httpx.TransportError) as exc:
+                last = str(exc)
+                if attempt <= retries:
+                    time.sleep(backoff * 2 ** (attempt - 1))
+        raise FetchError(f"{master_url}: could not read the master file list ({last}).")
+    finally:
+        if own:
+            client.close()
+
+
+def fetch_gdelt(obs, start, end, *, master_url: str = GDELT_MASTER, workers: int = 4, ingest: bool = True,
+                progress=None, retries: int = 4, backoff: float = 1.0) -> dict:
+    """Download GDELT event exports for a date range in parallel, verify size and MD5 against the master list,
+    store them in the raw store, skip files already there (so an interrupted run resumes), and ingest them."""
+    import hashlib
+    import json
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    from .sources import gdelt
+
+    files = gdelt_file_list(start, end, master_url=master_url, retries=retries, backoff=backoff)
+    folder = obs.raw.root / "gdelt"
+    have = set()
+    if folder.exists():
+        for side in folder.glob("*.json"):
+            have.add(json.loads(side.read_text(encoding="utf-8")).get("origin"))
+    todo = [f for f in files if f.url not in have]
+    stored, failed = [], []
+
+    def one(f: GdeltFile):
+        got = download(f.url, folder, retries=retries, backoff=backoff)
+        md5 = hashlib.md5(got.path.read_bytes()).hexdigest()
+        if got.bytes != f.size or md5 != f.md5:
+            got.path.unlink(missing_ok=True)
+            raise FetchError(f"{f.url}: {got.bytes:,} bytes, md5 {md5}; the master list says {f.size:,} bytes, md5 "
+                             f"{f.md5}. Nothing was stored.")
+        return obs.raw.adopt(got.path, gdelt.SOURCE, got.sha256, "export.CSV.zip", f.url, gdelt.LICENSE)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = {pool.submit(one, f): f for f in todo}
+        for i, fut in enumerate(as_completed(futures), start=1):
+            try:
+                stored.append(fut.result())
+            except FetchError as exc:
+                failed.append(str(exc))
+            if progress:
+                progress("downloading GDELT files", i, len(todo))
+    results = []
+    if ingest:
+        for rec in sorted(stored, key=lambda r: r.origin):
+            results += obs.ingest(rec.path, kind="gdelt_events", origin=rec.origin)
+    return {"listed": len(files), "skipped": len(files) - len(todo), "downloaded": len(stored), "failed": failed,
+            "loads": results}
+
+
+# -- ACLED ----------------------------------------------------------------------------------------------------------
+ACLED_BASE = "https://acleddata.com"  # OAuth tokens at /oauth/token, events at /api/acled/read (ACLED's 2025 API)
+
+
+def acled_token(client: httpx.Client, token_url: str) -> str:
+    """An OAuth access token from ACLED_USERNAME / ACLED_PASSWORD (or ACLED_ACCESS_TOKEN as is). Environment only."""
+    token = os.environ.get("ACLED_ACCESS_TOKEN")
+    if token:
+        return token
+    user, password = os.environ.get("ACLED_USERNAME"), os.environ.get("ACLED_PASSWORD")
+    if not user or not password:
+        raise UsmxError("ACLED needs an account: set ACLED_USERNAME and ACLED_PASSWORD (or ACLED_ACCESS_TOKEN) in "
+                        "the environment. usmx never stores credentials.")
+    resp = client.post(token_url, data={"username": user, "password": password, "grant_type": "password",
+                                        "client_id": "acled", "scope": "authenticated"})
+    if resp.status_code != 200 or "access_token" not in resp.json():
+        raise FetchError(f"{token_url}: ACLED refused the credentials (HTTP {resp.status_code}).")
+    return resp.json()["access_token"]
+
+
+def fetch_acled(obs, *, country: str = "Mexico", start=None, end=None, page_size: int = 5000, ingest: bool = True,
+                base_url: str = ACLED_BASE, progress=None) -> dict:
+    """Download all ACLED events for a country (and date range), page by page, drop events ACLED lists as
+    deleted, write them as one CSV in ACLED's export layout into the raw store, and ingest it (a new vintage that
+    replaces the previous export, so changed and deleted events are current in the warehouse)."""
+    import csv
+    import io
+
+    from .sources import acled
+    from .sources.acled import ACLED_HEADER
+
+    base = base_url.rstrip("/")
+    token_url, api_url, deleted_url = f"{base}/oauth/token", f"{base}/api/acled/read", f"{base}/api/deleted/read"
+    with httpx.Client(follow_redirects=True, timeout=120) as client:
+        headers = {"Authorization": f"Bearer {acled_token(client, token_url)}"}
+        params = {"country": country, "limit": page_size, "_format": "json"}
+        if start and end:
+            params |= {"event_date": f"{start}|{end}", "event_date_where": "BETWEEN"}
+        rows, page = [], 1
+        while True:
+            resp = client.get(api_url, params=params | {"page": page}, headers=headers)
+            if resp.status_code == 401:
+                raise FetchError(f"{api_url}: the access token was refused (HTTP 401); check the account.")
+            if resp.status_code >= 400:
+                raise FetchError(f"{api_url}: HTTP {resp.status_code} on page {page}.")
+            data = resp.json().get("data", [])
+            rows += data
+            if progress:
+                progress("ACLED pages", page, None)
+            if len(data) < page_size:
+                break
+            page += 1
+        deleted: set[str] = set()
+        resp = client.get(deleted_url, params={"limit": 0}, headers=headers)
+        if resp.status_code == 200:
+            deleted = {str(d.get("event_id_cnty")) for d in resp.json().get("data", [])}
+    kept = [r for r in rows if str(r.get("event_id_cnty")) not in deleted]
+    if not kept:
+        raise FetchError(f"ACLED returned no events for {country!r}.")
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, ACLED_HEADER, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    for r in kept:
+        w.writerow({k: r.get(k, "") for k in ACLED_HEADER})
+    folder = obs.raw.root / acled.SOURCE
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(buf.getvalue().encode("utf-8"))
+    sha = hashlib.sha256(Path(tmp).read_bytes()).hexdigest()
+    origin = f"{api_url}?country={country}" + (f"&event_date={start}|{end}" if start and end else "")
+    rec = obs.raw.adopt(Path(tmp), acled.SOURCE, sha, "csv", origin, acled.LICENSE)
+    loads = obs.ingest(rec.path, kind="acled_events", origin=origin) if ingest else []
+    return {"events": len(rows), "deleted_dropped": len(rows) - len(kept), "pages": page, "loads": loads}

@@ -217,6 +217,9 @@ class Layout:
         for canonical, spellings in self.columns.items():
             for spelling in spellings:
                 lookup[normalise(spelling)] = canonical
+        # optional columns are known (not reported as unknown) and read under a leading-underscore name
+        for spelling in self.extra.get("optional", ()):
+            lookup[normalise(spelling)] = "_opt_" + normalise(spelling).replace(" ", "_")
         mapping: dict[int, str] = {}
         unknown: list[str] = []
         for i, col in enumerate(header):

@@ -62,7 +62,7 @@ def indicator(name: str) -> Callable:
 
 
 def registry() -> dict[str, Indicator]:
-    from . import crime, us  # noqa: F401  (register on import)
+    from . import cooperation, crime, us  # noqa: F401  (register on import)
 
     return dict(_REGISTRY)
 

@@ -6,10 +6,10 @@ from types import ModuleType
 
 from ..errors import HeaderError, UnknownFormatError
 from ..rawstore import FileFacts
-from . import cbp, cdc, conapo, inegi, sesnsp
+from . import acled, cbp, cdc, conapo, gdelt, inegi, ledger, sesnsp
 from ._base import Candidate
 
-MODULES: tuple[ModuleType, ...] = (sesnsp, conapo, inegi, cbp, cdc)
+MODULES: tuple[ModuleType, ...] = (sesnsp, conapo, inegi, cbp, cdc, gdelt, acled, ledger)
 
 
 def kinds() -> dict[str, ModuleType]:
@@ -22,7 +22,7 @@ def _layout(mod: ModuleType, kind: str):
 
     try:
         return catalog.layouts(mod.SOURCE).get(kind)
-    except FileNotFoundError:
+    except (FileNotFoundError, KeyError):
         return None
 
 
@@ -46,7 +46,7 @@ def detect(facts: FileFacts, display: str, kind: str | None = None) -> tuple[Mod
     near = sorted((mc for mc in candidates if mc[1].score >= 0.4 or kind), key=lambda mc: -mc[1].score)
     if kind and not near:
         layout = _layout(known[kind], kind)
-        if layout is not None and known[kind] is not inegi:
+        if layout is not None and known[kind] not in (inegi, gdelt, ledger):
             from ._base import header_row
 
             header, _ = header_row(facts)

@@ -1,0 +1,159 @@
+"""Where indicators run: the DuckDB warehouse (default), raw GDELT files read in place, or PySpark.
+
+Indicators are Ibis expressions over tables named like the warehouse's (``core_gdelt__events`` ...). An engine here
+is an Ibis backend on which those names exist:
+
+- ``duckdb`` without ``events``: the warehouse itself, read-only.
+- ``duckdb`` with ``events=GLOB``: an in-memory DuckDB that reads the raw export files in place (no ingest) and
+  exposes them as ``core_gdelt__events`` through the same canonical projection the parser applies; the warehouse is
+  attached read-only for the other tables.
+- ``pyspark``: a local Spark session (``master("local[2]")``; point ``USMX_SPARK_MASTER`` at a cluster). With
+  ``events=GLOB`` Spark reads the raw files; otherwise the warehouse's event tables are handed over as Parquet.
+- BigQuery is documented in usmx.indicators.cooperation: the public ``gdelt-bq.gdeltv2.events`` table behind a
+  view with usmx's column names.
+
+Zipped exports (GDELT's own format) are unpacked once into ``<data dir>/tmp/gdelt_unzipped``: neither DuckDB nor
+Spark reads zip.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob as globmod
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import UsmxError
+
+ENGINES = ("duckdb", "pyspark")
+SHARED_TABLES = ("core_gdelt__events", "core_acled__events", "core_ledger__events")
+
+
+def expand_events(pattern: str, scratch: Path) -> list[str]:
+    """The files a glob names, zips unpacked (once) into ``scratch``; gzip and plain files as they are."""
+    files = sorted(globmod.glob(os.path.expanduser(pattern)))
+    if not files:
+        raise UsmxError(f"--events {pattern!r} matches no file.")
+    out = []
+    for f in files:
+        if f.lower().endswith(".zip"):
+            scratch.mkdir(parents=True, exist_ok=True)
+            with zipfile.ZipFile(f) as zf:
+                members = [m for m in zf.namelist() if not m.endswith("/")]
+                if len(members) != 1:
+                    raise UsmxError(f"{f}: a GDELT export zip holds one file; this one holds {len(members)}.")
+                target = scratch / (Path(f).stem if Path(f).stem.lower().endswith(".csv") else members[0])
+                if not target.exists() or target.stat().st_mtime < Path(f).stat().st_mtime:
+                    tmp = target.with_name(target.name + ".part")
+                    with zf.open(members[0]) as src, tmp.open("wb") as dst:
+                        shutil.copyfileobj(src, dst, 1 << 20)
+                    tmp.replace(target)
+                out.append(str(target))
+        else:
+            out.append(f)
+    return out
+
+
+def _gdelt_names() -> list[str]:
+    from .sources import gdelt
+
+    return gdelt.columns()
+
+
+@contextlib.contextmanager
+def backend(obs, engine: str = "duckdb", events: str | None = None) -> Iterator:
+    """An Ibis backend on which the indicators' table names exist (see the module docstring)."""
+    if engine not in ENGINES:
+        raise UsmxError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}.")
+    if engine == "duckdb" and not events:
+        con = obs.ibis()
+        try:
+            yield con
+        finally:
+            con.disconnect()
+        return
+    if engine == "duckdb":
+        yield from _duckdb_events(obs, events)
+        return
+    yield from _spark(obs, events)
+
+
+def _duckdb_events(obs, events: str):
+    import ibis
+
+    from .sources.gdelt import canonical_events
+
+    files = expand_events(events, obs.data_dir / "tmp" / "gdelt_unzipped")
+    con = ibis.duckdb.connect()
+    try:
+        raw = con.read_csv(files, table_name="_gdelt_raw", delim="\t", header=False, quote="", escape="",
+                           auto_detect=False, columns={n: "VARCHAR" for n in _gdelt_names()})
+        con.create_view("core_gdelt__events", canonical_events(raw), overwrite=True)
+        if obs.db.exists():
+            con.attach(str(obs.db), name="warehouse", read_only=True)
+            for name in SHARED_TABLES[1:]:
+                con.create_view(name, con.table(name, database="warehouse"), overwrite=True)
+        yield con
+    finally:
+        con.disconnect()
+
+
+_SPARK = None
+
+
+def spark_session():
+    """A local Spark session (created once per process)."""
+    global _SPARK
+    if _SPARK is None:
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no hostname lookups on a closed network
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise UsmxError("the pyspark engine needs the spark extra: pip install -e '.[spark]' (and Java 17)."
+                            ) from exc
+        _SPARK = (SparkSession.builder.master(os.environ.get("USMX_SPARK_MASTER", "local[2]"))
+                  .appName("usmx").config("spark.ui.enabled", "false")
+                  .config("spark.driver.host", "127.0.0.1").config("spark.sql.shuffle.partitions", "4")
+                  .config("spark.sql.session.timeZone", "UTC").getOrCreate())
+        _SPARK.sparkContext.setLogLevel("ERROR")
+    return _SPARK
+
+
+def _spark(obs, events: str | None):
+    import ibis
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    from .sources.gdelt import canonical_events
+
+    session = spark_session()
+    con = ibis.pyspark.connect(session)
+    tmp = Path(tempfile.mkdtemp(prefix="usmx-spark-"))
+    try:
+        if events:
+            files = expand_events(events, obs.data_dir / "tmp" / "gdelt_unzipped")
+            schema = StructType([StructField(n, StringType(), True) for n in _gdelt_names()])
+            df = session.read.csv(files, sep="\t", header=False, schema=schema, quote="", escape="",
+                                  emptyValue="", nullValue=None)
+            df.createOrReplaceTempView("_gdelt_raw")
+            raw = con.table("_gdelt_raw").mutate(**{n: ibis._[n].fill_null("") for n in _gdelt_names()})
+            con.create_view("core_gdelt__events", canonical_events(raw), overwrite=True)
+        if obs.db.exists():
+            import duckdb
+
+            wh = duckdb.connect(str(obs.db), read_only=True)
+            try:
+                for name in SHARED_TABLES:
+                    if events and name == "core_gdelt__events":
+                        continue
+                    target = tmp / f"{name}.parquet"
+                    wh.execute(f"COPY (SELECT * FROM {name}) TO '{target}' (FORMAT parquet)")
+                    session.read.parquet(str(target)).createOrReplaceTempView(name)
+            finally:
+                wh.close()
+        yield con
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,101 @@
+"""The cooperation ledger: a small YAML file of cited bilateral US-Mexico security events.
+
+Layout: a top-level ``events:`` list; each entry has ``id``, ``date`` (ISO), ``kind`` (catalog/ledger_kinds.yaml),
+``title_en``, ``title_es``, ``source`` (who published the primary record) and optionally ``persons``. usmx bundles
+one ledger; users add their own files in the same layout with ``usmx ingest my_events.yaml``. Every entry is
+validated; one bad entry stops the file with its id and field named.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from importlib import resources
+
+import pyarrow as pa
+import yaml
+
+from .. import catalog
+from ..errors import CellError, CheckError, UnknownFormatError
+from ..rawstore import FileFacts, _open_decompressed
+from ._base import Candidate, ParseContext, Staged
+
+SOURCE = "ledger"
+LICENSE = "CC BY 4.0 (usmx ledger); each entry cites its own public source"
+URLS = {"ledger_events": "bundled: usmx/data/ledger/us_mx_security_events.yaml"}
+REQUIRED = ("id", "date", "kind", "title_en", "title_es", "source")
+
+
+def detect(facts: FileFacts) -> list[Candidate]:
+    lines = [ln for ln in facts.head.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if lines and lines[0].rstrip() == "events:":
+        return [Candidate("ledger_events", {0: "events"}, [], [], [])]
+    return []
+
+
+class _TextDates(yaml.SafeLoader):
+    """Safe loading that keeps dates as text, so that a bad date is reported with its entry, not as a crash."""
+
+
+_TextDates.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def kinds() -> list[str]:
+    return list(yaml.safe_load(resources.files("usmx.catalog").joinpath("ledger_kinds.yaml").read_text("utf-8"))["kinds"])
+
+
+def parse(ctx: ParseContext, kind: str) -> Staged:
+    spec = catalog.tables()["core_ledger__events"]
+    enc = "utf-8-sig" if ctx.facts.encoding.startswith("utf-8") else "latin-1"
+    with _open_decompressed(ctx.facts.path, ctx.facts.compression) as fh:
+        try:
+            doc = yaml.load(fh.read().decode(enc), Loader=_TextDates)  # noqa: S506 - a SafeLoader subclass
+        except yaml.YAMLError as exc:
+            raise UnknownFormatError(f"{ctx.display}: not valid YAML ({exc}).") from exc
+    events = (doc or {}).get("events")
+    if not isinstance(events, list) or not events:
+        raise CheckError(ctx.display, "has_events", "the file has no `events:` list.")
+    allowed = set(kinds())
+    rows, seen = [], set()
+    for i, e in enumerate(events, start=1):
+        where = f"event {i} ({e.get('id', 'no id')})" if isinstance(e, dict) else f"event {i}"
+        if not isinstance(e, dict):
+            raise CellError(ctx.display, None, where, str(e)[:60], "a mapping with id, date, kind, titles and source")
+        missing = [k for k in REQUIRED if not str(e.get(k) or "").strip()]
+        if missing:
+            raise CheckError(ctx.display, "fields_present", f"{where} lacks {', '.join(missing)}; every entry needs "
+                             f"{', '.join(REQUIRED)} (a source on every entry).")
+        d = e["date"]
+        if not isinstance(d, date):
+            try:
+                d = date.fromisoformat(str(d))
+            except ValueError:
+                raise CellError(ctx.display, None, f"{where}: date", str(e["date"]), "an ISO date (YYYY-MM-DD)") from None
+        if d > date.today():
+            raise CheckError(ctx.display, "dates_not_future", f"{where} is dated {d}, in the future.")
+        if e["kind"] not in allowed:
+            raise CellError(ctx.display, None, f"{where}: kind", str(e["kind"]), f"one of {', '.join(sorted(allowed))}")
+        persons = e.get("persons")
+        if persons is not None and (not isinstance(persons, int) or persons < 0):
+            raise CellError(ctx.display, None, f"{where}: persons", str(persons), "a whole number of people")
+        if e["id"] in seen:
+            raise CheckError(ctx.display, "ids_unique", f"id {e['id']!r} appears twice.")
+        seen.add(e["id"])
+        rows.append({"event_id": str(e["id"]), "event_date": d, "kind": e["kind"], "persons": persons,
+                     "title_en": str(e["title_en"]), "title_es": str(e["title_es"]), "source": str(e["source"]),
+                     "ledger_file": ctx.display.rsplit("/", 1)[-1]})
+    table = pa.Table.from_pylist(rows, schema=pa.schema([(f.name, _arrow(f.type)) for f in spec.fields]))
+    ctx.con.register("_ledger_rows", table)
+    ctx.con.execute("CREATE OR REPLACE TEMP TABLE _ledger AS SELECT * FROM _ledger_rows")
+    ctx.con.unregister("_ledger_rows")
+    dates = [r["event_date"] for r in rows]
+    scope = f"ledger_events:{ctx.display.rsplit('/', 1)[-1]}"
+    return Staged(kind, spec, f"SELECT {', '.join(spec.fact_columns)} FROM _ledger", scope=scope, vintage=None,
+                  period_min=min(dates), period_max=max(dates),
+                  checks_passed=["fields_present", "dates_valid", "kinds_known", "ids_unique", "dates_not_future"])
+
+
+def _arrow(t: str) -> pa.DataType:
+    return {"VARCHAR": pa.string(), "DATE": pa.date32(), "INTEGER": pa.int32()}[t]

@@ -1,0 +1,88 @@
+"""The same indicator gives the same table on the DuckDB warehouse, on raw files read in place, and on PySpark."""
+
+from __future__ import annotations
+
+import os
+
+import pyarrow as pa
+import pytest
+
+from usmx import synthetic
+
+from .conftest import DATA
+from .sources.test_events import PLANTED, gdelt_oracle
+
+N = 6_000
+
+
+def _spark_available() -> bool:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+spark = pytest.mark.skipif(not _spark_available() and not os.environ.get("CI"),
+                           reason="the spark extra is not installed (CI installs it)")
+
+
+@pytest.fixture(scope="module")
+def events_setup(tmp_path_factory):
+    from usmx import Observatory
+
+    d = tmp_path_factory.mktemp("engines")
+    files = synthetic.write_gdelt_events(d / "gdelt", N, months=24, files=2)
+    obs = Observatory(d / "w.duckdb")
+    obs.ingest(*files, DATA / "ledger" / "us_mx_security_events.yaml",
+               synthetic.write_acled_events(d / "acled.csv", PLANTED))
+    return obs, str(d / "gdelt" / "*.export.CSV.zip")
+
+
+def _sorted(t: pa.Table, keys: list[str]) -> list[dict]:
+    rows = t.to_pylist()
+    for r in rows:
+        for k, v in r.items():
+            if isinstance(v, float):
+                r[k] = round(v, 9)
+    return sorted(rows, key=lambda r: tuple(str(r[k]) for k in keys))
+
+
+CASES = [("cooperation_events", {}, ["period"]), ("cooperation_events", {"actor_types": "police,judiciary"}, ["period"]),
+         ("cooperation_index", {"smooth": 3}, ["period"]),
+         ("criminal_group_presence", {}, ["group", "year"]),
+         ("criminal_group_presence", {"by": "country"}, ["group", "year", "country"])]
+
+
+@pytest.mark.parametrize("name, params, keys", CASES[:3])
+def test_duckdb_on_raw_files_equals_the_warehouse(events_setup, name, params, keys):
+    obs, glob = events_setup
+    wh = obs.indicator(name, **params)
+    raw = obs.indicator(name, events=glob, **params)
+    assert _sorted(wh, keys) == _sorted(raw, keys)
+    if name == "cooperation_events" and not params:
+        want = gdelt_oracle(N, 24)
+        assert {r["period"]: r["law_enforcement_events"] for r in wh.to_pylist()} == {
+            p: w["law_enforcement_events"] for p, w in want.items()}
+
+
+@spark
+@pytest.mark.parametrize("name, params, keys", CASES)
+def test_pyspark_equals_duckdb(events_setup, name, params, keys):
+    obs, glob = events_setup
+    duck = obs.indicator(name, **params)
+    spark_wh = obs.indicator(name, engine="pyspark", **params)
+    assert _sorted(duck, keys) == _sorted(spark_wh, keys)
+    if name.startswith("cooperation"):
+        spark_raw = obs.indicator(name, engine="pyspark", events=glob, **params)
+        assert _sorted(duck, keys) == _sorted(spark_raw, keys)
+
+
+def test_unknown_engine_and_empty_glob(events_setup):
+    from usmx.errors import UsmxError
+
+    obs, _ = events_setup
+    with pytest.raises(UsmxError, match="engine must be one of"):
+        obs.indicator("cooperation_events", engine="bigquery")
+    with pytest.raises(UsmxError, match="matches no file"):
+        obs.indicator("cooperation_events", events="/nonexistent/*.zip")
