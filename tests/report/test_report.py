@@ -94,3 +94,24 @@ def test_evaluation_section_states_effect_interval_and_caveats(html_both):
     assert "intervalo de 95 %" in text and "95% interval" in text
     assert "Lo que los datos pueden y no pueden decir" in text and "What the data can and cannot say" in text
     assert "¿Se están reclasificando homicidios?" in text
+
+
+def test_event_sections_say_how_to_fetch_when_empty_and_render_when_loaded(html_both, tmp_path):
+    import shutil
+
+    from usmx import Observatory, synthetic
+
+    from ..sources.test_events import PLANTED
+
+    text, obs = html_both
+    assert "usmx fetch gdelt --from" in text and "ACLED_USERNAME" in text
+    assert "Registro de eventos bilaterales" in text and "Ledger of bilateral events" in text
+    db = tmp_path / "e.duckdb"
+    shutil.copy(obs.db, db)
+    full = Observatory(db)
+    full.ingest(*synthetic.write_gdelt_events(tmp_path / "gd", 5000, months=84, start="2018-01", files=1),
+                synthetic.write_acled_events(tmp_path / "acled.csv", PLANTED))
+    html = full.report(tmp_path / "full.html", "en").read_text(encoding="utf-8")
+    assert "usmx fetch gdelt --from" not in html and "ACLED_USERNAME" not in html
+    assert "Events by state in 2024" in html and "Jalisco New Generation Cartel (CJNG)" in html
+    assert html.count("<svg") >= 10

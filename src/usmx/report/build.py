@@ -41,7 +41,8 @@ KIND_LABELS = {
     "conapo_state_population": "CONAPO", "conapo_municipal_population": "CONAPO",
     "cbp_drug_seizures": "CBP Nationwide Drug Seizures", "cbp_amo_drug_seizures": "CBP AMO Drug Seizures",
     "cbp_encounters_state": "CBP Nationwide Encounters", "cbp_encounters_aor": "CBP Nationwide Encounters (AOR)",
-    "cdc_vsrr_overdose": "CDC NCHS VSRR",
+    "cdc_vsrr_overdose": "CDC NCHS VSRR", "gdelt_events": "GDELT 2.0", "acled_events": "ACLED",
+    "ledger_events": "usmx ledger",
 }
 
 
@@ -61,6 +62,7 @@ class ReportData:
     indicators: list
     us: dict[str, list[dict]] = field(default_factory=dict)
     evaluation: dict = field(default_factory=dict)
+    events: dict[str, list[dict]] = field(default_factory=dict)
     ccf_meta: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -127,7 +129,17 @@ def collect(obs: Observatory) -> ReportData:
         evaluation["its"] = res.to_dict()
         evaluation["reclassification"] = reclassification(obs, INTERVENTION.isoformat()[:7]).to_pylist()
         timings["evaluation"] = time.perf_counter() - t0
+    ev: dict[str, list[dict]] = {}
+    if "gdelt_events" in has:
+        ev["cooperation"] = get("cooperation_index", smooth=3)
+    if "ledger_events" in has:
+        ev["ledger"] = _rows(obs.sql("SELECT * FROM core_ledger__events ORDER BY event_date"))
+    if "acled_events" in has:
+        ev["reach"] = get("criminal_group_presence")
+        ev["reach_state"] = get("criminal_group_presence", by="state")
+        ev["reach_country"] = get("criminal_group_presence", by="country")
     return ReportData(
+        events=ev,
         evaluation=evaluation,
         us=us,
         ccf_meta=ccf_meta,
@@ -450,9 +462,77 @@ def section_evaluation(data: ReportData, lang: str) -> str:
     return "".join(out) + "</section>"
 
 
+def section_cooperation(data: ReportData, lang: str) -> str:
+    ev = data.events
+    out = [f'<section id="cooperation"><h2>{t("coop_title", lang)}</h2>']
+    if ev.get("cooperation"):
+        out.append(f'<p class="note">{_e(t("coop_note", lang))}</p><figure class="chart">'
+                   f'{charts.cooperation(ev["cooperation"], ev.get("ledger", []), lang)}</figure>')
+        out.append(_source(data, ["gdelt_events", "ledger_events"], lang))
+    else:
+        out.append(f'<p class="empty">{_e(t("coop_empty", lang))}</p>')
+    if ev.get("ledger"):
+        rows = [[_e(i18n.day(r["event_date"], lang)), _e(r["title_es"] if lang == "es" else r["title_en"]),
+                 _e(r["source"])] for r in reversed(ev["ledger"])]
+        out.append(f'<h3>{_e(t("ledger_title", lang))}</h3>' +
+                   _table([t("date", lang), t("event", lang), t("source", lang)], rows, cls="ledger"))
+    return "".join(out) + "</section>"
+
+
+_ACLED_STATE_ALIASES = {"mexico city": "09", "distrito federal": "09", "mexico": "15", "state of mexico": "15",
+                        "estado de mexico": "15", "coahuila de zaragoza": "05", "veracruz de ignacio de la llave": "30",
+                        "michoacan de ocampo": "16"}
+
+
+def _state_code(admin1: str | None) -> str | None:
+    if not admin1:
+        return None
+    n = catalog.normalise(admin1)
+    if n in _ACLED_STATE_ALIASES:
+        return _ACLED_STATE_ALIASES[n]
+    for code, s in catalog.states().items():
+        if n in (catalog.normalise(s.name), catalog.normalise(s.official_name)):
+            return code
+    return None
+
+
+def section_reach(data: ReportData, lang: str) -> str:
+    ev = data.events
+    out = [f'<section id="reach"><h2>{t("reach_title", lang)}</h2>']
+    if not ev.get("reach"):
+        return out[0] + f'<p class="empty">{_e(t("reach_empty", lang))}</p></section>'
+    from ..indicators.cooperation import groups
+
+    labels = {k: g["label"] for k, g in groups().items()}
+    latest = max(r["year"] for r in ev["reach"])
+    rows = [[_e(labels.get(r["group"], r["group"])), str(r["year"]), i18n.number(r["events"], lang),
+             i18n.number(r["fatalities"], lang), str(r["states_reached"]), str(r["countries_reached"])]
+            for r in sorted(ev["reach"], key=lambda r: (-r["year"], -r["events"])) if r["year"] >= latest - 2]
+    out.append(f'<p class="note">{_e(t("reach_note", lang))}</p>')
+    by_state: dict[str, int] = {}
+    for r in ev.get("reach_state", []):
+        code = _state_code(r["admin1"])
+        if r["year"] == latest and code:
+            by_state[code] = by_state.get(code, 0) + r["events"]
+    if by_state:
+        names = {c: s.name for c, s in catalog.states().items()}
+        mrows = [{"state_code": c, "events": by_state.get(c, 0), "state": names[c]} for c in catalog.states()]
+        out.append(f'<h3>{_e(t("reach_map", lang))} {latest}</h3><figure class="chart map">'
+                   f'{charts.choropleth(mrows, lang, value="events", title=t("events_col", lang))}</figure>')
+    out.append(_table([t("group", lang), t("year", lang), t("events_col", lang), t("fatalities", lang),
+                       t("states_reached", lang), t("countries_reached", lang)], rows, {2, 3, 4, 5}))
+    abroad = [[_e(labels.get(r["group"], r["group"])), str(r["year"]), _e(r["country"]), i18n.number(r["events"], lang)]
+              for r in ev.get("reach_country", []) if r["year"] >= latest - 2]
+    if abroad:
+        out.append(_table([t("group", lang), t("year", lang), t("countries_reached", lang), t("events_col", lang)],
+                          abroad, {3}))
+    out.append(_source(data, ["acled_events"], lang))
+    return "".join(out) + "</section>"
+
+
 SECTIONS = [section_headline, section_series, section_evaluation, section_map, section_panel,
             section_administrations, section_anomalies_records, section_inegi, section_fentanyl, section_migration,
-            section_sources]
+            section_cooperation, section_reach, section_sources]
 
 
 def body(data: ReportData, lang: str) -> str:

@@ -69,14 +69,14 @@ def _topology() -> dict:
     return json.loads(resources.files("usmx.report").joinpath("assets/mx_states.topojson.json").read_text("utf-8"))
 
 
-def choropleth(rows: list[dict], lang: str) -> str:
-    """States coloured by their latest 12-month rate."""
-    values = [{"state_code": r["state_code"], "rate": r["rate_per_100k"], "state": r["state"]} for r in rows]
+def choropleth(rows: list[dict], lang: str, *, value: str = "rate_per_100k", title: str | None = None) -> str:
+    """States coloured by a value (default: the latest 12-month rate)."""
+    values = [{"state_code": r["state_code"], "rate": r[value], "state": r.get("state")} for r in rows]
     geo = alt.Data(values=_topology(), format=alt.DataFormat(type="topojson", feature="collection"))
     chart = alt.Chart(geo).mark_geoshape(stroke="white", strokeWidth=0.6).transform_lookup(
         lookup="properties.CVEGEO", from_=alt.LookupData(alt.Data(values=values), "state_code", ["rate", "state"])
     ).encode(
-        color=alt.Color("rate:Q", title=i18n.t("rate_unit", lang), scale=alt.Scale(scheme="reds"),
+        color=alt.Color("rate:Q", title=title or i18n.t("rate_unit", lang), scale=alt.Scale(scheme="reds"),
                         legend=alt.Legend(orient="bottom-left", direction="vertical", format=",.0f",
                                           gradientLength=120)),
     ).project(type="conicConformal", rotate=[102, 0], parallels=[17.5, 29.5])
@@ -167,6 +167,21 @@ def counterfactual(rows: list[dict], intervention: date, lang: str) -> str:
                                   legend=None))
     rule = alt.Chart(alt.Data(values=[{"d": intervention.isoformat()}])).mark_rule(color=MUTED).encode(x="d:T")
     return render(_config(alt.layer(area, line, rule), 860, 280), lang)
+
+
+def cooperation(rows: list[dict], ledger: list[dict], lang: str) -> str:
+    """The smoothed cooperation share with the ledger's events as vertical rules."""
+    data = [{"period": r["period"].isoformat(), "value": r["index_smoothed"]} for r in rows
+            if r["index_smoothed"] is not None]
+    first, last = rows[0]["period"], rows[-1]["period"]
+    marks = [{"d": e["event_date"].isoformat()} for e in ledger if first <= e["event_date"] <= last]
+    x = alt.X("period:T", title=None, axis=alt.Axis(format="%Y", tickCount="year"))
+    line = alt.Chart(alt.Data(values=data)).mark_line(color=ACCENT, strokeWidth=2).encode(
+        x=x, y=alt.Y("value:Q", title="proporción" if lang == "es" else "share", axis=alt.Axis(format=".0%")))
+    layers = [line]
+    if marks:
+        layers.insert(0, alt.Chart(alt.Data(values=marks)).mark_rule(color=MUTED, strokeDash=[3, 3]).encode(x="d:T"))
+    return render(_config(alt.layer(*layers), 860, 240), lang)
 
 
 def iso(d: date) -> str:

@@ -216,6 +216,37 @@ T = {
                       "of the previous 60 months would have continued; a fall may continue a trend that already "
                       "existed; with few post-period months the estimate is fragile; and if killings are recorded "
                       "under other categories, the fall in intentional homicide overstates the improvement."},
+    "coop_title": {"es": "Cooperación México-EE. UU.", "en": "US-Mexico cooperation"},
+    "coop_note": {"es": "Proporción de los eventos México-EE. UU. en las noticias (GDELT) que son de cooperación "
+                        "militar, judicial o de inteligencia (CAMEO 062-064), promedio móvil de 3 meses. Mide la "
+                        "cooperación reportada, no la cooperación misma. Líneas punteadas: eventos del registro "
+                        "bilateral.",
+                  "en": "Share of US-Mexico events in the news (GDELT) that are military, judicial or intelligence "
+                        "cooperation (CAMEO 062-064), 3-month moving average. It measures reported cooperation, not "
+                        "cooperation itself. Dotted lines: events of the bilateral ledger."},
+    "coop_empty": {"es": "No hay eventos de GDELT cargados. Descárguelos con: usmx fetch gdelt --from 2018-01-01 "
+                         "--to 2025-12-31 (o analice archivos sin cargarlos con usmx indicator cooperation_index "
+                         "--events 'carpeta/*.export.CSV.zip').",
+                   "en": "No GDELT events loaded. Download them with: usmx fetch gdelt --from 2018-01-01 --to "
+                         "2025-12-31 (or analyse files in place with usmx indicator cooperation_index --events "
+                         "'folder/*.export.CSV.zip')."},
+    "ledger_title": {"es": "Registro de eventos bilaterales", "en": "Ledger of bilateral events"},
+    "date": {"es": "Fecha", "en": "Date"},
+    "event": {"es": "Evento", "en": "Event"},
+    "reach_title": {"es": "Alcance de los grupos criminales", "en": "Criminal reach"},
+    "reach_note": {"es": "Eventos de ACLED que nombran a un grupo criminal mexicano como actor o actor asociado "
+                         "(lista curada de alias).",
+                   "en": "ACLED events naming a Mexican criminal group as an actor or associated actor (curated "
+                         "alias list)."},
+    "reach_empty": {"es": "No hay eventos de ACLED cargados. ACLED requiere una cuenta: defina ACLED_USERNAME y "
+                          "ACLED_PASSWORD y ejecute usmx fetch acled.",
+                    "en": "No ACLED events loaded. ACLED needs an account: set ACLED_USERNAME and ACLED_PASSWORD and "
+                          "run usmx fetch acled."},
+    "states_reached": {"es": "Estados", "en": "States"},
+    "countries_reached": {"es": "Países fuera de México", "en": "Countries outside Mexico"},
+    "fatalities": {"es": "Víctimas mortales", "en": "Fatalities"},
+    "events_col": {"es": "Eventos", "en": "Events"},
+    "reach_map": {"es": "Eventos por estado en", "en": "Events by state in"},
     "footer": {"es": "usmx es software libre. Cifras calculadas por usmx a partir de archivos oficiales; "
                      "revise las definiciones antes de citarlas.",
                "en": "usmx is free software. Figures computed by usmx from official files; check the definitions "
