@@ -59,9 +59,9 @@ CASES = {
     "unknown header": (lambda t: _write(t, "o.csv", [HEADER.replace("Modalidad", "Modo").replace(",Diciembre", ""),
                                                     *BODY]), HeaderError,
                        r"Unknown columns: 'Modo'\. Missing columns: ('Diciembre', 'Modalidad'|'Modalidad', 'Diciembre')\."),
-    "another kind of file": (lambda t: _bytes(t, "p.csv", b"event_id_cnty,event_date,year,disorder_type,event_type,"
-                                              b"actor1,country,admin1,fatalities\r\nMEX1,2024-01-02,2024,Political "
-                                              b"violence,Battles,Sinaloa Cartel,Mexico,Sinaloa,3\r\n"), UnknownFormatError,
+    "another kind of file": (lambda t: _bytes(t, "p.csv", b"CAMEOEVENTCODE\tEVENTDESCRIPTION\n01\tMAKE PUBLIC "
+                                              b"STATEMENT\n010\tMake statement, not specified below\n"),
+                             UnknownFormatError,
                              r"does not match any layout usmx knows"),
 }
 

@@ -46,9 +46,9 @@ def test_demo_then_query(tmp_path, capsys):
     db = str(tmp_path / "d.duckdb")
     code, out, _ = run(capsys, "demo", "--db", db)
     assert code == 0
-    assert "32 files loaded" in out and "core_sesnsp__state_victims_monthly" in out and "2025-06" in out
+    assert "33 files loaded" in out and "core_sesnsp__state_victims_monthly" in out and "2025-06" in out
     code, out, _ = run(capsys, "demo", "--db", db)
-    assert code == 0 and "0 files loaded, 32 already there" in out
+    assert code == 0 and "0 files loaded, 33 already there" in out
     code, out, _ = run(capsys, "sql", "SELECT round(sum(victims) / 30, 1) AS daily FROM "
                        "core_sesnsp__state_victims_monthly WHERE crime_subtype = 'Homicidio doloso' "
                        "AND period = '2024-09-01'", "--db", db, "--format", "csv")
