@@ -19,7 +19,6 @@ import pyarrow.compute  # noqa: F401  (pa.compute)
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from . import __version__
 from .api import LoadResult, Observatory

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pyarrow as pa

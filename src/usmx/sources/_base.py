@@ -81,6 +81,27 @@ def header_row(facts: FileFacts) -> tuple[list[str], str]:
     return [c.strip() for c in row], delim
 
 
+@dataclass
+class Prepared:
+    """What every header-based parser starts from: its layout, table, matched header and canonical names."""
+
+    layout: catalog.Layout
+    spec: catalog.TableSpec
+    candidate: Candidate
+    header: list[str]
+    delim: str
+    names: list[str]
+
+
+def prepare(ctx: ParseContext, source: str, kind: str) -> Prepared:
+    layout = catalog.layouts(source)[kind]
+    cand = ctx.candidate
+    assert cand is not None and cand.exact, "parse() is only called on an exact header match"
+    header, delim = header_row(ctx.facts)
+    names = [cand.mapping[i] for i in range(len(header))]
+    return Prepared(layout, catalog.tables()[layout.table], cand, header, delim, names)
+
+
 def match_layouts(source: str, facts: FileFacts) -> list[Candidate]:
     header, _ = header_row(facts)
     out = []

@@ -7,14 +7,13 @@ ACLED deleted or changed in between are deleted or changed in the current table 
 
 from __future__ import annotations
 
-from .. import catalog
 from ..rawstore import FileFacts
 from ._base import (
+    prepare,
     AMOUNT_RE,
     Candidate,
     ParseContext,
     Staged,
-    header_row,
     match_layouts,
     read_wide,
     run_check,
@@ -37,10 +36,8 @@ def detect(facts: FileFacts) -> list[Candidate]:
 
 
 def parse(ctx: ParseContext, kind: str) -> Staged:
-    spec = catalog.tables()["core_acled__events"]
-    cand = ctx.candidate
-    header, delim = header_row(ctx.facts)
-    names = [cand.mapping[i] for i in range(len(header))]
+    p = prepare(ctx, SOURCE, kind)
+    spec, cand, header, delim, names = p.spec, p.candidate, p.header, p.delim, p.names
     checks: list[str] = []
     read_wide(ctx, "_acled", names, delim)
     run_check(ctx, checks, "has_rows", "SELECT 1 WHERE (SELECT count(*) FROM _acled) = 0",

@@ -16,11 +16,11 @@ from __future__ import annotations
 from .. import catalog
 from ..rawstore import FileFacts
 from ._base import (
+    prepare,
     AMOUNT_RE,
     Candidate,
     ParseContext,
     Staged,
-    header_row,
     match_layouts,
     read_wide,
     run_check,
@@ -49,12 +49,8 @@ def _months_sql() -> str:
 
 
 def parse(ctx: ParseContext, kind: str) -> Staged:
-    layout = catalog.layouts(SOURCE)[kind]
-    spec = catalog.tables()[layout.table]
-    cand = ctx.candidate
-    assert cand is not None and cand.exact
-    header, delim = header_row(ctx.facts)
-    names = [cand.mapping[i] for i in range(len(header))]
+    p = prepare(ctx, SOURCE, kind)
+    spec, cand, header, delim, names = p.spec, p.candidate, p.header, p.delim, p.names
     seizures = spec.name == "core_cbp__drug_seizures_monthly"
     con = ctx.con
     checks: list[str] = []

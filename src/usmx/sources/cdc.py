@@ -12,11 +12,11 @@ from __future__ import annotations
 from .. import catalog
 from ..rawstore import FileFacts
 from ._base import (
+    prepare,
     AMOUNT_RE,
     Candidate,
     ParseContext,
     Staged,
-    header_row,
     match_layouts,
     read_wide,
     run_check,
@@ -40,12 +40,8 @@ def _values(name: str, rows: list[tuple]) -> str:
 
 
 def parse(ctx: ParseContext, kind: str) -> Staged:
-    layout = catalog.layouts(SOURCE)[kind]
-    spec = catalog.tables()[layout.table]
-    cand = ctx.candidate
-    assert cand is not None and cand.exact
-    header, delim = header_row(ctx.facts)
-    names = [cand.mapping[i] for i in range(len(header))]
+    p = prepare(ctx, SOURCE, kind)
+    spec, cand, header, delim, names = p.spec, p.candidate, p.header, p.delim, p.names
     con = ctx.con
     checks: list[str] = []
     read_wide(ctx, "_cdc", names, delim)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .. import catalog
 from ..rawstore import FileFacts
-from ._base import Candidate, ParseContext, Staged, header_row, match_layouts, read_wide, run_check, validate_integer_cells
+from ._base import Candidate, ParseContext, Staged, match_layouts, prepare, read_wide, run_check, validate_integer_cells
 
 SOURCE = "conapo"
 LICENSE = "Libre Uso MX (CONAPO, Proyecciones de la población de México y de las entidades federativas 2020-2070)"
@@ -24,12 +24,8 @@ def detect(facts: FileFacts) -> list[Candidate]:
 
 
 def parse(ctx: ParseContext, kind: str) -> Staged:
-    layout = catalog.layouts(SOURCE)[kind]
-    spec = catalog.tables()[layout.table]
-    cand = ctx.candidate
-    assert cand is not None and cand.exact
-    header, delim = header_row(ctx.facts)
-    names = [cand.mapping[i] for i in range(len(header))]
+    p = prepare(ctx, SOURCE, kind)
+    spec, cand, header, delim, names = p.spec, p.candidate, p.header, p.delim, p.names
     read_wide(ctx, "_pop", names, delim)
     checks: list[str] = []
     run_check(ctx, checks, "has_rows", "SELECT 1 WHERE (SELECT count(*) FROM _pop) = 0",

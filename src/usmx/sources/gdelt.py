@@ -13,7 +13,7 @@ from datetime import date
 
 from .. import catalog
 from ..rawstore import FileFacts
-from ._base import Candidate, ParseContext, Staged, read_wide, run_check, validate_integer_cells
+from ._base import Candidate, ParseContext, Staged, run_check, validate_integer_cells
 
 SOURCE = "gdelt"
 LICENSE = "GDELT Project: free and open, with attribution (gdeltproject.org)"
@@ -117,7 +117,6 @@ def read_wide_tsv(ctx: ParseContext, table: str, names: list[str]) -> None:
 
 def canonical_events(raw):
     """The canonical projection of raw export rows (all-text columns named as in the schema), as Ibis."""
-    import ibis
 
     def blank(c):
         return raw[c].nullif("")

@@ -17,11 +17,11 @@ from datetime import date
 from .. import catalog
 from ..rawstore import FileFacts
 from ._base import (
+    prepare,
     COUNT_RE,
     Candidate,
     ParseContext,
     Staged,
-    header_row,
     locate,
     match_layouts,
     read_wide,
@@ -47,12 +47,8 @@ def detect(facts: FileFacts) -> list[Candidate]:
 
 
 def parse(ctx: ParseContext, kind: str) -> Staged:
-    layout = catalog.layouts(SOURCE)[kind]
-    spec = catalog.tables()[layout.table]
-    cand = ctx.candidate
-    assert cand is not None and cand.exact
-    header, delim = header_row(ctx.facts)
-    names = [cand.mapping[i] for i in range(len(header))]
+    p = prepare(ctx, SOURCE, kind)
+    layout, spec, cand, header, delim, names = p.layout, p.spec, p.candidate, p.header, p.delim, p.names
     municipal = "municipality_code" in layout.columns
     victims = "sex" in layout.columns
     unit = "municipality_code" if municipal else "state_code"
