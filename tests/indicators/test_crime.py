@@ -195,3 +195,44 @@ def test_every_indicator_is_documented_in_both_languages(loaded):
     for i in inds:
         assert i.label_en and i.label_es and i.definition_en and i.definition_es and i.sources and i.unit
         assert i.func.__doc__
+
+
+def test_municipal_rates_and_anomalies(obs, tmp_path):
+    """Municipal level: synthetic IDM_NM (real codes, real state totals) with CONAPO's municipal projections."""
+    import gzip
+
+    from usmx import synthetic
+
+    from ..conftest import FIXTURES
+
+    p = tmp_path / "IDM_NM.csv"
+    facts = synthetic.write_municipal_incidence(p, years=[2019, 2020], states=["01"])
+    obs.ingest(p, FIXTURES / "conapo_proyecciones_mun_2015-2030.csv.gz")
+    t = obs.indicator("crime_rate_per_100k", group="intentional_homicide", level="municipal", by="year").to_pylist()
+    ags = next(r for r in t if r["municipality_code"] == "01001" and r["year"] == 2020)
+    rows = list(csv.DictReader(io.StringIO(gzip.decompress(
+        (FIXTURES / "conapo_proyecciones_mun_2015-2030.csv.gz").read_bytes()).decode())))
+    pop = next(int(r["total"]) for r in rows if r["cve_mun"] == "01001" and r["date_year"] == "2020")
+    assert ags["population"] == pop and ags["rate_per_100k"] == pytest.approx(ags["total"] / pop * 100_000)
+    total = sum(r["total"] for r in t if r["year"] == 2020)
+    want = sum(n for (crime, y), n in facts["by_crime_year"].items() if y == 2020 and crime[2] == "Homicidio doloso")
+    assert total == want
+    assert obs.indicator("anomalies", level="municipal", group="violent_robbery").column_names[0] == \
+        "municipality_code"
+
+
+def test_export_cli_writes_csv_and_parquet(loaded, tmp_path, capsys):
+    import pyarrow.parquet as pq
+
+    from usmx import cli
+
+    out = tmp_path / "terms.csv"
+    assert cli.main(["export", "administration_comparison", "--format", "csv", "--output", str(out),
+                     "--db", str(loaded.db)]) == 0
+    text = out.read_text()
+    assert text.startswith('"administration"') and "lopez_obrador" in text
+    pq_out = tmp_path / "rates.parquet"
+    assert cli.main(["export", "crime_rate_per_100k", "-f", "parquet", "-o", str(pq_out), "--by", "month",
+                     "-p", "group=extortion", "--db", str(loaded.db)]) == 0
+    assert pq.read_table(pq_out).num_rows == 72 * 32
+    assert cli.main(["export", "records", "-f", "json", "-o", str(tmp_path / "x.json"), "--db", str(loaded.db)]) == 2

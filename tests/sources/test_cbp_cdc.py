@@ -186,3 +186,60 @@ def test_cbp_defects_are_named(obs, tmp_path):
     with pytest.raises(CheckError, match="keys_unique"):
         obs.ingest(p)
     assert obs.sql("SELECT count(*) AS n FROM loads").to_pylist()[0]["n"] == 0
+
+
+def test_encounters_aor_layout_loads_through_the_header_map(obs, tmp_path):
+    """CBP's -aor variant: Component, Area of Responsibility, AOR (Abbv) and Encounter Type instead of State."""
+    rows = _rows(ENCOUNTERS)[:400]
+    out = io.StringIO()
+    header = ["Fiscal Year", "Month Grouping", "Month (abbv)", "Component", "Land Border Region",
+              "Area of Responsibility", "AOR (Abbv)", "Demographic", "Citizenship", "Title of Authority",
+              "Encounter Type", "Encounter Count"]
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(header)
+    seen, total = set(), 0
+    for r in rows:
+        key = (r["Fiscal Year"], r["Month (abbv)"], r["Land Border Region"], r["State"], r["Demographic"],
+               r["Citizenship"], r["Title of Authority"])
+        if key in seen:
+            continue
+        seen.add(key)
+        total += int(r["Encounter Count"])
+        w.writerow([r["Fiscal Year"], "FYTD", r["Month (abbv)"], "U.S. Border Patrol", r["Land Border Region"],
+                    f"{r['State']} SECTOR", r["State"], r["Demographic"], r["Citizenship"], r["Title of Authority"],
+                    "Apprehensions", r["Encounter Count"]])
+    p = tmp_path / "nationwide-encounters-fy21-aor.csv"
+    p.write_text(out.getvalue(), encoding="utf-8")
+    (res,) = obs.ingest(p)
+    assert res.kind == "cbp_encounters_aor"
+    got = obs.sql("SELECT count(*) AS n, count(state) AS s, count(area) AS a, sum(encounters) AS e "
+                  "FROM core_cbp__encounters_monthly").to_pylist()[0]
+    assert got == {"n": len(seen), "s": 0, "a": len(seen), "e": total}
+
+
+def test_fetch_cdc_and_cbp_targets_on_a_local_server(obs, tmp_path):
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    (tmp_path / "srv").mkdir()
+    for f in [VSRR, DRUGS[1]]:
+        (tmp_path / "srv" / f.name).write_bytes(f.read_bytes())
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def __init__(self, *a, **k):
+            super().__init__(*a, directory=str(tmp_path / "srv"), **k)
+
+        def log_message(self, *a):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        (r1,) = obs.fetch("cdc-overdoses", f"{base}/{VSRR.name}")
+        (r2,) = obs.fetch("cbp-seizures", f"{base}/{DRUGS[1].name}")
+    finally:
+        httpd.shutdown()
+    assert (r1.kind, r2.kind) == ("cdc_vsrr_overdose", "cbp_drug_seizures")
+    with pytest.raises(Exception, match="renames its download every month"):
+        obs.fetch("cbp-encounters")
