@@ -111,7 +111,7 @@ def _create_table(con: duckdb.DuckDBPyConnection, spec: catalog.TableSpec) -> No
         types = {f.name: f.type for f in spec.fields}
         dcols = ", ".join(f"{c} {types[c]}" for c in coded.columns)
         con.execute(
-            f"CREATE TABLE IF NOT EXISTS {coded.dimension} (load_id BIGINT NOT NULL, {coded.id} USMALLINT NOT NULL, "
+            f"CREATE TABLE IF NOT EXISTS {coded.dimension} (load_id BIGINT NOT NULL, {coded.id} UBIGINT NOT NULL, "
             f"{dcols}, PRIMARY KEY (load_id, {coded.id}))"
         )
         join = f" JOIN {coded.dimension} d ON d.load_id = f.load_id AND d.{coded.id} = f.{coded.id}"

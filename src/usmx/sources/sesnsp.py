@@ -55,57 +55,34 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
     checks: list[str] = []
     con = ctx.con
 
-    read_wide(ctx, "_wide", names, delim)
-    run_check(ctx, checks, "has_rows", "SELECT 1 WHERE (SELECT count(*) FROM _wide) = 0",
+    # One pass over the file: cast every cell and, beside it, a flag saying whether the row's text was exactly what
+    # the layout promises (codes, a year, counts with optional thousands separators). Only when a flag is down does
+    # the slow path re-read the file as text to name the first bad cell's row and column.
+    read_typed(ctx, "_canon", names, delim, municipal=municipal, victims=victims)
+    run_check(ctx, checks, "has_rows", "SELECT 1 WHERE (SELECT count(*) FROM _canon) = 0",
               lambda _: "the file has a header but no data rows.")
-
-    validate_integer_cells(ctx, "_wide", ["year"], header, cand.mapping, delim, allow_blank=False,
-                           what="a four-digit year")
-    validate_integer_cells(ctx, "_wide", ["state_code"], header, cand.mapping, delim, allow_blank=False,
-                           what="a state code from 1 to 32")
-    _check_codes(ctx, header, cand, delim, municipal)
-    # One regular expression over the twelve cells joined is ~5x cheaper than twelve; the precise column and row
-    # are looked for only when something is wrong.
-    # (concat_ws skips blank cells, which are NULL: the pattern accepts any number of counts.)
-    cell = "(" + COUNT_RE + ")?"
-    joined = "concat_ws('|', " + ", ".join(MONTHS) + ")"
-    pattern = f"({cell}\\|)*{cell}"
-    bad = con.execute(f"SELECT 1 FROM _wide WHERE NOT regexp_full_match({joined}, ?) LIMIT 1", [pattern]).fetchall()
-    if bad:
-        validate_integer_cells(ctx, "_wide", MONTHS, header, cand.mapping, delim)
+    if con.execute("SELECT 1 FROM _canon WHERE NOT _ok LIMIT 1").fetchall():
+        _explain_bad_cell(ctx, header, cand, delim, names, municipal)
 
     this_year = date.today().year
     run_check(
         ctx, checks, "years_in_method",
-        f"SELECT DISTINCT CAST(year AS INT) AS y FROM _wide WHERE y < {FIRST_YEAR} OR y > {this_year} ORDER BY y",
+        f"SELECT DISTINCT year FROM _canon WHERE year < {FIRST_YEAR} OR year > {this_year} ORDER BY year",
         lambda rows: f"years {[r[0] for r in rows]} fall outside {FIRST_YEAR}..{this_year}; this layout is SESNSP's "
         "current methodology, which starts in January 2015.",
     )
 
-    # Labels are stored once per release with a small id (deterministic: ordered by the labels themselves).
+    # Labels are stored once per release, keyed by a hash of the four official labels (computed in the same pass,
+    # so no join is needed to give 29 million rows their id).
     label_cols = ["legal_good", "crime_type", "crime_subtype", "modality"]
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _labels AS SELECT CAST(row_number() OVER (ORDER BY crime_type, crime_subtype, "
-        "modality, legal_good) AS USMALLINT) AS crime_id, *, "
-        f"{catalog.KEY_SQL('crime_type', 'crime_subtype', 'modality')} AS crime_key FROM (SELECT DISTINCT "
-        + ", ".join(label_cols) + " FROM _wide)"
+        "CREATE OR REPLACE TEMP TABLE _labels AS SELECT *, "
+        f"{catalog.KEY_SQL('crime_type', 'crime_subtype', 'modality')} AS crime_key FROM (SELECT DISTINCT crime_id, "
+        + ", ".join(label_cols) + " FROM _canon)"
     )
-    sex_values = catalog.value_map(SOURCE, "sex")
-    sex_case = "CASE " + catalog.NORMALISE_SQL("w.sex") + " " + " ".join(
-        f"WHEN '{k}' THEN '{v}'" for k, v in sex_values.items()) + " END"
-    cols = [
-        "CAST(w.year AS INTEGER) AS year",
-        "lpad(CAST(CAST(w.state_code AS INTEGER) AS VARCHAR), 2, '0') AS state_code",
-    ]
-    if municipal:
-        cols.append("lpad(CAST(CAST(w.municipality_code AS BIGINT) AS VARCHAR), 5, '0') AS municipality_code")
-    cols += ["k.crime_id", "k.crime_key"]
-    if victims:
-        cols += [f"{sex_case} AS sex", "trim(w.sex) AS sex_label", "trim(w.age_group) AS age_group"]
-    cols += [f"CAST(replace(w.{m}, ',', '') AS BIGINT) AS {m}" for m in MONTHS]
-    join = " AND ".join(f"w.{c} = k.{c}" for c in label_cols)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _canon AS SELECT {', '.join(cols)} FROM _wide w JOIN _labels k ON {join}")
-    con.execute("DROP TABLE _wide")
+    run_check(ctx, checks, "label_ids_unique",
+              "SELECT crime_id FROM _labels GROUP BY crime_id HAVING count(*) > 1 LIMIT 1",
+              lambda rows: "two different label sets share a hash; report this file to the usmx developers.")
 
     if victims:
         run_check(
@@ -121,12 +98,12 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
         lambda rows: f"categories spelled in more than one way in the same file: {rows[0][0]!r} appears with "
         f"{rows[0][1]} spellings (case, accents, spacing or legal good). Official files spell each one way.",
     )
-    keys = ["year", unit, "crime_id"] + (["sex", "age_group"] if victims else [])
+    keys = ["year", unit, "crime_id"] + (["sex", "age_group"] if victims else [])  # crime_id <-> crime_key: 1:1
     run_check(
         ctx, checks, "keys_unique",
         f"SELECT {', '.join(keys)}, count(*) FROM _canon GROUP BY ALL HAVING count(*) > 1 LIMIT 3",
-        lambda rows: f"{len(rows)}+ duplicated rows, e.g. {rows[0][:-1]} appears {rows[0][-1]} times "
-        "(year, unit and category must be unique).",
+        lambda rows: f"{len(rows)}+ duplicated rows, e.g. {_with_key(con, rows[0][:-1])} appears {rows[0][-1]} "
+        "times (year, unit and category must be unique).",
     )
 
     # Vintage: the last month with any value. Cells before it must be filled; cells after it must be blank.
@@ -206,6 +183,64 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
     pmin = date(min(r[0] for r in fill), 1, 1)
     return Staged(kind, spec, select_sql, scope=kind, vintage=cut, period_min=pmin, period_max=cut,
                   checks_passed=checks, dimension_sql=dimension_sql)
+
+
+def _with_key(con, key: tuple) -> tuple:
+    """A duplicated key as people read it: the crime label key instead of its hash."""
+    label = con.execute("SELECT crime_key FROM _labels WHERE crime_id = ?", [key[2]]).fetchone()
+    return (*key[:2], label[0] if label else key[2], *key[3:])
+
+
+def read_typed(ctx: ParseContext, table: str, names: list[str], delim: str, *, municipal: bool,
+               victims: bool) -> None:
+    """Read the file once into canonical, typed columns plus the ``_ok`` flag (see parse)."""
+    import duckdb
+
+    from ._base import duck_error
+
+    cell = "(" + COUNT_RE + ")?"
+    months_ok = f"regexp_full_match(concat_ws('|', {', '.join(MONTHS)}), '({cell}\\|)*{cell}')"
+    ok = [months_ok, "regexp_full_match(trim(year), '[0-9]{4}')",
+          "coalesce(TRY_CAST(trim(state_code) AS INTEGER) BETWEEN 1 AND 32, false)"]
+    cols = ["TRY_CAST(trim(year) AS INTEGER) AS year",
+            "lpad(CAST(TRY_CAST(trim(state_code) AS INTEGER) AS VARCHAR), 2, '0') AS state_code"]
+    if municipal:
+        ok.append("regexp_full_match(trim(municipality_code), '[0-9]{4,5}')")
+        cols.append("lpad(trim(municipality_code), 5, '0') AS municipality_code")
+    cols += ["legal_good", "crime_type", "crime_subtype", "modality",
+             "hash(legal_good, crime_type, crime_subtype, modality) AS crime_id"]
+    if victims:
+        sex_values = catalog.value_map(SOURCE, "sex")
+        cols += ["CASE " + catalog.NORMALISE_SQL("sex") + " " + " ".join(
+            f"WHEN '{k}' THEN '{v}'" for k, v in sex_values.items()) + " END AS sex",
+                 "trim(sex) AS sex_label", "trim(age_group) AS age_group"]
+    cols += [f"TRY_CAST(replace({m}, ',', '') AS BIGINT) AS {m}" for m in MONTHS]
+    cols.append(" AND ".join(f"coalesce({c}, false)" for c in ok) + " AS _ok")
+    encoding = "utf-8" if ctx.facts.encoding == "utf-8-sig" else ctx.facts.encoding
+    try:
+        ctx.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {', '.join(cols)} FROM read_csv(?, header=true, "
+            "all_varchar=true, delim=?, quote='\"', escape='\"', encoding=?, strict_mode=true, null_padding=false, "
+            "auto_detect=false, columns=?)",
+            [str(ctx.readable), delim, encoding, {n: "VARCHAR" for n in names}],
+        )
+    except (duckdb.InvalidInputException, duckdb.ConversionException, duckdb.IOException) as exc:
+        raise duck_error(ctx.display, exc) from exc
+
+
+def _explain_bad_cell(ctx, header, cand, delim, names, municipal) -> None:
+    """The slow path: find and name the first cell that broke the layout (raises CellError)."""
+    read_wide(ctx, "_wide", names, delim)
+    validate_integer_cells(ctx, "_wide", ["year"], header, cand.mapping, delim, allow_blank=False,
+                           what="a four-digit year")
+    validate_integer_cells(ctx, "_wide", ["state_code"], header, cand.mapping, delim, allow_blank=False,
+                           what="a state code from 1 to 32")
+    _check_codes(ctx, header, cand, delim, municipal)
+    validate_integer_cells(ctx, "_wide", MONTHS, header, cand.mapping, delim)
+    from ..errors import UsmxError
+
+    raise UsmxError(f"{ctx.display}: a row does not match the layout, but no single cell could be named; check "
+                    "the file for stray characters.")
 
 
 def _check_codes(ctx: ParseContext, header: list[str], cand: Candidate, delim: str, municipal: bool) -> None:
