@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from . import __version__
 from .api import LoadResult, Observatory
@@ -68,11 +68,14 @@ class _Reporter:
     def __call__(self, stage: str, done: int | None, total: int | None) -> None:
         if self.progress is None and time.perf_counter() - self.started > 0.3 and err.is_terminal:
             self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                                     DownloadColumn(), TimeElapsedColumn(), console=err, transient=True)
+                                     TextColumn("{task.fields[count]}"), TimeElapsedColumn(), console=err,
+                                     transient=True)
             self.progress.start()
-            self.task = self.progress.add_task(self.label, total=None)
+            self.task = self.progress.add_task(self.label, total=None, count="")
         if self.progress is not None:
-            self.progress.update(self.task, description=f"{self.label}: {stage}", completed=done or 0, total=total)
+            count = f"{done:,}/{total:,}" if done is not None and total else (f"{done:,}" if done else "")
+            self.progress.update(self.task, description=f"{self.label}: {stage}", completed=done or 0, total=total,
+                                 count=count)
 
     def __exit__(self, *exc):
         if self.progress is not None:
