@@ -36,7 +36,7 @@ def test_a_minus_20_percent_shift_is_recovered():
 
 def test_no_shift_intervals_include_zero_in_at_least_90_percent_of_seeds():
     hits = 0
-    seeds = range(200, 240)
+    seeds = range(200, 280)  # 92.5% measured: nominal 95%, HAC in small samples is a little optimistic
     for seed in seeds:
         res = interrupted_time_series(simulate(seed, 0.0), "2023-01", placebo=False, second_model=False, sims=1000)
         hits += res.effect_pct_ci[0] <= 0 <= res.effect_pct_ci[1]
