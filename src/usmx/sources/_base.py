@@ -122,15 +122,17 @@ def duck_error(display: str, exc: Exception) -> UsmxError:
     )
 
 
-def read_wide(ctx: ParseContext, table: str, names: list[str], delim: str) -> None:
-    """Read a delimited file with a header into a temporary all-text table with canonical column names."""
+def read_wide(ctx: ParseContext, table: str, names: list[str], delim: str, *, select: str = "*",
+              header: bool = True, quote: str = '"') -> None:
+    """Read a delimited file into a temporary table: every column as text under its canonical name, then ``select``
+    (a projection over those names; the default keeps them as text). Reader errors name the file."""
     encoding = "utf-8" if ctx.facts.encoding == "utf-8-sig" else ctx.facts.encoding
     try:
         ctx.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_csv(?, header=true, "
-            "all_varchar=true, delim=?, quote='\"', escape='\"', encoding=?, strict_mode=true, "
-            "null_padding=false, auto_detect=false, columns=?)",
-            [str(ctx.readable), delim, encoding, {n: "VARCHAR" for n in names}],
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {select} FROM read_csv(?, header=?, all_varchar=true, "
+            "delim=?, quote=?, escape=?, encoding=?, strict_mode=true, null_padding=false, auto_detect=false, "
+            "columns=?)",
+            [str(ctx.readable), header, delim, quote, quote, encoding, {n: "VARCHAR" for n in names}],
         )
     except (duckdb.InvalidInputException, duckdb.ConversionException, duckdb.IOException) as exc:
         raise duck_error(ctx.display, exc) from exc

@@ -13,7 +13,7 @@ from datetime import date
 
 from .. import catalog
 from ..rawstore import FileFacts
-from ._base import Candidate, ParseContext, Staged, run_check, validate_integer_cells
+from ._base import Candidate, ParseContext, Staged, read_wide, run_check, validate_integer_cells
 
 SOURCE = "gdelt"
 LICENSE = "GDELT Project: free and open, with attribution (gdeltproject.org)"
@@ -63,7 +63,7 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
     names = columns()
     checks: list[str] = []
     cand = ctx.candidate
-    read_wide_tsv(ctx, "_gdelt", names)
+    read_wide(ctx, "_gdelt", names, "\t", header=False, quote="")
     run_check(ctx, checks, "has_rows", "SELECT 1 WHERE (SELECT count(*) FROM _gdelt) = 0",
               lambda _: "the file holds no events.")
     header = [n for n in names]
@@ -96,23 +96,6 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
     scope = f"{KIND}:{m.group(1) if m else ctx.facts.sha256}"
     return Staged(KIND, spec, f"SELECT {', '.join(spec.fact_columns)} FROM _gdelt_rows", scope=scope, vintage=None,
                   period_min=pmin, period_max=pmax, checks_passed=checks)
-
-
-def read_wide_tsv(ctx: ParseContext, table: str, names: list[str]) -> None:
-    import duckdb
-
-    from ._base import duck_error
-
-    try:
-        ctx.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_csv(?, header=false, delim='\\t', quote='', "
-            "escape='', all_varchar=true, auto_detect=false, strict_mode=true, null_padding=false, columns=?, "
-            "encoding=?)",
-            [str(ctx.readable), {n: "VARCHAR" for n in names},
-             "utf-8" if ctx.facts.encoding == "utf-8-sig" else ctx.facts.encoding],
-        )
-    except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
-        raise duck_error(ctx.display, exc) from exc
 
 
 def canonical_events(raw):

@@ -194,10 +194,6 @@ def _with_key(con, key: tuple) -> tuple:
 def read_typed(ctx: ParseContext, table: str, names: list[str], delim: str, *, municipal: bool,
                victims: bool) -> None:
     """Read the file once into canonical, typed columns plus the ``_ok`` flag (see parse)."""
-    import duckdb
-
-    from ._base import duck_error
-
     cell = "(" + COUNT_RE + ")?"
     months_ok = f"regexp_full_match(concat_ws('|', {', '.join(MONTHS)}), '({cell}\\|)*{cell}')"
     ok = [months_ok, "regexp_full_match(trim(year), '[0-9]{4}')",
@@ -216,16 +212,7 @@ def read_typed(ctx: ParseContext, table: str, names: list[str], delim: str, *, m
                  "trim(sex) AS sex_label", "trim(age_group) AS age_group"]
     cols += [f"TRY_CAST(replace({m}, ',', '') AS BIGINT) AS {m}" for m in MONTHS]
     cols.append(" AND ".join(f"coalesce({c}, false)" for c in ok) + " AS _ok")
-    encoding = "utf-8" if ctx.facts.encoding == "utf-8-sig" else ctx.facts.encoding
-    try:
-        ctx.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {', '.join(cols)} FROM read_csv(?, header=true, "
-            "all_varchar=true, delim=?, quote='\"', escape='\"', encoding=?, strict_mode=true, null_padding=false, "
-            "auto_detect=false, columns=?)",
-            [str(ctx.readable), delim, encoding, {n: "VARCHAR" for n in names}],
-        )
-    except (duckdb.InvalidInputException, duckdb.ConversionException, duckdb.IOException) as exc:
-        raise duck_error(ctx.display, exc) from exc
+    read_wide(ctx, table, names, delim, select=", ".join(cols))
 
 
 def _explain_bad_cell(ctx, header, cand, delim, names, municipal) -> None:
