@@ -162,7 +162,7 @@ def counterfactual(rows: list[dict], intervention: date, lang: str) -> str:
         x=x, y=alt.Y("value:Q", title="víctimas por mes" if lang == "es" else "victims per month",
                      axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=False)),
         color=alt.Color("series:N", title=None, scale=alt.Scale(domain=[obs_label, cf_label], range=[ACCENT, INK]),
-                        legend=alt.Legend(orient="top-left")),
+                        legend=alt.Legend(orient="top", direction="horizontal")),
         strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=[obs_label, cf_label], range=[[1, 0], [5, 3]]),
                                   legend=None))
     rule = alt.Chart(alt.Data(values=[{"d": intervention.isoformat()}])).mark_rule(color=MUTED).encode(x="d:T")
