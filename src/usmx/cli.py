@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from . import __version__
+from . import __version__, catalog
 from .api import LoadResult, Observatory
 from .errors import UsmxError
 
@@ -438,7 +438,6 @@ def evaluate_changepoints(
     db: DbOption = None,
 ) -> None:
     """Changepoints (PELT, penalty 3 log n on the deseasonalised log series) with bootstrap intervals for dates."""
-    from . import catalog
     from .evaluate import monthly_series
     from .evaluate.changepoints import detect_changepoints
 
@@ -473,7 +472,7 @@ def evaluate_synth(
     if format is Format.json:
         sys.stdout.write(json.dumps(res.to_dict(), indent=1, default=str) + "\n")
         return
-    names = {c: s.name for c, s in catalog_states().items()}
+    names = catalog.state_names()
     out.print(f"[bold]Synthetic {names[code]}[/], {group} rate per 100,000, intervention {res.intervention:%Y-%m}",
               highlight=False)
     out.print(f"  effect {res.effect_pct:+.1f}% (average gap {res.avg_gap:+.2f}); pre-period RMSPE {res.pre_rmspe:.2f}, "
@@ -486,12 +485,6 @@ def evaluate_synth(
     for n in res.notes:
         out.print(f"  note: {n}", highlight=False)
     out.print(f"  assumptions: {res.assumptions}", highlight=False, soft_wrap=True)
-
-
-def catalog_states():
-    from . import catalog
-
-    return catalog.states()
 
 
 @audit_app.command("reclassification")

@@ -67,6 +67,11 @@ def states() -> dict[str, State]:
     }
 
 
+def state_names() -> dict[str, str]:
+    """State code -> usual name ('09' -> 'Ciudad de México')."""
+    return {code: s.name for code, s in states().items()}
+
+
 @cache
 def municipalities() -> dict[str, tuple[str, str]]:
     """Municipality code (5 digits) -> (state code, name), INEGI Marco Geoestadístico 2023 (2,475 municipalities)."""

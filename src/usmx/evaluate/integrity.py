@@ -53,7 +53,7 @@ def reclassification(obs, intervention: str = "2024-10", window: int = 36, alpha
         raise UsmxError(f"the data end before the intervention ({intervention}).")
     pre = frames[(frames["period"] < t0) & (frames["period"] >= t0 - pd.DateOffset(months=window))]
     post = frames[frames["period"] >= t0]
-    names = {c: s.name for c, s in catalog.states().items()} | {"00": "Nacional"}
+    names = catalog.state_names() | {"00": "Nacional"}
     rows = []
     for cand in CANDIDATES:
         block = []

@@ -7,6 +7,7 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from .. import catalog
 from ..errors import UsmxError
@@ -19,6 +20,19 @@ MUNICIPAL_POP = "core_conapo__municipal_population_yearly"
 INEGI = "core_inegi__homicide_deaths_monthly"
 
 BY_CHOICES = ("month", "year", "administration", "state")
+
+
+def as_bool(value: Any) -> bool:
+    """A boolean parameter as it arrives from Python (True) or the CLI ('true', '1', 'yes')."""
+    return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "y")
+
+
+def with_state_names(table: pa.Table) -> pa.Table:
+    """Add a ``state`` column (the state's name) right after ``state_code``."""
+    names = catalog.state_names()
+    codes = table["state_code"].to_pylist()
+    return table.add_column(table.column_names.index("state_code") + 1, "state",
+                            pa.array([names.get(c) for c in codes], pa.string()))
 
 
 def check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:

@@ -23,6 +23,7 @@ from ._common import (
     STATE_CRIMES,
     VICTIMS,
     administration,
+    as_bool,
     attach_population,
     check_choice,
     check_state,
@@ -30,11 +31,8 @@ from ._common import (
     in_group,
     month_end,
     monthly_population,
+    with_state_names,
 )
-
-
-def _bool(v: Any) -> bool:
-    return v if isinstance(v, bool) else str(v).lower() in ("1", "true", "yes", "y")
 
 
 def _series(con: Any, groups: list[str], *, table: str = VICTIMS, state: str | None = None, by_state: bool = False):
@@ -50,11 +48,6 @@ def _series(con: Any, groups: list[str], *, table: str = VICTIMS, state: str | N
 
 def _homicide_groups(feminicide: bool) -> list[str]:
     return ["intentional_homicide", "feminicide"] if feminicide else ["intentional_homicide"]
-
-
-def _state_names() -> pa.Table:
-    st = catalog.states()
-    return pa.table({"state_code": list(st), "state": [s.name for s in st.values()]})
 
 
 def _by(expr, by: str, *, daily: bool):
@@ -106,11 +99,7 @@ def _finish(expr, kind: str | None, *, daily: bool, value_name: str = "victims")
     if kind == "administration":
         return _administration_table(expr.to_pyarrow(), daily=daily, value_name=value_name)
     t = expr.to_pyarrow()
-    if kind == "state":
-        names = _state_names()
-        idx = {c: n for c, n in zip(names["state_code"].to_pylist(), names["state"].to_pylist())}
-        t = t.add_column(1, "state", pa.array([idx.get(c) for c in t["state_code"].to_pylist()]))
-    return t
+    return with_state_names(t) if kind == "state" else t
 
 
 @indicator("homicide_victims")
@@ -118,7 +107,7 @@ def homicide_victims(con, by: str = "month", state: str | None = None, feminicid
     """Intentional homicide victims (optionally + feminicide), national or one state, by month/year/term/state."""
     check_choice("by", by, BY_CHOICES)
     state = check_state(state)
-    expr = _series(con, _homicide_groups(_bool(feminicide)), state=state, by_state=by == "state")
+    expr = _series(con, _homicide_groups(as_bool(feminicide)), state=state, by_state=by == "state")
     out, kind = _by(expr, by, daily=False)
     return _finish(out, kind, daily=False)
 
@@ -129,7 +118,7 @@ def homicide_victims_daily_average(con, by: str = "month", state: str | None = N
     """Victims / days in the period; by administration each term is clipped to the data and says so."""
     check_choice("by", by, BY_CHOICES)
     state = check_state(state)
-    expr = _series(con, _homicide_groups(_bool(feminicide)), state=state, by_state=by == "state")
+    expr = _series(con, _homicide_groups(as_bool(feminicide)), state=state, by_state=by == "state")
     out, kind = _by(expr, by, daily=True)
     return _finish(out, kind, daily=True)
 
@@ -185,11 +174,7 @@ def crime_rate_per_100k(con, group: str = "intentional_homicide", by: str = "yea
         out = out.select(*cols).order_by(cols[:2] if unit != "unit_code" else ["year"])
     res = out.to_pyarrow()
     res = res.append_column("group", pa.array([g.key] * res.num_rows, pa.string()))
-    if level == "state":
-        idx = {c: s.name for c, s in catalog.states().items()}
-        res = res.add_column(res.column_names.index("state_code") + 1, "state",
-                             pa.array([idx.get(c) for c in res["state_code"].to_pylist()]))
-    return res
+    return with_state_names(res) if level == "state" else res
 
 
 def _last_12_months(m, con, unit: str, level: str, group_key: str) -> pa.Table:
@@ -205,10 +190,7 @@ def _last_12_months(m, con, unit: str, level: str, group_key: str) -> pa.Table:
     res = agg.order_by(ibis.desc("rate_per_100k")).to_pyarrow()
     res = res.append_column("rank", pa.array(range(1, res.num_rows + 1), pa.int64()))
     res = res.append_column("group", pa.array([group_key] * res.num_rows, pa.string()))
-    if level == "state":
-        idx = {c: s.name for c, s in catalog.states().items()}
-        res = res.add_column(1, "state", pa.array([idx.get(c) for c in res["state_code"].to_pylist()]))
-    return res
+    return with_state_names(res) if level == "state" else res
 
 
 @indicator("homicide_headline")
@@ -296,13 +278,13 @@ def administration_comparison(con, groups: str | None = None) -> pa.Table:
 @indicator("records")
 def records(con, feminicide: bool = False) -> pa.Table:
     """Worst month and worst complete year for the nation and each state, and how long ago the worst month was."""
-    expr = _series(con, _homicide_groups(_bool(feminicide)), by_state=True).to_pyarrow().to_pylist()
+    expr = _series(con, _homicide_groups(as_bool(feminicide)), by_state=True).to_pyarrow().to_pylist()
     latest = max(r["period"] for r in expr)
     series: dict[str, dict[date, int]] = {"00": {}}
     for r in expr:
         series.setdefault(r["state_code"], {})[r["period"]] = r["value"]
         series["00"][r["period"]] = series["00"].get(r["period"], 0) + r["value"]
-    names = {c: s.name for c, s in catalog.states().items()} | {"00": "Nacional"}
+    names = catalog.state_names() | {"00": "Nacional"}
     out = []
     for code in sorted(series):
         s = series[code]
@@ -373,10 +355,7 @@ def anomalies(con, level: str = "state", group: str = "intentional_homicide", th
     if not rows:
         return _empty_anomalies(unit)
     out = pa.Table.from_pylist(sorted(rows, key=lambda r: (-abs(r["z"]), r["period"])))
-    if level == "state":
-        idx = {c: s.name for c, s in catalog.states().items()}
-        out = out.add_column(1, "state", pa.array([idx.get(c) for c in out["state_code"].to_pylist()]))
-    return out
+    return with_state_names(out) if level == "state" else out
 
 
 def _empty_anomalies(unit: str) -> pa.Table:

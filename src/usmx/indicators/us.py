@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from ..errors import UsmxError
 from . import indicator
-from ._common import check_choice
+from ._common import as_bool, check_choice
 
 SEIZURES = "core_cbp__drug_seizures_monthly"
 ENCOUNTERS = "core_cbp__encounters_monthly"
@@ -70,7 +70,7 @@ def overdose_deaths(con, state: str = "US", drug: str = "all_drugs", by: str = "
                     predicted: bool = False) -> pa.Table:
     """Drug overdose deaths in the 12 months ending each month (CDC VSRR), reported or predicted."""
     check_choice("by", by, ("month", "year"))
-    predicted = predicted if isinstance(predicted, bool) else str(predicted).lower() in ("1", "true", "yes")
+    predicted = as_bool(predicted)
     t = con.table(OVERDOSES)
     t = t.filter((t.state_code == state.upper()) & (t.indicator_key == drug) & (t.value_kind == "count"))
     value = t.predicted_12m_ending if predicted else t.deaths_12m_ending

@@ -515,8 +515,8 @@ def section_reach(data: ReportData, lang: str) -> str:
         if r["year"] == latest and code:
             by_state[code] = by_state.get(code, 0) + r["events"]
     if by_state:
-        names = {c: s.name for c, s in catalog.states().items()}
-        mrows = [{"state_code": c, "events": by_state.get(c, 0), "state": names[c]} for c in catalog.states()]
+        names = catalog.state_names()
+        mrows = [{"state_code": c, "events": by_state.get(c, 0), "state": names[c]} for c in names]
         out.append(f'<h3>{_e(t("reach_map", lang))} {latest}</h3><figure class="chart map">'
                    f'{charts.choropleth(mrows, lang, value="events", title=t("events_col", lang))}</figure>')
     out.append(_table([t("group", lang), t("year", lang), t("events_col", lang), t("fatalities", lang),
