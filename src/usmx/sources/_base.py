@@ -138,8 +138,10 @@ def read_wide(ctx: ParseContext, table: str, names: list[str], delim: str, *, se
         raise duck_error(ctx.display, exc) from exc
 
 
-def locate(ctx: ParseContext, column_index: int, predicate, delim: str = ",") -> tuple[int | None, str | None]:
-    """Find the first data row (1-based file line) whose cell at ``column_index`` satisfies ``predicate``.
+def locate(ctx: ParseContext, column_index: int, predicate, delim: str = ",",
+           row_filter=None) -> tuple[int | None, str | None]:
+    """Find the first data row (1-based file line) whose cell at ``column_index`` satisfies ``predicate`` (and
+    whose whole row satisfies ``row_filter``, when given).
 
     Used only on the error path, to name the row of a bad cell that a vectorised check found.
     """
@@ -149,7 +151,7 @@ def locate(ctx: ParseContext, column_index: int, predicate, delim: str = ",") ->
         reader = csv.reader(text, delimiter=delim)
         next(reader, None)
         for row in reader:
-            if column_index < len(row) and predicate(row[column_index]):
+            if column_index < len(row) and predicate(row[column_index]) and (row_filter is None or row_filter(row)):
                 return reader.line_num, row[column_index]
     return None, None
 

@@ -12,18 +12,20 @@ is the release's vintage.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from .. import catalog
+from ..errors import CellError, CheckError, UsmxError
 from ..rawstore import FileFacts
 from ._base import (
-    prepare,
     COUNT_RE,
     Candidate,
     ParseContext,
     Staged,
     locate,
     match_layouts,
+    prepare,
     read_wide,
     run_check,
     validate_integer_cells,
@@ -117,8 +119,6 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
     cut = max(present)
     gaps = [(y, m, n - c) for y, m, n, c in filled if date(y, m, 1) <= cut and c < n]
     if gaps:
-        from ..errors import CheckError
-
         raise CheckError(ctx.display, "blank_only_after_cutoff", _blank_message(ctx, header, cand, delim, gaps, cut))
     checks.append("blank_only_after_cutoff")
 
@@ -224,15 +224,11 @@ def _explain_bad_cell(ctx, header, cand, delim, names, municipal) -> None:
                            what="a state code from 1 to 32")
     _check_codes(ctx, header, cand, delim, municipal)
     validate_integer_cells(ctx, "_wide", MONTHS, header, cand.mapping, delim)
-    from ..errors import UsmxError
-
     raise UsmxError(f"{ctx.display}: a row does not match the layout, but no single cell could be named; check "
                     "the file for stray characters.")
 
 
 def _check_codes(ctx: ParseContext, header: list[str], cand: Candidate, delim: str, municipal: bool) -> None:
-    from ..errors import CellError
-
     bad = ctx.con.execute(
         "SELECT state_code FROM _wide WHERE CAST(replace(state_code, ',', '') AS BIGINT) NOT BETWEEN 1 AND 32 LIMIT 1"
     ).fetchall()
@@ -247,8 +243,6 @@ def _check_codes(ctx: ParseContext, header: list[str], cand: Candidate, delim: s
             "LIMIT 1"
         ).fetchall()
         if bad:
-            import re
-
             row, value = locate(ctx, idx, lambda v: re.fullmatch(r"[0-9]{4,5}", v.strip()) is None, delim)
             raise CellError(ctx.display, row, header[idx], value or bad[0][0],
                             "a 4- or 5-digit INEGI municipality code")
@@ -258,22 +252,7 @@ def _blank_message(ctx, header, cand, delim, rows, cut) -> str:
     year, month, blanks = rows[0]
     idx = next(i for i, n in cand.mapping.items() if n == f"m{month:02d}")
     year_idx = next(i for i, n in cand.mapping.items() if n == "year")
-
-    # find the row: same year, blank month cell
-    import csv
-    import io
-
-    from ..rawstore import _open_decompressed
-
-    line = None
-    enc = "utf-8-sig" if ctx.facts.encoding.startswith("utf-8") else "latin-1"
-    with _open_decompressed(ctx.facts.path, ctx.facts.compression) as raw:
-        reader = csv.reader(io.TextIOWrapper(raw, encoding=enc, newline=""), delimiter=delim)
-        next(reader, None)
-        for r in reader:
-            if r[year_idx].strip() == str(year) and not r[idx].strip():
-                line = reader.line_num
-                break
+    line, _ = locate(ctx, idx, lambda v: not v.strip(), delim, row_filter=lambda r: r[year_idx].strip() == str(year))
     where = f" (first at row {line}, column {header[idx]!r})" if line else ""
     return (
         f"{blanks} blank cells for {year}-{month:02d}{where}, before the release's cut-off {cut:%Y-%m}. Blank cells "
