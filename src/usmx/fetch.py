@@ -113,52 +113,63 @@ def download(url: str, dest_dir: Path, *, retries: int = 4, backoff: float = 1.0
     own = client is None
     client = client or httpx.Client(follow_redirects=True, timeout=timeout,
                                     headers={"User-Agent": f"usmx/{__version__} (+open data observatory)"})
-    last: str = ""
+
+    def attempt(n: int) -> Downloaded:
+        fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=".", suffix=".part")
+        tmp = Path(tmp_name)
+        try:
+            digest = hashlib.sha256()
+            size = 0
+            with os.fdopen(fd, "wb") as out, client.stream("GET", url) as resp:
+                if resp.status_code in RETRY_STATUS:
+                    raise _Retry(f"HTTP {resp.status_code}")
+                if resp.status_code >= 400:
+                    raise FetchError(f"{url}: the server answered HTTP {resp.status_code}; check the URL.")
+                expected = resp.headers.get("Content-Length")
+                total = int(expected) if expected and expected.isdigit() else None
+                if resp.headers.get("Content-Encoding") not in (None, "identity"):
+                    total = None  # Content-Length counts compressed bytes; httpx hands us decoded ones
+                for chunk in resp.iter_raw() if total is not None else resp.iter_bytes():
+                    out.write(chunk)
+                    digest.update(chunk)
+                    size += len(chunk)
+                    if progress:
+                        progress("downloading", size, total)
+            if total is not None and size != total:
+                raise _Retry(f"truncated body: {size:,} of {total:,} bytes")
+            if size == 0:
+                raise FetchError(f"{url}: the server sent an empty body.")
+            got = digest.hexdigest()
+            if sha256 and got != sha256.lower():
+                raise FetchError(f"{url}: sha256 {got} does not match the expected {sha256}; nothing was stored.")
+            return Downloaded(url, tmp, got, size, n)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
     try:
-        for attempt in range(1, retries + 2):
-            fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=".", suffix=".part")
-            tmp = Path(tmp_name)
-            try:
-                digest = hashlib.sha256()
-                size = 0
-                with os.fdopen(fd, "wb") as out, client.stream("GET", url) as resp:
-                    if resp.status_code in RETRY_STATUS:
-                        raise _Retry(f"HTTP {resp.status_code}")
-                    if resp.status_code >= 400:
-                        raise FetchError(f"{url}: the server answered HTTP {resp.status_code}; check the URL.")
-                    expected = resp.headers.get("Content-Length")
-                    total = int(expected) if expected and expected.isdigit() else None
-                    if resp.headers.get("Content-Encoding") not in (None, "identity"):
-                        total = None  # Content-Length counts compressed bytes; httpx hands us decoded ones
-                    for chunk in resp.iter_raw() if total is not None else resp.iter_bytes():
-                        out.write(chunk)
-                        digest.update(chunk)
-                        size += len(chunk)
-                        if progress:
-                            progress("downloading", size, total)
-                if total is not None and size != total:
-                    raise _Retry(f"truncated body: {size:,} of {total:,} bytes")
-                if size == 0:
-                    raise FetchError(f"{url}: the server sent an empty body.")
-                got = digest.hexdigest()
-                if sha256 and got != sha256.lower():
-                    raise FetchError(f"{url}: sha256 {got} does not match the expected {sha256}; nothing was stored.")
-                return Downloaded(url, tmp, got, size, attempt)
-            except (_Retry, httpx.TransportError) as exc:
-                tmp.unlink(missing_ok=True)
-                last = str(exc) or type(exc).__name__
-                if isinstance(exc, httpx.RemoteProtocolError) and "message body" in last:
-                    last = f"truncated body: {last}"
-                if attempt <= retries:
-                    time.sleep(backoff * 2 ** (attempt - 1))
-                    continue
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
-        raise FetchError(f"{url}: download failed after {retries + 1} attempts ({last}); nothing was stored.")
+        return _retrying(attempt, retries, backoff,
+                         lambda last: f"{url}: download failed after {retries + 1} attempts ({last}); nothing was "
+                                      "stored.")
     finally:
         if own:
             client.close()
+
+
+def _retrying(attempt, retries: int, backoff: float, failure):
+    """Call ``attempt(n)`` until it returns; transient failures (connection errors, timeouts, a _Retry raised on
+    HTTP 408/425/429/5xx or a short body) are retried with exponential backoff; then FetchError(failure(last))."""
+    last = ""
+    for n in range(1, retries + 2):
+        try:
+            return attempt(n)
+        except (_Retry, httpx.TransportError) as exc:
+            last = str(exc) or type(exc).__name__
+            if isinstance(exc, httpx.RemoteProtocolError) and "message body" in last:
+                last = f"truncated body: {last}"
+            if n <= retries:
+                time.sleep(backoff * 2 ** (n - 1))
+    raise FetchError(failure(last))
 
 
 class _Retry(Exception):
@@ -218,29 +229,26 @@ def gdelt_file_list(start, end, *, master_url: str = GDELT_MASTER, client: httpx
     lo, hi = start.strftime("%Y%m%d"), end.strftime("%Y%m%d")
     own = client is None
     client = client or httpx.Client(follow_redirects=True, timeout=120)
-    last = ""
+
+    def attempt(_n: int) -> list[GdeltFile]:
+        out = []
+        with client.stream("GET", master_url) as resp:
+            if resp.status_code in RETRY_STATUS:
+                raise _Retry(f"HTTP {resp.status_code}")
+            if resp.status_code >= 400:
+                raise FetchError(f"{master_url}: HTTP {resp.status_code}.")
+            for line in resp.iter_lines():
+                parts = line.split()
+                if len(parts) != 3 or not parts[2].endswith(".export.CSV.zip"):
+                    continue
+                name = parts[2].rsplit("/", 1)[-1]
+                if lo <= name[:8] <= hi:
+                    out.append(GdeltFile(int(parts[0]), parts[1], parts[2]))
+        return out
+
     try:
-        for attempt in range(1, retries + 2):
-            out = []
-            try:
-                with client.stream("GET", master_url) as resp:
-                    if resp.status_code in RETRY_STATUS:
-                        raise _Retry(f"HTTP {resp.status_code}")
-                    if resp.status_code >= 400:
-                        raise FetchError(f"{master_url}: HTTP {resp.status_code}.")
-                    for line in resp.iter_lines():
-                        parts = line.split()
-                        if len(parts) != 3 or not parts[2].endswith(".export.CSV.zip"):
-                            continue
-                        name = parts[2].rsplit("/", 1)[-1]
-                        if lo <= name[:8] <= hi:
-                            out.append(GdeltFile(int(parts[0]), parts[1], parts[2]))
-                return out
-            except (_Retry, httpx.TransportError) as exc:
-                last = str(exc)
-                if attempt <= retries:
-                    time.sleep(backoff * 2 ** (attempt - 1))
-        raise FetchError(f"{master_url}: could not read the master file list ({last}).")
+        return _retrying(attempt, retries, backoff,
+                         lambda last: f"{master_url}: could not read the master file list ({last}).")
     finally:
         if own:
             client.close()
