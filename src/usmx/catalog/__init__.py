@@ -200,12 +200,6 @@ def tables() -> dict[str, TableSpec]:
     return out
 
 
-def table_for_kind(kind: str) -> TableSpec:
-    for spec in tables().values():
-        if spec.kind == kind:
-            return spec
-    raise KeyError(kind)
-
 
 @dataclass(frozen=True)
 class Layout:

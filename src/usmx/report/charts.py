@@ -183,6 +183,3 @@ def cooperation(rows: list[dict], ledger: list[dict], lang: str) -> str:
         layers.insert(0, alt.Chart(alt.Data(values=marks)).mark_rule(color=MUTED, strokeDash=[3, 3]).encode(x="d:T"))
     return render(_config(alt.layer(*layers), 860, 240), lang)
 
-
-def iso(d: date) -> str:
-    return d.isoformat()

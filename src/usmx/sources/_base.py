@@ -160,11 +160,6 @@ COUNT_RE = r"[0-9]+|[0-9]{1,3}(,[0-9]{3})+"
 """A count as official files write it: digits, optionally with thousands separators ("1,119")."""
 
 
-def count_sql(col: str) -> str:
-    """Cell text -> BIGINT: thousands separators removed, blank -> NULL."""
-    return f"CAST(nullif(replace(trim({col}), ',', ''), '') AS BIGINT)"
-
-
 AMOUNT_RE = r"[0-9]+(,[0-9]{3})*(\.[0-9]+)?([eE][-+]?[0-9]+)?|\.[0-9]+"
 """A non-negative decimal amount (pounds, percentages): ``147.04832875399998``, ``1,702.83``."""
 
