@@ -16,14 +16,20 @@ PySpark over the first ``--spark-rows`` events and checks that it equals DuckDB'
 
 from __future__ import annotations
 
+import sys
+
+
 import argparse
 import glob
 import time
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # the test-only generators live in tests/
+
 
 def generate(out: Path, rows: int, files: int) -> list[str]:
-    from usmx import synthetic
+    from tests import synthetic
 
     folder = out / f"gdelt_{rows}"
     done = folder / "DONE"

@@ -4,7 +4,7 @@
 
 Generates (once, then reuses) a file in the official IDM_NM layout: every municipality in INEGI's catalogue x the 98
 crime rows of the current methodology x N years, real names and codes, counts that add up to the real state totals
-(see usmx.synthetic). Then times, each in a fresh process so that peak memory is its own:
+(see tests/synthetic.py). Then times, each in a fresh process so that peak memory is its own:
 
 - usmx:   Observatory.ingest (hash, encoding check, parse, cell validation, named checks, unpivot to long rows,
           raw-store copy, one transaction);
@@ -23,6 +23,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # the test-only generators live in tests/
 
 CHILD = {
     "usmx": """
@@ -64,7 +67,7 @@ print(json.dumps({"rows": len(long), "seconds": dt, "rss_mb": resource.getrusage
 
 
 def generate(out: Path, years: int) -> Path:
-    from usmx import synthetic
+    from tests import synthetic
 
     path = out / f"IDM_NM_synthetic_{years}y.csv"
     if path.exists():

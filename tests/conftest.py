@@ -41,10 +41,8 @@ def obs(tmp_path) -> Observatory:
 @pytest.fixture(scope="session")
 def loaded_db(tmp_path_factory) -> Path:
     """A warehouse with every bundled sample loaded once per session (read-only use)."""
-    from usmx import demo
-
     db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    demo.run(Observatory(db))
+    Observatory(db).demo()
     return db
 
 

@@ -7,7 +7,7 @@ import os
 import pyarrow as pa
 import pytest
 
-from usmx import synthetic
+from tests import synthetic
 
 from .conftest import DATA
 from .sources.test_events import PLANTED, gdelt_oracle

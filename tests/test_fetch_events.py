@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from usmx import cli, synthetic
+from usmx import cli
+from tests import synthetic
 from usmx.errors import FetchError, UsmxError
-from usmx.fetch import fetch_acled, fetch_gdelt
 
 from .sources.test_events import PLANTED
 
@@ -93,12 +93,12 @@ def test_gdelt_fetch_downloads_verifies_resumes(obs, server):
     from datetime import date
 
     master = f"{server}/gdeltv2/masterfilelist.txt"
-    res = fetch_gdelt(obs, date(2019, 1, 1), date(2019, 1, 31), master_url=master, workers=3, backoff=0.01)
+    res = obs.fetch_gdelt(date(2019, 1, 1), date(2019, 1, 31), master_url=master, workers=3, backoff=0.01)
     assert (res["listed"], res["skipped"], res["downloaded"], res["failed"]) == (3, 0, 3, [])
     assert obs.sql("SELECT count(*) AS n FROM core_gdelt__events").to_pylist()[0]["n"] == 3000
     assert Server.hits["/gdeltv2/20190101000000.export.CSV.zip"] == 2  # the flaky one was retried
     # a second run skips what it has
-    again = fetch_gdelt(obs, date(2019, 1, 1), date(2019, 1, 31), master_url=master, backoff=0.01)
+    again = obs.fetch_gdelt(date(2019, 1, 1), date(2019, 1, 31), master_url=master, backoff=0.01)
     assert (again["skipped"], again["downloaded"]) == (3, 0)
 
 
@@ -109,7 +109,7 @@ def test_gdelt_md5_mismatch_stores_nothing(obs, server):
     Server.master = original.replace(hashlib.md5(Server.files["20190102000000.export.CSV.zip"]).hexdigest().encode(),
                                      b"f" * 32)
     try:
-        res = fetch_gdelt(obs, date(2019, 1, 2), date(2019, 1, 2), master_url=f"{server}/gdeltv2/masterfilelist.txt",
+        res = obs.fetch_gdelt(date(2019, 1, 2), date(2019, 1, 2), master_url=f"{server}/gdeltv2/masterfilelist.txt",
                           backoff=0.01)
     finally:
         Server.master = original
@@ -126,7 +126,7 @@ def test_acled_fetch_with_oauth_pagination_and_deletions(obs, server, monkeypatc
     monkeypatch.delenv("ACLED_ACCESS_TOKEN", raising=False)
     monkeypatch.setenv("ACLED_USERNAME", "analyst@example.org")
     monkeypatch.setenv("ACLED_PASSWORD", "s3cret")
-    res = fetch_acled(obs, base_url=server, page_size=3)
+    res = obs.fetch_acled(base_url=server, page_size=3)
     assert (res["events"], res["pages"], res["deleted_dropped"]) == (7, 3, 1)
     ids = set(obs.sql("SELECT event_id_cnty FROM core_acled__events").column("event_id_cnty").to_pylist())
     assert ids == {r["id"] for r in PLANTED} - {"MEX2"}
@@ -141,11 +141,11 @@ def test_acled_needs_credentials_from_the_environment(obs, server, monkeypatch):
     for v in ("ACLED_ACCESS_TOKEN", "ACLED_USERNAME", "ACLED_PASSWORD"):
         monkeypatch.delenv(v, raising=False)
     with pytest.raises(UsmxError, match="ACLED_USERNAME and ACLED_PASSWORD"):
-        fetch_acled(obs, base_url=server)
+        obs.fetch_acled(base_url=server)
     monkeypatch.setenv("ACLED_USERNAME", "analyst@example.org")
     monkeypatch.setenv("ACLED_PASSWORD", "wrong")
     with pytest.raises(FetchError, match="refused the credentials"):
-        fetch_acled(obs, base_url=server)
+        obs.fetch_acled(base_url=server)
 
 
 def test_cli_fetch_gdelt(tmp_path, server, capsys):

@@ -1,59 +1,28 @@
-"""The public Python API. The CLI is a thin layer over this module.
+"""The public Python API. The CLI is a thin layer over this module; nothing below it imports it.
 
 >>> from usmx import Observatory
 >>> obs = Observatory("usmx.duckdb")                     # doctest: +SKIP
 >>> obs.ingest("IDEFC_NM_dic2020.csv")                    # doctest: +SKIP
 >>> obs.sql("SELECT sum(crimes) FROM core_sesnsp__state_crimes_monthly")  # doctest: +SKIP
+>>> obs.indicator("homicide_victims", by="year")          # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import time
-from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from . import catalog, config, rawstore, sources, warehouse
+from . import catalog, config, rawstore, warehouse
 from .errors import ReadOnlyError, UsmxError
-from .sources._base import ParseContext
+from .warehouse import LoadResult, Progress
 
-Progress = Callable[[str, int | None, int | None], None]
-"""``progress(stage, done, total)``: called as a file moves through hashing, parsing, checking and loading."""
-
-
-@dataclass(frozen=True)
-class LoadResult:
-    """What happened to one file given to :meth:`Observatory.ingest`."""
-
-    path: str
-    status: str  # "loaded" or "already_loaded"
-    kind: str
-    table: str
-    load_id: int
-    rows: int
-    sha256: str
-    vintage: date | None
-    is_current: bool
-    seconds: float
-    checks: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def message(self) -> str:
-        if self.status == "already_loaded":
-            return (f"{self.path}: already loaded as load {self.load_id} ({self.rows:,} rows in {self.table}); "
-                    "nothing to do.")
-        vintage = f", vintage {self.vintage:%Y-%m}" if self.vintage else ""
-        current = "" if self.is_current else " (an older vintage: kept for revisions, not current)"
-        return (f"{self.path}: loaded {self.rows:,} rows into {self.table} as load {self.load_id}{vintage}"
-                f"{current} in {self.seconds:.1f} s.")
+__all__ = ["LoadResult", "Observatory", "Progress", "TableInfo", "TableSummary"]
 
 
 @dataclass(frozen=True)
@@ -64,27 +33,23 @@ class TableInfo:
     description: str
 
 
+@dataclass(frozen=True)
+class TableSummary:
+    """What a core table holds: rows, periods covered and current vintages."""
+
+    table: str
+    rows: int
+    period_min: date | None
+    period_max: date | None
+    vintages: list[str]
+    loads: int
+
+
 _ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 
 
-@contextlib.contextmanager
-def _shutdown(pool: ThreadPoolExecutor):
-    try:
-        yield pool
-    finally:
-        pool.shutdown(wait=True)
-
-
-def _drop_temporaries(con: duckdb.DuckDBPyConnection) -> None:
-    """Parsers stage files in temporary tables and views; drop them so the next file starts clean."""
-    for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall():
-        con.execute(f'DROP VIEW IF EXISTS temp."{name}"')
-    for (name,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall():
-        con.execute(f'DROP TABLE IF EXISTS temp."{name}"')
-
-
 class Observatory:
-    """A usmx warehouse: ingest official files, query them, list what is there.
+    """A usmx warehouse: ingest official files, query them, compute indicators, evaluate, report.
 
     ``db`` defaults to ``$USMX_DB`` or ``./usmx.duckdb``; the raw store defaults to ``<db stem>_data/`` beside it
     (``$USMX_DATA_DIR`` overrides).
@@ -98,62 +63,23 @@ class Observatory:
     def __repr__(self) -> str:
         return f"Observatory(db={str(self.db)!r})"
 
+    @property
+    def scratch(self) -> Path:
+        """Temporary files (decompressed inputs, unzipped exports) live here, inside the data folder."""
+        return self.data_dir / "tmp"
+
     # -- loading -------------------------------------------------------------------------------------------------
     def ingest(self, *paths: str | os.PathLike[str], kind: str | None = None, origin: str | None = None,
                progress: Progress | None = None) -> list[LoadResult]:
-        """Load official files into the warehouse, one transaction each.
+        """Load official files into the warehouse, one transaction each, over one connection.
 
         The kind of each file is detected from its header unless ``kind`` is given. A file whose sha256 is already
         in ``loads`` is skipped (status ``already_loaded``). A file that fails to parse or check raises a
         :class:`~usmx.errors.UsmxError` and leaves the warehouse exactly as it was; files before it stay loaded.
         """
-        results = []
         with warehouse.opened(self.db) as con:
-            for p in paths:
-                results.append(self._ingest_one(con, Path(p), kind, origin, progress))
-        return results
-
-    def _ingest_one(self, con, path: Path, kind: str | None, origin: str | None,
-                    progress: Progress | None) -> LoadResult:
-        t0 = time.perf_counter()
-        report = progress or (lambda *a: None)
-        display = str(path)
-        report("hashing", None, None)
-        facts = rawstore.inspect(path)
-        mod, cand = sources.detect(facts, display, kind)
-        known = warehouse.known_load(con, facts.sha256)
-        if known:
-            load_id, k, table, rows, vintage, current = known
-            return LoadResult(display, "already_loaded", k, table, load_id, rows, facts.sha256, vintage, current,
-                              time.perf_counter() - t0)
-        # The raw copy is written in a background thread while DuckDB parses (both release the GIL).
-        pool = ThreadPoolExecutor(max_workers=1)
-        copying = pool.submit(self.raw.add, facts, mod.SOURCE, origin or str(path.resolve()), mod.LICENSE)
-        with rawstore.readable_path(facts, self.data_dir / "tmp") as readable, _shutdown(pool):
-            ctx = ParseContext(con, facts, readable, display, cand)
-            con.begin()
-            try:
-                report("parsing and checking", None, None)
-                staged = mod.parse(ctx, cand.kind)
-                report("storing raw copy", None, None)
-                raw = copying.result()
-                report("loading", None, None)
-                load_id, rows = warehouse.insert_load(
-                    con, staged=staged, facts=facts, file_name=origin or path.name, raw_path=str(raw.path),
-                    source=mod.SOURCE,
-                )
-                current = con.execute("SELECT is_current FROM loads WHERE load_id = ?", [load_id]).fetchone()[0]
-                con.commit()
-            except duckdb.Error as exc:
-                con.rollback()
-                raise UsmxError(f"{display}: the load failed and was rolled back: {exc}") from exc
-            except BaseException:
-                con.rollback()
-                raise
-            finally:
-                _drop_temporaries(con)
-        return LoadResult(display, "loaded", cand.kind, staged.table.name, load_id, rows, facts.sha256,
-                          staged.vintage, current, time.perf_counter() - t0, staged.checks_passed, staged.notes)
+            return [warehouse.load_file(con, Path(p), store=self.raw, scratch=self.scratch, kind=kind,
+                                        origin=origin, progress=progress) for p in paths]
 
     # -- reading ---------------------------------------------------------------------------------------------------
     def sql(self, query: str, params: list | None = None) -> pa.Table:
@@ -195,36 +121,37 @@ class Observatory:
                 if name.startswith("_") and not include_internal:
                     continue
                 n = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
-                if name in specs:
-                    desc = specs[name].description
-                elif name.endswith("__all_vintages") and name.removesuffix("__all_vintages") in specs:
-                    desc = "Every release loaded (the view without the suffix is the current one)."
-                elif name.startswith("_"):
-                    desc = "Storage behind the core views (internal)."
-                elif name == "loads":
-                    desc = "One row per file loaded: source, kind, sha256, vintage, rows, checks passed."
-                elif name == "usmx_meta":
-                    desc = "Warehouse metadata (schema version)."
-                elif name.startswith("cat_"):
-                    desc = "Catalogue (package data)."
-                else:
-                    desc = ""
-                out.append(TableInfo(name, "view" if ttype == "VIEW" else "table", n, desc))
+                out.append(TableInfo(name, "view" if ttype == "VIEW" else "table", n, _describe(name, specs)))
         return out
 
     def loads(self) -> pa.Table:
         """The ``loads`` ledger, newest first."""
-        return self.sql("SELECT * FROM loads ORDER BY load_id DESC")
+        with warehouse.opened(self.db, read_only=True) as con:
+            return warehouse.ledger(con, newest_first=True)
+
+    def summary(self) -> list[TableSummary]:
+        """Rows, periods covered and current vintages of every core table."""
+        out = []
+        with warehouse.opened(self.db, read_only=True) as con:
+            for spec in catalog.tables().values():
+                period = next((f.name for f in spec.fields if f.type == "DATE"), None)
+                span = (f"min({period}), max({period})" if period else
+                        "make_date(min(year), 1, 1), make_date(max(year), 1, 1)")
+                rows, pmin, pmax = con.execute(f"SELECT count(*), {span} FROM {spec.name}").fetchone()
+                loads = warehouse.current_vintages(con, spec.name)
+                vint = [f"{r['vintage']:%Y-%m}" if r["vintage"] else "n/a" for r in loads]
+                if len(vint) > 3:
+                    vint = [f"{len(vint)} yearly files"]
+                out.append(TableSummary(spec.name, rows, pmin, pmax, vint, sum(r["loads"] for r in loads)))
+        return out
 
     # -- indicators ------------------------------------------------------------------------------------------------
     def ibis(self):
         """A read-only Ibis connection to the warehouse (the backend indicators are evaluated on)."""
-        import ibis
+        from . import engines
 
-        if not self.db.exists():
-            with warehouse.opened(self.db):
-                pass
-        return ibis.duckdb.connect(str(self.db), read_only=True)
+        self._ensure()
+        return engines.warehouse_backend(self.db)
 
     def indicators(self) -> list:
         """Every registered indicator (name, unit, labels, definitions, sources, parameters)."""
@@ -232,7 +159,7 @@ class Observatory:
 
         return sorted(ind.registry().values(), key=lambda i: i.name)
 
-    def indicator(self, name: str, *, engine: str = "duckdb", events: str | None = None, **params) -> pa.Table:
+    def indicator(self, name: str, *, engine: str = "duckdb", events: str | None = None, **params: Any) -> pa.Table:
         """Compute an indicator; parameters as documented in ``usmx indicators``.
 
         ``engine``: ``duckdb`` (the warehouse, default) or ``pyspark``. ``events``: a glob of raw GDELT export
@@ -241,18 +168,148 @@ class Observatory:
         from . import engines
         from . import indicators as ind
 
-        with engines.backend(self, engine, events) as con:
+        self._ensure()
+        with engines.backend(self.db, self.scratch, engine, events) as con:
             return ind.run(con, name, **params)
 
+    # -- evaluation and audit --------------------------------------------------------------------------------------
+    def series(self, indicator: str = "homicide_victims", state: str | None = None, **params: Any):
+        """A monthly indicator (national, or one state's) as a pandas Series, the input of the evaluations."""
+        from .evaluate import monthly_series
+
+        return monthly_series(self.indicator(indicator, by="month", state=state, **params), indicator)
+
+    def evaluate(self, method: str, *, indicator: str | pa.Table = "homicide_victims", state: str | None = None,
+                 **options: Any):
+        """Run an evaluation on an indicator (by name, or its output table): ``its``, ``changepoints``, ``synth``.
+
+        ``its``: options of :func:`usmx.evaluate.interrupted_time_series` (``intervention`` first). ``changepoints``:
+        of :func:`usmx.evaluate.changepoints.detect_changepoints`. ``synth``: ``treated``, ``intervention`` and
+        ``group`` (a crime group whose monthly rate per 100,000 by state is the outcome).
+        """
+        from .evaluate import interrupted_time_series, monthly_series, state_panel
+        from .evaluate.changepoints import detect_changepoints
+        from .evaluate.synth import synthetic_control
+
+        params = options.pop("params", {}) or {}
+        if method == "synth":
+            group = options.pop("group", "intentional_homicide")
+            panel = self.indicator("crime_rate_per_100k", group=group, by="month", level="state",
+                                   measure=catalog.crime_groups()[group].measure)
+            code = _state(options.pop("treated"))
+            return synthetic_control(state_panel(panel), code, **options)
+        if isinstance(indicator, pa.Table):
+            series = monthly_series(indicator)
+        else:
+            series = monthly_series(self.indicator(indicator, by="month", state=state, **params), indicator)
+        if method == "its":
+            return interrupted_time_series(series, **options)
+        if method == "changepoints":
+            return detect_changepoints(series, **options)
+        raise UsmxError(f"unknown evaluation {method!r}; methods: its, changepoints, synth.")
+
+    def audit(self, kind: str, **options: Any) -> pa.Table:
+        """Run an integrity audit: ``reclassification``, ``revisions``, ``inegi-gap`` or ``breaks``."""
+        from .evaluate import integrity
+
+        if kind == "reclassification":
+            counts = {g: self.indicator("crime_rate_per_100k", group=g, by="month", level="state", measure="victims")
+                      for g in ["intentional_homicide", *integrity.CANDIDATES]}
+            return integrity.reclassification(counts, **options)
+        if kind == "inegi-gap":
+            return integrity.inegi_gap(self.indicator("inegi_vs_sesnsp", by="state"))
+        if kind in ("revisions", "breaks"):
+            self._ensure()
+            with warehouse.opened(self.db, read_only=True) as con:
+                if kind == "revisions":
+                    return integrity.revisions(con, **options)
+                return integrity.breaks(con)
+        raise UsmxError(f"unknown audit {kind!r}; audits: reclassification, revisions, inegi-gap, breaks.")
+
+    # -- outputs ---------------------------------------------------------------------------------------------------
     def report(self, output: str | os.PathLike[str] = "report.html", lang: str = "both") -> Path:
         """Write the self-contained HTML report (es, en or both with a switch); returns its path."""
-        from .report.build import build
+        from .report import build, data
 
-        return build(self, output, lang)
+        if lang not in ("es", "en", "both"):
+            raise UsmxError(f"--lang must be es, en or both; got {lang!r}.")
+        self._ensure()
+        with warehouse.opened(self.db, read_only=True) as con:
+            loads = warehouse.ledger_rows(con)
+        backend = self.ibis()
+        try:
+            collected = data.collect(backend, loads, self.indicators())
+        finally:
+            backend.disconnect()
+        return build.write(collected, output, lang)
 
-    def fetch(self, source: str, url: str | None = None, *, ingest: bool = True,
-              progress: Progress | None = None, **options) -> list:
-        """Download an official file into the raw store (and ingest it). See :mod:`usmx.fetch`."""
+    # -- fetching --------------------------------------------------------------------------------------------------
+    def fetch(self, source: str, url: str | None = None, *, ingest: bool = True, progress: Progress | None = None,
+              **options: Any) -> list:
+        """Download an official file into the raw store and ingest it (``ingest=False``: store only, returns the
+        stored paths). See :mod:`usmx.fetch` for the sources and options."""
         from . import fetch as _fetch
 
-        return _fetch.fetch(self, source, url=url, ingest=ingest, progress=progress, **options)
+        got = _fetch.fetch(self.raw, source, url=url, progress=progress, **options)
+        if not ingest:
+            return [got.path]
+        return self.ingest(got.path, kind=got.kind, origin=got.origin, progress=progress)
+
+    def fetch_gdelt(self, start: date, end: date, *, ingest: bool = True, **options: Any) -> dict:
+        """Download GDELT exports for a date range (see :func:`usmx.fetch.fetch_gdelt`) and ingest the new ones."""
+        from . import fetch as _fetch
+
+        res = _fetch.fetch_gdelt(self.raw, start, end, **options)
+        res["loads"] = self._ingest_fetched(res["stored"]) if ingest else []
+        return res
+
+    def fetch_acled(self, *, ingest: bool = True, **options: Any) -> dict:
+        """Download ACLED events (see :func:`usmx.fetch.fetch_acled`) and ingest them."""
+        from . import fetch as _fetch
+
+        res = _fetch.fetch_acled(self.raw, **options)
+        res["loads"] = self._ingest_fetched(res["stored"]) if ingest else []
+        return res
+
+    def _ingest_fetched(self, fetched: list) -> list[LoadResult]:
+        with warehouse.opened(self.db) as con:
+            return [warehouse.load_file(con, f.path, store=self.raw, scratch=self.scratch, kind=f.kind,
+                                        origin=f.origin) for f in fetched]
+
+    def demo(self, progress: Progress | None = None) -> list[LoadResult]:
+        """Ingest every real sample bundled with usmx (already-loaded files are skipped)."""
+        from .demo import bundled_files
+
+        with warehouse.opened(self.db) as con:
+            return [warehouse.load_file(con, path, store=self.raw, scratch=self.scratch,
+                                        origin=f"usmx bundled sample: {path.parent.name}/{path.name}",
+                                        progress=progress) for path in bundled_files()]
+
+    def _ensure(self) -> None:
+        """Create an empty warehouse when none exists yet, so read-only readers can open it."""
+        if not self.db.exists():
+            with warehouse.opened(self.db):
+                pass
+
+
+def _state(text: str) -> str:
+    code = catalog.state_code(text)
+    if code is None or code not in catalog.states():
+        raise UsmxError(f"unknown state {text!r}: give an INEGI code 01-32, an abbreviation (CDMX, SIN) or a name.")
+    return code
+
+
+def _describe(name: str, specs: dict[str, catalog.TableSpec]) -> str:
+    if name in specs:
+        return specs[name].description
+    if name.endswith("__all_vintages") and name.removesuffix("__all_vintages") in specs:
+        return "Every release loaded (the view without the suffix is the current one)."
+    if name.startswith("_"):
+        return "Storage behind the core views (internal)."
+    if name == warehouse.LOADS:
+        return "One row per file loaded: source, kind, sha256, vintage, rows, checks passed."
+    if name == "usmx_meta":
+        return "Warehouse metadata (schema version)."
+    if name.startswith("cat_"):
+        return "Catalogue (package data)."
+    return ""

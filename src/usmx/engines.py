@@ -64,37 +64,48 @@ def _gdelt_names() -> list[str]:
     return gdelt.columns()
 
 
+def warehouse_backend(db: Path):
+    """A read-only Ibis connection to the warehouse file (which must exist)."""
+    import ibis
+
+    return ibis.duckdb.connect(str(db), read_only=True)
+
+
 @contextlib.contextmanager
-def backend(obs, engine: str = "duckdb", events: str | None = None) -> Iterator:
-    """An Ibis backend on which the indicators' table names exist (see the module docstring)."""
+def backend(db: Path, scratch: Path, engine: str = "duckdb", events: str | None = None) -> Iterator:
+    """An Ibis backend on which the indicators' table names exist (see the module docstring).
+
+    ``db`` is the warehouse file; ``scratch`` a folder for unzipped exports and Spark's hand-over files.
+    """
     if engine not in ENGINES:
         raise UsmxError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}.")
     if engine == "duckdb" and not events:
-        con = obs.ibis()
+        con = warehouse_backend(db)
         try:
             yield con
         finally:
             con.disconnect()
         return
     if engine == "duckdb":
-        yield from _duckdb_events(obs, events)
+        assert events is not None
+        yield from _duckdb_events(db, scratch, events)
         return
-    yield from _spark(obs, events)
+    yield from _spark(db, scratch, events)
 
 
-def _duckdb_events(obs, events: str):
+def _duckdb_events(db: Path, scratch: Path, events: str):
     import ibis
 
     from .sources.gdelt import canonical_events
 
-    files = expand_events(events, obs.data_dir / "tmp" / "gdelt_unzipped")
+    files = expand_events(events, scratch / "gdelt_unzipped")
     con = ibis.duckdb.connect()
     try:
         raw = con.read_csv(files, table_name="_gdelt_raw", delim="\t", header=False, quote="", escape="",
                            auto_detect=False, columns={n: "VARCHAR" for n in _gdelt_names()})
         con.create_view("core_gdelt__events", canonical_events(raw), overwrite=True)
-        if obs.db.exists():
-            con.attach(str(obs.db), name="warehouse", read_only=True)
+        if db.exists():
+            con.attach(str(db), name="warehouse", read_only=True)
             for name in SHARED_TABLES[1:]:
                 con.create_view(name, con.table(name, database="warehouse"), overwrite=True)
         yield con
@@ -123,7 +134,7 @@ def spark_session():
     return _SPARK
 
 
-def _spark(obs, events: str | None):
+def _spark(db: Path, scratch: Path, events: str | None):
     import ibis
     from pyspark.sql.types import StringType, StructField, StructType
 
@@ -134,17 +145,17 @@ def _spark(obs, events: str | None):
     tmp = Path(tempfile.mkdtemp(prefix="usmx-spark-"))
     try:
         if events:
-            files = expand_events(events, obs.data_dir / "tmp" / "gdelt_unzipped")
+            files = expand_events(events, scratch / "gdelt_unzipped")
             schema = StructType([StructField(n, StringType(), True) for n in _gdelt_names()])
             df = session.read.csv(files, sep="\t", header=False, schema=schema, quote="", escape="",
                                   emptyValue="", nullValue=None)
             df.createOrReplaceTempView("_gdelt_raw")
             raw = con.table("_gdelt_raw").mutate(**{n: ibis._[n].fill_null("") for n in _gdelt_names()})
             con.create_view("core_gdelt__events", canonical_events(raw), overwrite=True)
-        if obs.db.exists():
+        if db.exists():
             import duckdb
 
-            wh = duckdb.connect(str(obs.db), read_only=True)
+            wh = duckdb.connect(str(db), read_only=True)
             try:
                 for name in SHARED_TABLES:
                     if events and name == "core_gdelt__events":

@@ -22,74 +22,34 @@ from urllib.parse import urlparse
 
 import httpx
 
-from . import __version__
+from . import catalog
+from ._version import __version__
 from .errors import FetchError, UsmxError
-from .sources import cbp, cdc, conapo, inegi, sesnsp
+from .rawstore import RawStore
 
 
 @dataclass(frozen=True)
 class Target:
-    """A fetchable source: where the official file lives and which kind of file it is."""
+    """A fetchable source (catalog/fetch_targets.yaml): the official file's link and which kind of file it is."""
 
     name: str
     source: str
     kind: str
     url: str | None  # None: no stable URL, --url required
     page: str  # the official page a person can visit
-    license: str
     note: str = ""
 
+    @property
+    def license(self) -> str:
+        from . import sources
 
-_SESNSP_NOTE = (
-    "SESNSP publishes on a page behind a bot check whose links rotate: download the CSV in a browser from the page "
-    "and run `usmx ingest FILE`, or pass the direct link with --url."
-)
-_CONAPO_NOTE = (
-    "CONAPO publishes the projections as spreadsheets; usmx reads the tidy CSV layout documented in the README "
-    "(n_year, nombre_estado, cve_ent, genero, pob_start_year, pob_mid_year). Pass its link with --url."
-)
+        return sources.module(self.source).LICENSE
 
-TARGETS: dict[str, Target] = {
-    "sesnsp-state-crimes": Target("sesnsp-state-crimes", "sesnsp", "sesnsp_state_crimes", None,
-                                  sesnsp.URLS["sesnsp_state_crimes"], sesnsp.LICENSE, _SESNSP_NOTE),
-    "sesnsp-municipal-crimes": Target("sesnsp-municipal-crimes", "sesnsp", "sesnsp_municipal_crimes", None,
-                                      sesnsp.URLS["sesnsp_municipal_crimes"], sesnsp.LICENSE, _SESNSP_NOTE),
-    "sesnsp-state-victims": Target("sesnsp-state-victims", "sesnsp", "sesnsp_state_victims", None,
-                                   sesnsp.URLS["sesnsp_state_victims"], sesnsp.LICENSE, _SESNSP_NOTE),
-    "conapo-state-population": Target(
-        "conapo-state-population", "conapo", "conapo_state_population",
-        # A maintained tidy CSV of the 2023 projections (the layout usmx's CONAPO parser reads).
-        "https://raw.githubusercontent.com/isaacarroyov/datos_facil_acceso/main/GobiernoMexicano/"
-        "conapo_proyecciones/conapo_pob_ent_gender_1950_2070.csv",
-        conapo.URLS["conapo_state_population"], conapo.LICENSE, _CONAPO_NOTE),
-    "conapo-municipal-population": Target(
-        "conapo-municipal-population", "conapo", "conapo_municipal_population",
-        "https://raw.githubusercontent.com/isaacarroyov/datos_facil_acceso/main/GobiernoMexicano/"
-        "conapo_proyecciones/municipios/conapo_proyecciones_mun_2015-2030.csv",
-        conapo.URLS["conapo_municipal_population"], conapo.LICENSE, _CONAPO_NOTE),
-    "inegi-homicides": Target(
-        "inegi-homicides", "inegi", "inegi_homicide_deaths", None, inegi.URLS["inegi_homicide_deaths"],
-        inegi.LICENSE,
-        "INEGI's cube exports have no stable link: build the query on the page (homicides by municipality of "
-        "occurrence and month of registration, one registration year) and export CSV, then `usmx ingest` it."),
-    "cbp-seizures": Target(
-        "cbp-seizures", "cbp", "cbp_drug_seizures", None, "https://www.cbp.gov/newsroom/stats/drug-seizure-statistics",
-        cbp.LICENSE,
-        "CBP renames its download every month (e.g. nationwide-drugs-fy23-fy26-dec.csv): copy the CSV link from the "
-        "page and pass it with --url."),
-    "cbp-amo-seizures": Target(
-        "cbp-amo-seizures", "cbp", "cbp_amo_drug_seizures", None,
-        "https://www.cbp.gov/newsroom/stats/drug-seizure-statistics", cbp.LICENSE,
-        "CBP renames its download every month: copy the Air and Marine Operations CSV link and pass it with --url."),
-    "cbp-encounters": Target(
-        "cbp-encounters", "cbp", "cbp_encounters_state", None, "https://www.cbp.gov/newsroom/stats/nationwide-encounters",
-        cbp.LICENSE,
-        "CBP renames its download every month (e.g. nationwide-encounters-fy22-fy25-state.csv): copy the CSV link "
-        "and pass it with --url (the -aor.csv variant loads too)."),
-    "cdc-overdoses": Target(
-        "cdc-overdoses", "cdc", "cdc_vsrr_overdose", cdc.URLS["cdc_vsrr_overdose"],
-        "https://data.cdc.gov/NCHS/VSRR-Provisional-Drug-Overdose-Death-Counts/xkb8-kh2a", cdc.LICENSE),
-}
+
+def targets() -> dict[str, Target]:
+    return {name: Target(name, t["source"], t["kind"], t.get("url"), t["page"], " ".join(t.get("note", "").split()))
+            for name, t in catalog.fetch_targets().items()}
+
 
 RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
@@ -176,28 +136,36 @@ class _Retry(Exception):
     pass
 
 
-def fetch(obs, target_name: str, *, url: str | None = None, ingest: bool = True, progress=None,
-          retries: int = 4, backoff: float = 1.0, sha256: str | None = None) -> list:
-    """Download a source's official file into the raw store; ingest it unless ``ingest`` is False."""
-    if target_name not in TARGETS:
-        raise UsmxError(f"unknown source {target_name!r}; known: {', '.join(TARGETS)}.")
-    target = TARGETS[target_name]
+@dataclass(frozen=True)
+class Fetched:
+    """A file now in the raw store, and what to load it as."""
+
+    path: Path
+    kind: str
+    origin: str
+
+
+def fetch(store: RawStore, target_name: str, *, url: str | None = None, progress=None, retries: int = 4,
+          backoff: float = 1.0, sha256: str | None = None) -> Fetched:
+    """Download a source's official file into the raw store (once: a file already stored is not stored again)."""
+    known = {n: t for n, t in targets().items() if n not in ("gdelt", "acled")}
+    if target_name not in known:
+        raise UsmxError(f"unknown source {target_name!r}; known: {', '.join(targets())}.")
+    target = known[target_name]
     url = url or target.url
     if url is None:
         raise UsmxError(f"{target_name} has no stable download link. {target.note} Official page: {target.page}")
-    staging = obs.raw.root / target.source
+    staging = store.root / target.source
     got = download(url, staging, retries=retries, backoff=backoff, sha256=sha256, progress=progress)
     name = Path(urlparse(url).path).name or "download"
     ext = _ext(name)
-    existing = obs.raw.find(got.sha256)
+    existing = store.find(got.sha256)
     if existing:
         got.path.unlink(missing_ok=True)
         stored = existing
     else:
-        stored = obs.raw.adopt(got.path, target.source, got.sha256, ext, url, target.license).path
-    if not ingest:
-        return [stored]
-    return obs.ingest(stored, kind=target.kind, origin=url, progress=progress)
+        stored = store.adopt(got.path, target.source, got.sha256, ext, url, target.license).path
+    return Fetched(stored, target.kind, url)
 
 
 def _ext(name: str) -> str:
@@ -209,7 +177,7 @@ def _ext(name: str) -> str:
 
 
 # -- GDELT ----------------------------------------------------------------------------------------------------------
-GDELT_MASTER = "http://data.gdeltproject.org/gdeltv2/masterfilelist.txt"
+GDELT_MASTER = catalog.fetch_targets()["gdelt"]["url"]
 
 
 @dataclass(frozen=True)
@@ -254,10 +222,11 @@ def gdelt_file_list(start, end, *, master_url: str = GDELT_MASTER, client: httpx
             client.close()
 
 
-def fetch_gdelt(obs, start, end, *, master_url: str = GDELT_MASTER, workers: int = 4, ingest: bool = True,
-                progress=None, retries: int = 4, backoff: float = 1.0) -> dict:
+def fetch_gdelt(store: RawStore, start, end, *, master_url: str = GDELT_MASTER, workers: int = 4, progress=None,
+                retries: int = 4, backoff: float = 1.0) -> dict:
     """Download GDELT event exports for a date range in parallel, verify size and MD5 against the master list,
-    store them in the raw store, skip files already there (so an interrupted run resumes), and ingest them."""
+    store them in the raw store and skip files already there (so an interrupted run resumes). Returns counts and
+    ``stored``: the new files as :class:`Fetched`, in time order."""
     import hashlib
     import json
     from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -265,7 +234,7 @@ def fetch_gdelt(obs, start, end, *, master_url: str = GDELT_MASTER, workers: int
     from .sources import gdelt
 
     files = gdelt_file_list(start, end, master_url=master_url, retries=retries, backoff=backoff)
-    folder = obs.raw.root / "gdelt"
+    folder = store.root / "gdelt"
     have = set()
     if folder.exists():
         for side in folder.glob("*.json"):
@@ -280,7 +249,7 @@ def fetch_gdelt(obs, start, end, *, master_url: str = GDELT_MASTER, workers: int
             got.path.unlink(missing_ok=True)
             raise FetchError(f"{f.url}: {got.bytes:,} bytes, md5 {md5}; the master list says {f.size:,} bytes, md5 "
                              f"{f.md5}. Nothing was stored.")
-        return obs.raw.adopt(got.path, gdelt.SOURCE, got.sha256, "export.CSV.zip", f.url, gdelt.LICENSE)
+        return store.adopt(got.path, gdelt.SOURCE, got.sha256, "export.CSV.zip", f.url, gdelt.LICENSE)
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = {pool.submit(one, f): f for f in todo}
@@ -291,16 +260,13 @@ def fetch_gdelt(obs, start, end, *, master_url: str = GDELT_MASTER, workers: int
                 failed.append(str(exc))
             if progress:
                 progress("downloading GDELT files", i, len(todo))
-    results = []
-    if ingest:
-        for rec in sorted(stored, key=lambda r: r.origin):
-            results += obs.ingest(rec.path, kind="gdelt_events", origin=rec.origin)
+    new = [Fetched(rec.path, "gdelt_events", rec.origin) for rec in sorted(stored, key=lambda r: r.origin)]
     return {"listed": len(files), "skipped": len(files) - len(todo), "downloaded": len(stored), "failed": failed,
-            "loads": results}
+            "stored": new}
 
 
 # -- ACLED ----------------------------------------------------------------------------------------------------------
-ACLED_BASE = "https://acleddata.com"  # OAuth tokens at /oauth/token, events at /api/acled/read (ACLED's 2025 API)
+ACLED_BASE = catalog.fetch_targets()["acled"]["url"]  # OAuth at /oauth/token, events at /api/acled/read
 
 
 def acled_token(client: httpx.Client, token_url: str) -> str:
@@ -319,11 +285,12 @@ def acled_token(client: httpx.Client, token_url: str) -> str:
     return resp.json()["access_token"]
 
 
-def fetch_acled(obs, *, country: str = "Mexico", start=None, end=None, page_size: int = 5000, ingest: bool = True,
+def fetch_acled(store: RawStore, *, country: str = "Mexico", start=None, end=None, page_size: int = 5000,
                 base_url: str = ACLED_BASE, progress=None) -> dict:
     """Download all ACLED events for a country (and date range), page by page, drop events ACLED lists as
-    deleted, write them as one CSV in ACLED's export layout into the raw store, and ingest it (a new vintage that
-    replaces the previous export, so changed and deleted events are current in the warehouse)."""
+    deleted, and write them as one CSV in ACLED's export layout into the raw store (loaded, it is a new vintage that
+    replaces the previous export, so changed and deleted events are current in the warehouse). Returns counts and
+    ``stored``, the file as :class:`Fetched`."""
     import csv
     import io
 
@@ -363,13 +330,13 @@ def fetch_acled(obs, *, country: str = "Mexico", start=None, end=None, page_size
     w.writeheader()
     for r in kept:
         w.writerow({k: r.get(k, "") for k in ACLED_HEADER})
-    folder = obs.raw.root / acled.SOURCE
+    folder = store.root / acled.SOURCE
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
     with os.fdopen(fd, "wb") as fh:
         fh.write(buf.getvalue().encode("utf-8"))
     sha = hashlib.sha256(Path(tmp).read_bytes()).hexdigest()
     origin = f"{api_url}?country={country}" + (f"&event_date={start}|{end}" if start and end else "")
-    rec = obs.raw.adopt(Path(tmp), acled.SOURCE, sha, "csv", origin, acled.LICENSE)
-    loads = obs.ingest(rec.path, kind="acled_events", origin=origin) if ingest else []
-    return {"events": len(rows), "deleted_dropped": len(rows) - len(kept), "pages": page, "loads": loads}
+    rec = store.adopt(Path(tmp), acled.SOURCE, sha, "csv", origin, acled.LICENSE)
+    return {"events": len(rows), "deleted_dropped": len(rows) - len(kept), "pages": page,
+            "stored": [Fetched(rec.path, "acled_events", origin)]}

@@ -13,6 +13,7 @@ import codecs
 import contextlib
 import gzip
 import hashlib
+import io
 import json
 import os
 import re
@@ -42,6 +43,16 @@ class FileFacts:
     encoding: str  # utf-8, utf-8-sig or latin-1 (DuckDB's names)
     head: str  # the first ~64 KiB of decoded text
     lines_sampled: int
+
+    @property
+    def python_encoding(self) -> str:
+        """The codec name for Python's text readers (a BOM, if any, is skipped)."""
+        return "utf-8-sig" if self.encoding.startswith("utf-8") else "latin-1"
+
+    @property
+    def duckdb_encoding(self) -> str:
+        """The encoding name DuckDB's CSV reader takes."""
+        return "utf-8" if self.encoding.startswith("utf-8") else self.encoding
 
     @property
     def ext(self) -> str:
@@ -173,6 +184,13 @@ def _binary(path: Path, chunk: bytes, offset: int) -> UnknownFormatError:
         f"{path}: this is binary data, not a text (CSV) file (control bytes near offset {offset}). If it is a "
         "spreadsheet, export it as CSV; if it is a download, re-download it."
     )
+
+
+@contextlib.contextmanager
+def open_text(facts: FileFacts) -> Iterator[io.TextIOWrapper]:
+    """The file's text, decompressed and decoded as inspected (newlines untranslated, for the csv module)."""
+    with _open_decompressed(facts.path, facts.compression) as raw:
+        yield io.TextIOWrapper(raw, encoding=facts.python_encoding, newline="")
 
 
 @contextlib.contextmanager

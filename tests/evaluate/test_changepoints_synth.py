@@ -53,9 +53,8 @@ def test_synthetic_control_without_effect_is_not_significant():
 
 
 def test_on_the_demo_warehouse(loaded):
-    from usmx.evaluate import state_panel
 
-    res = synthetic_control(state_panel(loaded), "25", "2024-09")
+    res = loaded.evaluate("synth", treated="Sinaloa", intervention="2024-09")
     assert res.effect_pct > 50  # Sinaloa's 2024 war, far above any synthetic Sinaloa
     d = res.to_dict()
     assert d["weights"] and d["series"][0]["period"] == "2015-01-01"

@@ -41,7 +41,7 @@ def test_revisions_show_exactly_the_cells_revised(obs, tmp_path):
     new, _ = _release(tmp_path, "IDVFC_NM_jun25_rev.csv", edits)
     obs.ingest(old)
     obs.ingest(new)
-    rev = integrity.revisions(obs).to_pylist()
+    rev = obs.audit("revisions").to_pylist()
     got = {(r["period"], r["state_code"]): (r["net_change"], r["gross_change"], r["cells_changed"]) for r in rev}
     assert got == {(date(2024, 3, 1), "14"): (10, 10, 2), (date(2023, 12, 1), "25"): (-5, 5, 1)}
     assert all(r["period"] <= date(2025, 5, 1) for r in rev)  # new months are not revisions
@@ -49,7 +49,7 @@ def test_revisions_show_exactly_the_cells_revised(obs, tmp_path):
 
 def test_revisions_need_two_releases(loaded):
     with pytest.raises(Exception, match="revisions need two"):
-        integrity.revisions(loaded)
+        loaded.audit("revisions")
 
 
 def test_reclassification_flags_a_planted_shift(obs, tmp_path):
@@ -73,18 +73,18 @@ def test_reclassification_flags_a_planted_shift(obs, tmp_path):
     p = tmp_path / "IDVFC_reclassified.csv"
     p.write_bytes(out.getvalue().encode("latin-1"))
     obs.ingest(p)
-    t = integrity.reclassification(obs).to_pylist()
+    t = obs.audit("reclassification").to_pylist()
     zac = next(r for r in t if r["state_code"] == "32" and r["candidate"] == "other_crimes_against_life")
     assert zac["flagged"] and zac["homicide_change_pct"] < -40 and zac["ratio_post"] > zac["ratio_pre"]
     assert zac["p_holm"] < 0.05 and "Mann-Whitney" in zac["test"]
 
 
 def test_breaks_and_inegi_gap(loaded):
-    b = integrity.breaks(loaded).to_pylist()
+    b = loaded.audit("breaks").to_pylist()
     victims = [r for r in b if r["table"] == "core_sesnsp__state_victims_monthly"]
     assert {r["break"] for r in victims} == {"sesnsp_new_method", "sesnsp_attempted_homicide_split"}
     assert not any(r["crosses"] for r in victims)  # 2015-01 … 2025-06 starts at one break and ends before the other
-    assert integrity.inegi_gap(loaded).num_rows == 0  # bundled INEGI ends 2012, SESNSP starts 2015
+    assert loaded.audit("inegi-gap").num_rows == 0  # bundled INEGI ends 2012, SESNSP starts 2015
 
 
 def test_breaks_flag_a_series_that_crosses_january_2026(obs, tmp_path):
@@ -103,5 +103,5 @@ def test_breaks_flag_a_series_that_crosses_january_2026(obs, tmp_path):
     p = tmp_path / "IDVFC_NM_ene26.csv"
     p.write_bytes(buf.getvalue().encode("latin-1"))
     obs.ingest(p)
-    b = {r["break"]: r for r in integrity.breaks(obs).to_pylist() if r["table"].endswith("victims_monthly")}
+    b = {r["break"]: r for r in obs.audit("breaks").to_pylist() if r["table"].endswith("victims_monthly")}
     assert b["sesnsp_attempted_homicide_split"]["crosses"]

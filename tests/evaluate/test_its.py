@@ -63,9 +63,8 @@ def test_bad_series_are_explained():
 
 
 def test_on_the_demo_warehouse(loaded):
-    from usmx.evaluate import monthly_series
 
-    s = monthly_series(loaded, "homicide_victims")
+    s = loaded.series("homicide_victims")
     res = interrupted_time_series(s, "2024-10", pre_window=60, sims=1000)
     assert res.post_months == 9 and res.pre_months == 60
     assert res.observed_total == 20_055  # Oct 2024 - Jun 2025 victims, as homicide_victims reports

@@ -99,7 +99,7 @@ def test_crime_rate_yearly_matches_hand_computation(loaded):
     t = loaded.indicator("crime_rate_per_100k", group="extortion", level="national").to_pylist()
     r = next(r for r in t if r["year"] == 2019)
     assert r["total"] == ext2019
-    assert r["rate_per_100k"] == pytest.approx(ext2019 / _conapo_mid(2019) * 100_000)
+    assert r["value"] == pytest.approx(ext2019 / _conapo_mid(2019) * 100_000)
     state = loaded.indicator("crime_rate_per_100k", group="extortion", state="15").to_pylist()
     assert {r["state_code"] for r in state} == {"15"} and state[0]["state"] == "Estado de México"
 
@@ -112,7 +112,7 @@ def test_crime_rate_monthly_is_annualised_with_interpolated_population(loaded, v
     pop = mid23 + (mid24 - mid23) * 8 / 12  # March is 8 months after the July 2023 mid-year point
     assert r["population"] == pytest.approx(pop)
     assert r["total"] == victims[(date(2024, 3, 1), "09")]
-    assert r["rate_per_100k"] == pytest.approx(r["total"] / pop * 100_000 * 366 / 31)
+    assert r["value"] == pytest.approx(r["total"] / pop * 100_000 * 366 / 31)
 
 
 def test_administration_comparison_never_mixes_sources(loaded, victims):
@@ -132,7 +132,7 @@ def test_administration_comparison_never_mixes_sources(loaded, victims):
     assert inegi_calderon["total"] == total and inegi_calderon["full_term"]
     amlo = next(r for r in t if r["administration"] == "lopez_obrador" and r["group"] == "intentional_homicide")
     sheinbaum = next(r for r in t if r["administration"] == "sheinbaum" and r["group"] == "intentional_homicide")
-    assert sheinbaum["change_vs_previous_pct"] == pytest.approx((sheinbaum["daily_average"] / amlo["daily_average"]
+    assert sheinbaum["change_vs_previous_pct"] == pytest.approx((sheinbaum["value"] / amlo["value"]
                                                                  - 1) * 100)
     assert not sheinbaum["full_term"] and "12% of the term" in sheinbaum["coverage"]
 
@@ -201,7 +201,7 @@ def test_municipal_rates_and_anomalies(obs, tmp_path):
     """Municipal level: synthetic IDM_NM (real codes, real state totals) with CONAPO's municipal projections."""
     import gzip
 
-    from usmx import synthetic
+    from tests import synthetic
 
     from ..conftest import FIXTURES
 
@@ -213,7 +213,7 @@ def test_municipal_rates_and_anomalies(obs, tmp_path):
     rows = list(csv.DictReader(io.StringIO(gzip.decompress(
         (FIXTURES / "conapo_proyecciones_mun_2015-2030.csv.gz").read_bytes()).decode())))
     pop = next(int(r["total"]) for r in rows if r["cve_mun"] == "01001" and r["date_year"] == "2020")
-    assert ags["population"] == pop and ags["rate_per_100k"] == pytest.approx(ags["total"] / pop * 100_000)
+    assert ags["population"] == pop and ags["value"] == pytest.approx(ags["total"] / pop * 100_000)
     total = sum(r["total"] for r in t if r["year"] == 2020)
     want = sum(n for (crime, y), n in facts["by_crime_year"].items() if y == 2020 and crime[2] == "Homicidio doloso")
     assert total == want

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from usmx.report import build as report_build
+from usmx.report import data as report_data
 from usmx.report import i18n
 
 
@@ -22,8 +22,12 @@ def test_number_and_date_conventions():
 
 
 def test_every_string_has_both_languages():
-    for key, texts in i18n.T.items():
-        assert set(texts) == {"es", "en"} and all(texts.values()), key
+    es, en = i18n.strings("es"), i18n.strings("en")
+    assert set(es) == set(en)
+    for key in es:
+        assert es[key] and en[key], key
+        if isinstance(es[key], str):  # the same placeholders in both languages
+            assert sorted(re.findall(r"{(\w+)}", es[key])) == sorted(re.findall(r"{(\w+)}", en[key])), key
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +55,7 @@ def test_report_shows_the_indicator_figures(html_both):
     head = obs.indicator("homicide_headline").to_pylist()[0]
     assert i18n.number(head["latest_value"], "es", 1) in text and i18n.number(head["latest_value"], "en", 1) in text
     for r in obs.indicator("crime_rate_per_100k", by="last_12_months", measure="victims").to_pylist()[:5]:
-        assert i18n.number(r["rate_per_100k"], "es", 1) in text
+        assert i18n.number(r["value"], "es", 1) in text
     # provenance: every loaded file's sha256 is listed
     for sha in obs.sql("SELECT sha256 FROM loads").column("sha256").to_pylist():
         assert sha in text
@@ -84,7 +88,11 @@ def test_cli_report(html_both, tmp_path, capsys):
 
 def test_collect_uses_only_indicators(html_both):
     _, obs = html_both
-    data = report_build.collect(obs)
+    from usmx import warehouse
+
+    with warehouse.opened(obs.db, read_only=True) as con:
+        loads = warehouse.ledger_rows(con)
+    data = report_data.collect(obs.ibis(), loads, obs.indicators())
     assert set(data.timings) <= {i.name for i in obs.indicators()} | {"evaluation"}
 
 
@@ -99,7 +107,8 @@ def test_evaluation_section_states_effect_interval_and_caveats(html_both):
 def test_event_sections_say_how_to_fetch_when_empty_and_render_when_loaded(html_both, tmp_path):
     import shutil
 
-    from usmx import Observatory, synthetic
+    from usmx import Observatory
+    from tests import synthetic
 
     from ..sources.test_events import PLANTED
 

@@ -133,8 +133,8 @@ def test_vsrr_counts_percent_rows_and_predicted_values(obs):
     assert {x["year"]: x["value"] for x in got}[2017] == float(us2017["Data Value"]) == 70_699
     pred = obs.indicator("overdose_deaths", by="year", predicted=True).to_pylist()
     assert {x["year"]: x["value"] for x in pred}[2017] == float(us2017["Predicted Value"])
-    nyc = obs.indicator("overdose_deaths", state="YC", drug="synthetic_opioids").to_pylist()
-    assert nyc and nyc[0]["state_code"] == "YC"
+    nyc = obs.indicator("overdose_deaths", jurisdiction="YC", drug="synthetic_opioids").to_pylist()
+    assert nyc and nyc[0]["jurisdiction_code"] == "YC"
     # percent rows are kept apart: never in the count column
     mixed = obs.sql("SELECT count(*) AS n FROM core_cdc__overdose_deaths_monthly WHERE value_kind = 'percent' "
                     "AND deaths_12m_ending IS NOT NULL").to_pylist()[0]["n"]
@@ -212,7 +212,7 @@ def test_encounters_aor_layout_loads_through_the_header_map(obs, tmp_path):
     p.write_text(out.getvalue(), encoding="utf-8")
     (res,) = obs.ingest(p)
     assert res.kind == "cbp_encounters_aor"
-    got = obs.sql("SELECT count(*) AS n, count(state) AS s, count(area) AS a, sum(encounters) AS e "
+    got = obs.sql("SELECT count(*) AS n, count(us_state) AS s, count(area) AS a, sum(encounters) AS e "
                   "FROM core_cbp__encounters_monthly").to_pylist()[0]
     assert got == {"n": len(seen), "s": 0, "a": len(seen), "e": total}
 

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from usmx import synthetic
+from tests import synthetic
 from usmx.errors import CellError, CheckError, UnknownFormatError
 
 from ..conftest import DATA, snapshot
@@ -161,9 +161,9 @@ def test_ledger_loads_and_validates(obs, tmp_path):
         "bad date": ("  - {id: x, date: 2025-13-01, kind: meeting, title_en: a, title_es: b, source: s}\n",
                      CellError, "an ISO date"),
         "bad kind": ("  - {id: x, date: 2025-03-01, kind: party, title_en: a, title_es: b, source: s}\n",
-                     CellError, "kind"),
+                     CheckError, "kinds_known.*kind 'party' is not one of"),
         "duplicate id": ("  - {id: x, date: 2025-03-01, kind: meeting, title_en: a, title_es: b, source: s}\n" * 2,
-                         CheckError, "appears twice"),
+                         CheckError, "keys_unique.*appears 2 times"),
         "future": ("  - {id: x, date: 2999-01-01, kind: meeting, title_en: a, title_es: b, source: s}\n",
                    CheckError, "future"),
     }

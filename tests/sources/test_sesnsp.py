@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from usmx import synthetic
+from tests import synthetic
 from usmx.errors import CheckError
 
 from ..conftest import STATE_CRIMES, STATE_VICTIMS, snapshot, text_of

@@ -73,6 +73,25 @@ def state_names() -> dict[str, str]:
 
 
 @cache
+def _state_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for code, s in states().items():
+        for name in (code, str(int(code)), s.abbreviation, s.name, s.official_name):
+            index[normalise(name)] = code
+    for alias, code in _read_yaml("state_aliases.yaml")["aliases"].items():
+        index[normalise(alias)] = code
+    return index
+
+
+def state_code(text: str | int | None) -> str | None:
+    """The INEGI code of a state given as a code (9, '09'), an abbreviation (CDMX, SIN) or a name, official or usual,
+    with or without accents ('Michoacán', 'michoacan de ocampo', 'Estado de México'); None if it is none of those."""
+    if text is None:
+        return None
+    return _state_index().get(normalise(str(text)))
+
+
+@cache
 def municipalities() -> dict[str, tuple[str, str]]:
     """Municipality code (5 digits) -> (state code, name), INEGI Marco Geoestadístico 2023 (2,475 municipalities)."""
     return {r["municipality_code"]: (r["state_code"], r["name"]) for r in _read_csv("municipalities.csv")}
@@ -85,12 +104,22 @@ class Administration:
     party: str
     start: date
     end: date
+    label_es: str
+    label_en: str
+    colour: str
+
+    def label(self, lang: str) -> str:
+        return self.label_es if lang == "es" else self.label_en
 
 
 @cache
 def administrations() -> list[Administration]:
-    """Federal administrations in order; each ends the day before the next begins."""
+    """Federal administrations in order; each ends the day before the next begins (catalog/administrations.yaml)."""
     return [Administration(**a) for a in _read_yaml("administrations.yaml")["administrations"]]
+
+
+def administration(key: str) -> Administration:
+    return next(a for a in administrations() if a.key == key)
 
 
 @dataclass(frozen=True)
@@ -112,12 +141,34 @@ def series_breaks() -> list[SeriesBreak]:
 
 @dataclass(frozen=True)
 class Field:
+    """One column as catalog/fields.yaml defines it (once for every table that has it)."""
+
     name: str
     type: str
     label_en: str
     label_es: str
     unit: str | None = None
     description: str | None = None
+    constraints: tuple[tuple[str, Any], ...] = ()
+
+    def label(self, lang: str) -> str:
+        return self.label_es if lang == "es" else self.label_en
+
+    @property
+    def rules(self) -> dict[str, Any]:
+        return dict(self.constraints)
+
+
+@cache
+def fields() -> dict[str, Field]:
+    """Every field of the core tables, defined once (catalog/fields.yaml)."""
+    return {name: _field(name, spec) for name, spec in _read_yaml("fields.yaml")["fields"].items()}
+
+
+def _field(name: str, spec: dict, constraints: dict | None = None) -> Field:
+    rules = constraints if constraints is not None else spec.get("constraints") or {}
+    return Field(name, spec["type"], spec["label_en"], spec["label_es"], spec.get("unit"), spec.get("description"),
+                 tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in rules.items()))
 
 
 @dataclass(frozen=True)
@@ -180,25 +231,35 @@ class TableSpec:
 
 @cache
 def tables() -> dict[str, TableSpec]:
-    """Every core table spec, from the per-source YAML files in catalog/tables/."""
+    """Every core table spec, from the per-source YAML files in catalog/tables/ and the fields catalogue."""
+    known = fields()
+    raw = _read_yaml("fields.yaml")["fields"]
     out: dict[str, TableSpec] = {}
     for entry in sorted(_PKG.joinpath("tables").iterdir(), key=lambda p: p.name):
         if not entry.name.endswith(".yaml"):
             continue
         for name, spec in yaml.safe_load(entry.read_text(encoding="utf-8"))["tables"].items():
+            overrides = spec.get("constraints") or {}
+            unknown = [f for f in spec["fields"] if f not in known]
+            if unknown:
+                raise ValueError(f"{entry.name}: {name} lists fields {unknown} that catalog/fields.yaml does not define")
             out[name] = TableSpec(
                 name=name,
                 source=spec["source"],
                 kind=spec["kind"],
                 description=" ".join(spec["description"].split()),
                 primary_key=tuple(spec["primary_key"]),
-                fields=tuple(Field(**f) for f in spec["fields"]),
+                fields=tuple(_field(f, raw[f], overrides.get(f)) if f in overrides else known[f]
+                             for f in spec["fields"]),
                 coded=Coded(spec["coded"]["dimension"], spec["coded"]["id"], tuple(spec["coded"]["columns"]))
                 if spec.get("coded") else None,
                 derived=tuple((spec.get("derived") or {}).items()),
             )
     return out
 
+
+def table(name: str) -> TableSpec:
+    return tables()[name]
 
 
 @dataclass(frozen=True)
@@ -255,6 +316,7 @@ def value_map(source: str, name: str) -> dict[str, str]:
 @dataclass(frozen=True)
 class CrimeGroup:
     key: str
+    measure: str  # what usmx counts for the group: "victims" (IDVFC) or "crimes" (IDEFC)
     label_en: str
     label_es: str
     keys: tuple[str, ...]  # SQL LIKE patterns on crime_key
@@ -275,10 +337,39 @@ class CrimeGroup:
 def crime_groups() -> dict[str, CrimeGroup]:
     """usmx's analytical crime groups (catalog/taxonomy.yaml)."""
     return {
-        k: CrimeGroup(k, v["label_en"], v["label_es"], tuple(v["keys"]), v.get("note_en", ""), v.get("note_es", ""),
-                      v.get("short_en", ""), v.get("short_es", ""))
+        k: CrimeGroup(k, v["measure"], v["label_en"], v["label_es"], tuple(v["keys"]), v.get("note_en", ""),
+                      v.get("note_es", ""), v.get("short_en", ""), v.get("short_es", ""))
         for k, v in _read_yaml("taxonomy.yaml")["groups"].items()
     }
+
+
+def crime_group(name: str) -> CrimeGroup | None:
+    """A crime group by key or by its Spanish or English label, short or long, with or without accents."""
+    groups = crime_groups()
+    if name in groups:
+        return groups[name]
+    wanted = normalise(name).replace(" ", "_")
+    for g in groups.values():
+        names = {g.key, g.label_en, g.label_es, g.short_en, g.short_es}
+        if wanted in {normalise(n).replace(" ", "_") for n in names if n}:
+            return g
+    return None
+
+
+@cache
+def fetch_targets() -> dict[str, dict]:
+    """What ``usmx fetch NAME`` downloads (catalog/fetch_targets.yaml)."""
+    return _read_yaml("fetch_targets.yaml")["targets"]
+
+
+@cache
+def file_kinds() -> list[str]:
+    """Every kind of file usmx ingests: the header layouts of every source, and each table's own kind."""
+    kinds = {t.kind for t in tables().values()}
+    for entry in _PKG.joinpath("headers").iterdir():
+        if entry.name.endswith(".yaml"):
+            kinds |= set((yaml.safe_load(entry.read_text(encoding="utf-8")).get("layouts") or {}))
+    return sorted(kinds)
 
 
 @cache

@@ -1,27 +1,41 @@
-"""Evaluation: effect estimates with uncertainty, never a bare point estimate (see each module's docstring)."""
+"""Evaluation: effect estimates with uncertainty, never a bare point estimate (see each module's docstring).
 
+Functions here take what they work on (a monthly series, a months x units panel, indicator tables, a read-only
+connection for release comparisons), never the Observatory; ``usmx.Observatory.evaluate`` and ``.audit`` feed them
+from the warehouse. :func:`monthly_series` and :func:`state_panel` turn an indicator's output (its documented
+``period`` and ``value`` columns) into the shapes the estimators take.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from ..errors import UsmxError
 from .its import ItsResult, interrupted_time_series
 
-__all__ = ["ItsResult", "interrupted_time_series"]
-
-
-def monthly_series(obs, indicator: str = "homicide_victims", state: str | None = None, **params):
-    """An indicator's national (or one state's) monthly series as a pandas Series with month-start index."""
+if TYPE_CHECKING:
     import pandas as pd
 
-    t = obs.indicator(indicator, by="month", state=state, **params).to_pandas()
-    if t.empty or "period" not in t.columns:
-        from ..errors import UsmxError
-
-        raise UsmxError(f"{indicator} returned no monthly series; is its source loaded? (usmx demo loads samples)")
-    value = "value" if "value" in t.columns else "total"
-    return pd.Series(t[value].to_numpy(dtype=float), index=pd.to_datetime(t["period"]), name=indicator)
+__all__ = ["ItsResult", "interrupted_time_series", "monthly_series", "state_panel"]
 
 
-def state_panel(obs, group: str = "intentional_homicide", measure: str = "victims"):
-    """Months x states panel of annualised rates per 100,000 (for synthetic control)."""
+def monthly_series(table: pa.Table, name: str = "value") -> pd.Series:
+    """An indicator's monthly output (columns ``period`` and ``value``) as a Series on a month-start index."""
     import pandas as pd
 
-    t = obs.indicator("crime_rate_per_100k", group=group, by="month", level="state", measure=measure).to_pandas()
+    if table.num_rows == 0 or "period" not in table.column_names or "value" not in table.column_names:
+        raise UsmxError(f"{name} gave no monthly series (columns period and value); is its source loaded? "
+                        "(usmx demo loads samples)")
+    t = table.select(["period", "value"]).to_pandas()
+    return pd.Series(t["value"].to_numpy(dtype=float), index=pd.to_datetime(t["period"]), name=name)
+
+
+def state_panel(table: pa.Table, value: str = "value") -> pd.DataFrame:
+    """A monthly indicator by state (columns ``period``, ``state_code`` and ``value``) as a months x states panel."""
+    import pandas as pd
+
+    t = table.select(["period", "state_code", value]).to_pandas()
     t["period"] = pd.to_datetime(t["period"])
-    return t.pivot(index="period", columns="state_code", values="rate_per_100k").sort_index()
+    return t.pivot(index="period", columns="state_code", values=value).sort_index()

@@ -10,6 +10,7 @@ also move for legitimate reasons (new protocols, prosecutors' practice).
 
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 
@@ -19,8 +20,9 @@ from ..errors import UsmxError
 CANDIDATES = ["other_crimes_against_life", "culpable_homicide_non_traffic", "other_crimes_against_liberty"]
 
 
-def _counts(obs, group: str) -> pd.DataFrame:
-    t = obs.indicator("crime_rate_per_100k", group=group, by="month", level="state", measure="victims").to_pandas()
+def _counts(table: pa.Table, group: str) -> pd.DataFrame:
+    """Monthly counts by state (an indicator's ``period, state_code, total``), plus the nation as '00'."""
+    t = table.to_pandas()
     t = t[["period", "state_code", "total"]].rename(columns={"total": group})
     nat = t.groupby("period", as_index=False)[group].sum()
     nat["state_code"] = "00"
@@ -37,17 +39,22 @@ def _holm(p: list[float]) -> list[float]:
     return out
 
 
-def reclassification(obs, intervention: str = "2024-10", window: int = 36, alpha: float = 0.05) -> pa.Table:
-    """Per state and candidate: ratios per 100 homicide victims before/after, test, Holm-adjusted p, flag."""
+def reclassification(counts: dict[str, pa.Table], intervention: str = "2024-10", window: int = 36,
+                     alpha: float = 0.05) -> pa.Table:
+    """Per state and candidate: ratios per 100 homicide victims before/after, test, Holm-adjusted p, flag.
+
+    ``counts`` maps ``intentional_homicide`` and each of :data:`CANDIDATES` to its monthly victims by state (the
+    output of ``crime_rate_per_100k`` with ``by=month, level=state, measure=victims``).
+    """
     from scipy.stats import mannwhitneyu
 
     t0 = pd.Timestamp(intervention).to_period("M").to_timestamp()
-    base = _counts(obs, "intentional_homicide")
+    base = _counts(counts["intentional_homicide"], "intentional_homicide")
     if base.empty:
         raise UsmxError("no SESNSP victims data loaded; run `usmx demo` or ingest an IDVFC_NM file.")
     frames = base
     for c in CANDIDATES:
-        frames = frames.merge(_counts(obs, c), on=["period", "state_code"], how="left")
+        frames = frames.merge(_counts(counts[c], c), on=["period", "state_code"], how="left")
     frames["period"] = pd.to_datetime(frames["period"])
     if frames["period"].max() < t0:
         raise UsmxError(f"the data end before the intervention ({intervention}).")
@@ -80,14 +87,19 @@ def reclassification(obs, intervention: str = "2024-10", window: int = 36, alpha
     return pa.Table.from_pylist(rows)
 
 
-def revisions(obs, table: str = "core_sesnsp__state_victims_monthly", old: int | None = None,
-              new: int | None = None) -> pa.Table:
-    """What changed between two releases of a table, per month and state: net and gross, in counts and percent."""
+def revisions(con: duckdb.DuckDBPyConnection, table: str = "core_sesnsp__state_victims_monthly",
+              old: int | None = None, new: int | None = None) -> pa.Table:
+    """What changed between two releases of a table, per month and state: net and gross, in counts and percent.
+
+    ``con`` is a (read-only) connection to the warehouse; ``old`` and ``new`` are load ids (default: the two newest
+    vintages).
+    """
+    from ..warehouse import table_history
+
     spec = catalog.tables().get(table)
     if spec is None:
-        raise UsmxError(f"unknown table {table!r}.")
-    loads = obs.sql("SELECT load_id, vintage FROM loads WHERE table_name = ? AND vintage IS NOT NULL "
-                    "ORDER BY vintage, load_id", [table]).to_pylist()
+        raise UsmxError(f"unknown table {table!r}; tables: {', '.join(catalog.tables())}.")
+    loads = [r for r in table_history(con, table) if r["vintage"] is not None]
     if old is None or new is None:
         if len(loads) < 2:
             raise UsmxError(f"{table} has {len(loads)} release(s) loaded; revisions need two (ingest an older or "
@@ -111,7 +123,7 @@ def revisions(obs, table: str = "core_sesnsp__state_victims_monthly", old: int |
            count(*) FILTER (coalesce(new_value, -1) <> coalesce(old_value, -1)) AS cells_changed
     FROM j WHERE period <= (SELECT max(period) FROM o) GROUP BY ALL HAVING gross_change > 0
     ORDER BY period, {unit}"""
-    out = obs.sql(q).to_pylist()
+    out = con.execute(q).to_arrow_table().to_pylist()
     for r in out:
         r["net_change_pct"] = (r["net_change"] / r["old_total"] * 100) if r["old_total"] else None
         r["old_load"], r["new_load"] = old, new
@@ -124,9 +136,10 @@ def revisions(obs, table: str = "core_sesnsp__state_victims_monthly", old: int |
     return pa.Table.from_pylist(out)
 
 
-def inegi_gap(obs) -> pa.Table:
-    """INEGI death-record homicides against SESNSP victims by state and year, where both exist."""
-    t = obs.indicator("inegi_vs_sesnsp", by="state").to_pylist()
+def inegi_gap(by_state: pa.Table) -> pa.Table:
+    """INEGI death-record homicides against SESNSP victims by state and year, where both exist (from the output of
+    ``inegi_vs_sesnsp`` with ``by=state``)."""
+    t = by_state.to_pylist()
     rows = [r | {"gap": r["inegi_deaths"] - r["sesnsp_victims"]} for r in t
             if r["inegi_deaths"] is not None and r["sesnsp_victims"] is not None and r["sesnsp_months"] == 12]
     schema = pa.schema([("year", pa.int32()), ("state_code", pa.string()), ("inegi_deaths", pa.int64()),
@@ -135,14 +148,14 @@ def inegi_gap(obs) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-def breaks(obs) -> pa.Table:
+def breaks(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """Every core series that crosses a series break (January 2015 method start, January 2026 split)."""
     rows = []
     for spec in catalog.tables().values():
         period = next((f.name for f in spec.fields if f.type == "DATE"), None)
         if period is None:
             continue
-        lo, hi = obs.sql(f"SELECT min({period}), max({period}) FROM {spec.name}").to_pylist()[0].values()
+        lo, hi = con.execute(f"SELECT min({period}), max({period}) FROM {spec.name}").fetchone()
         if lo is None:
             continue
         for b in catalog.series_breaks():

@@ -36,6 +36,11 @@ class Indicator:
         sig = inspect.signature(self.func)
         return {k: p for k, p in list(sig.parameters.items())[1:]}
 
+    @property
+    def grains(self) -> tuple[str, ...]:
+        """The values ``by`` takes (the first is the default); empty when the indicator has no ``by``."""
+        return tuple(catalog.indicator_meta()[self.name].get("grains", ()))
+
     def label(self, lang: str) -> str:
         return self.label_es if lang == "es" else self.label_en
 

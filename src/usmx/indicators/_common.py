@@ -19,7 +19,6 @@ STATE_POP = "core_conapo__state_population_yearly"
 MUNICIPAL_POP = "core_conapo__municipal_population_yearly"
 INEGI = "core_inegi__homicide_deaths_monthly"
 
-BY_CHOICES = ("month", "year", "administration", "state")
 
 
 def as_bool(value: Any) -> bool:
@@ -35,28 +34,33 @@ def with_state_names(table: pa.Table) -> pa.Table:
                             pa.array([names.get(c) for c in codes], pa.string()))
 
 
+def check_by(indicator: str, by: str) -> None:
+    """``by`` must be one of the indicator's grains (catalog/indicators.yaml)."""
+    check_choice("by", by, tuple(catalog.indicator_meta()[indicator].get("grains", ())))
+
+
 def check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise UsmxError(f"{name} must be one of {', '.join(choices)}; got {value!r}.")
 
 
 def check_state(state: str | None) -> str | None:
+    """An INEGI state code from what a user typed: a code, an abbreviation or a name (accents optional)."""
     if state is None:
         return None
-    code = f"{int(state):02d}" if str(state).isdigit() else None
-    if code not in catalog.states():
-        abbrev = {s.abbreviation.lower(): c for c, s in catalog.states().items()}
-        code = abbrev.get(str(state).lower())
-    if code is None:
-        raise UsmxError(f"unknown state {state!r}: give an INEGI code 01-32 or an abbreviation such as CDMX, SIN.")
+    code = catalog.state_code(state)
+    if code is None or code not in catalog.states():
+        raise UsmxError(f"unknown state {state!r}: give an INEGI code 01-32, an abbreviation such as CDMX or SIN, "
+                        "or a name such as Sinaloa or Michoacán.")
     return code
 
 
 def group(name: str) -> catalog.CrimeGroup:
-    groups = catalog.crime_groups()
-    if name not in groups:
-        raise UsmxError(f"unknown crime group {name!r}; groups: {', '.join(groups)}.")
-    return groups[name]
+    """A crime group by key or by its Spanish or English name."""
+    found = catalog.crime_group(name)
+    if found is None:
+        raise UsmxError(f"unknown crime group {name!r}; groups: {', '.join(catalog.crime_groups())}.")
+    return found
 
 
 def in_group(t: ir.Table, groups: list[str]) -> ir.BooleanValue:

@@ -18,6 +18,7 @@ import yaml
 
 from ..errors import UsmxError
 from . import indicator
+from ._common import check_by
 
 LAW_ENFORCEMENT = ("062", "063", "064")  # CAMEO: military, judicial and intelligence cooperation (and sub-codes)
 ACTOR_TYPES = {"police": "COP", "judiciary": "JUD", "military": "MIL", "government": "GOV"}
@@ -99,8 +100,7 @@ def criminal_group_presence(con, by: str = "summary", group: str | None = None) 
     """ACLED events naming a Mexican criminal group (curated aliases, catalog/criminal_groups.yaml) as an actor or
     associated actor, per group and year: by Mexican state (by=state), by country outside Mexico (by=country), or
     a summary with events, fatalities and the number of states and countries reached."""
-    if by not in ("summary", "state", "country"):
-        raise UsmxError("by must be summary, state or country.")
+    check_by("criminal_group_presence", by)
     gs = groups()
     if group and group not in gs:
         raise UsmxError(f"unknown group {group!r}; groups: {', '.join(gs)}.")

@@ -17,7 +17,6 @@ from ..errors import UsmxError
 from . import indicator
 from ._common import group as crime_group
 from ._common import (
-    BY_CHOICES,
     INEGI,
     MUNICIPAL_CRIMES,
     STATE_CRIMES,
@@ -25,6 +24,7 @@ from ._common import (
     administration,
     as_bool,
     attach_population,
+    check_by,
     check_choice,
     check_state,
     days_in_month,
@@ -105,7 +105,7 @@ def _finish(expr, kind: str | None, *, daily: bool, value_name: str = "victims")
 @indicator("homicide_victims")
 def homicide_victims(con, by: str = "month", state: str | None = None, feminicide: bool = False) -> pa.Table:
     """Intentional homicide victims (optionally + feminicide), national or one state, by month/year/term/state."""
-    check_choice("by", by, BY_CHOICES)
+    check_by("homicide_victims", by)
     state = check_state(state)
     expr = _series(con, _homicide_groups(as_bool(feminicide)), state=state, by_state=by == "state")
     out, kind = _by(expr, by, daily=False)
@@ -116,7 +116,7 @@ def homicide_victims(con, by: str = "month", state: str | None = None, feminicid
 def homicide_victims_daily_average(con, by: str = "month", state: str | None = None,
                                    feminicide: bool = False) -> pa.Table:
     """Victims / days in the period; by administration each term is clipped to the data and says so."""
-    check_choice("by", by, BY_CHOICES)
+    check_by("homicide_victims_daily_average", by)
     state = check_state(state)
     expr = _series(con, _homicide_groups(as_bool(feminicide)), state=state, by_state=by == "state")
     out, kind = _by(expr, by, daily=True)
@@ -135,7 +135,7 @@ def _rate_source(group_key: str, level: str, measure: str) -> str:
 def crime_rate_per_100k(con, group: str = "intentional_homicide", by: str = "year", level: str = "state",
                         measure: str = "crimes", state: str | None = None) -> pa.Table:
     """Crimes (or victims) of a crime group per 100,000 inhabitants per year, by state, municipality or nation."""
-    check_choice("by", by, ("month", "year", "last_12_months"))
+    check_by("crime_rate_per_100k", by)
     check_choice("level", level, ("national", "state", "municipal"))
     check_choice("measure", measure, ("crimes", "victims"))
     g = crime_group(group)
@@ -157,8 +157,8 @@ def crime_rate_per_100k(con, group: str = "intentional_homicide", by: str = "yea
     if by == "month":
         m = attach_population(m, con, unit, "municipal" if level == "municipal" else "state")
         year_days = ibis.ifelse(days_in_month(ibis.date(m.period.year(), 2, 1)) == 29, 366, 365)
-        out = m.mutate(rate_per_100k=m.total / m.population * 100_000 * year_days / m.days)
-        cols = ["period"] + ([unit] if unit != "unit_code" else []) + ["total", "population", "rate_per_100k"]
+        out = m.mutate(value=m.total / m.population * 100_000 * year_days / m.days)
+        cols = ["period"] + ([unit] if unit != "unit_code" else []) + ["total", "population", "value"]
         out = out.select(*cols).order_by(cols[:2] if len(cols) > 4 else ["period"])
     else:
         yk = [m.period.year().name("year"), unit]
@@ -169,8 +169,8 @@ def crime_rate_per_100k(con, group: str = "intentional_homicide", by: str = "yea
         y = y.mutate(population=y.pop_mid.cast("float64"))
         # partial years are annualised from the months covered
         year_days = ibis.ifelse(days_in_month(ibis.date(y.year, 2, 1)) == 29, 366, 365)
-        out = y.mutate(rate_per_100k=y.total / y.population * 100_000 * year_days / y.days)
-        cols = ["year"] + ([unit] if unit != "unit_code" else []) + ["months", "total", "population", "rate_per_100k"]
+        out = y.mutate(value=y.total / y.population * 100_000 * year_days / y.days)
+        cols = ["year"] + ([unit] if unit != "unit_code" else []) + ["months", "total", "population", "value"]
         out = out.select(*cols).order_by(cols[:2] if unit != "unit_code" else ["year"])
     res = out.to_pyarrow()
     res = res.append_column("group", pa.array([g.key] * res.num_rows, pa.string()))
@@ -186,8 +186,8 @@ def _last_12_months(m, con, unit: str, level: str, group_key: str) -> pa.Table:
     agg = w.group_by(keys or [ibis.literal("00").name("unit_code")]).aggregate(
         window_start=w.period.min(), window_end=w.period.max(), months=w.period.nunique(),
         days=w.days.sum(), total=w.total.sum(), population=w.population.mean())
-    agg = agg.mutate(rate_per_100k=agg.total / agg.population * 100_000 * 365.25 / agg.days)
-    res = agg.order_by(ibis.desc("rate_per_100k")).to_pyarrow()
+    agg = agg.mutate(value=agg.total / agg.population * 100_000 * 365.25 / agg.days)
+    res = agg.order_by(ibis.desc("value")).to_pyarrow()
     res = res.append_column("rank", pa.array(range(1, res.num_rows + 1), pa.int64()))
     res = res.append_column("group", pa.array([group_key] * res.num_rows, pa.string()))
     return with_state_names(res) if level == "state" else res
@@ -218,24 +218,19 @@ def homicide_headline(con, feminicide: bool = False) -> pa.Table:
                                               "reference_value", "change_pct"])
 
 
-#: the groups compared across administrations, and the measure used for each (victims where SESNSP counts them)
-COMPARISON_GROUPS = {
-    "intentional_homicide": "victims", "feminicide": "victims", "kidnapping": "victims", "extortion": "victims",
-    "human_trafficking": "victims", "other_crimes_against_life": "victims", "culpable_homicide": "victims",
-    "firearm_injuries": "crimes", "retail_drug_dealing": "crimes", "violent_robbery": "crimes",
-    "vehicle_theft_violent": "crimes",
-}
+#: the groups compared across administrations (each in its catalogue measure: victims where SESNSP counts them)
+COMPARISON_GROUPS = ["intentional_homicide", "feminicide", "kidnapping", "extortion", "human_trafficking",
+                     "other_crimes_against_life", "culpable_homicide", "firearm_injuries", "retail_drug_dealing",
+                     "violent_robbery", "vehicle_theft_violent"]
 
 
 @indicator("administration_comparison")
 def administration_comparison(con, groups: str | None = None) -> pa.Table:
     """Totals, daily averages and rates per administration and crime group, sources never mixed in a row."""
-    wanted = [g.strip() for g in groups.split(",")] if groups else list(COMPARISON_GROUPS)
-    for g in wanted:
-        crime_group(g)
+    wanted = [crime_group(g.strip()).key for g in groups.split(",")] if groups else list(COMPARISON_GROUPS)
     pieces = []
     for g in wanted:
-        measure = COMPARISON_GROUPS.get(g, "crimes")
+        measure = crime_group(g).measure
         table = VICTIMS if measure == "victims" else STATE_CRIMES
         expr = _series(con, [g], table=table)
         pieces.append((g, f"SESNSP {measure} ({'IDVFC' if measure == 'victims' else 'IDEFC'})", expr))
@@ -266,10 +261,9 @@ def administration_comparison(con, groups: str | None = None) -> pa.Table:
             coverage = f"{r['days'] / term_days:.0%} of the term ({start:%Y-%m} … {end:%Y-%m})"
             change = (daily / prev - 1) * 100 if prev else None
             rows.append({
-                "administration": a.key, "president": a.president, "group": g, "source": source, "start": start,
-                "end": end, "days": r["days"], "total": r["total"], "daily_average": daily,
-                "rate_per_100k_year": rate, "change_vs_previous_pct": change, "coverage": coverage,
-                "full_term": r["days"] == term_days,
+                "administration": a.key, "group": g, "source": source, "value": daily, "president": a.president,
+                "start": start, "end": end, "days": r["days"], "total": r["total"], "rate_per_100k": rate,
+                "change_vs_previous_pct": change, "coverage": coverage, "full_term": r["days"] == term_days,
             })
             prev = daily
     return pa.Table.from_pylist(rows)
@@ -315,7 +309,7 @@ def anomalies(con, level: str = "state", group: str = "intentional_homicide", th
     g = crime_group(group)
     threshold, min_count = float(threshold), int(min_count)
     if level == "state":
-        table, unit = (VICTIMS, "state_code") if COMPARISON_GROUPS.get(g.key) == "victims" else (STATE_CRIMES, "state_code")
+        table, unit = (VICTIMS if g.measure == "victims" else STATE_CRIMES), "state_code"
     else:
         table, unit = MUNICIPAL_CRIMES, "municipality_code"
     t = con.table(table)
@@ -348,7 +342,7 @@ def anomalies(con, level: str = "state", group: str = "intentional_homicide", th
             pct = (obs / exp - 1) * 100 if exp > 0 else float("nan")
             rows.append({
                 unit: code, "period": p.date(), "value": obs, "expected": round(exp, 1), "lower": round(lo, 1),
-                "upper": round(hi, 1), "z": round(float(z[p]), 2), "direction": direction,
+                "upper": round(hi, 1), "z": round(float(z[p]), 2), "direction": direction, "change_pct": pct,
                 "reason": f"observed {obs:,.0f} vs expected {exp:,.0f} (range {max(lo, 0):,.0f}-{hi:,.0f}): "
                           f"{pct:+.0f}%, {abs(float(z[p])):.1f} robust SDs {direction} the seasonal trend",
             })
@@ -363,13 +357,13 @@ def _empty_anomalies(unit: str) -> pa.Table:
                      "value": pa.array([], pa.float64()), "expected": pa.array([], pa.float64()),
                      "lower": pa.array([], pa.float64()), "upper": pa.array([], pa.float64()),
                      "z": pa.array([], pa.float64()), "direction": pa.array([], pa.string()),
-                     "reason": pa.array([], pa.string())})
+                     "change_pct": pa.array([], pa.float64()), "reason": pa.array([], pa.string())})
 
 
 @indicator("inegi_vs_sesnsp")
 def inegi_vs_sesnsp(con, by: str = "year") -> pa.Table:
     """INEGI death-record homicides (registration year) beside SESNSP homicide + feminicide victims."""
-    check_choice("by", by, ("year", "state"))
+    check_by("inegi_vs_sesnsp", by)
     keys = ["year"] + (["state_code"] if by == "state" else [])
     t = con.table(INEGI)
     t = t.filter(t.state_code <= "32")

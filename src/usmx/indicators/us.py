@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from ..errors import UsmxError
 from . import indicator
-from ._common import as_bool, check_choice
+from ._common import as_bool, check_by, check_choice
 
 SEIZURES = "core_cbp__drug_seizures_monthly"
 ENCOUNTERS = "core_cbp__encounters_monthly"
@@ -26,7 +26,7 @@ COMPONENTS = {"ofo": "Office of Field Operations", "usbp": "U.S. Border Patrol",
 
 def _seizures(con, measure: str, by: str, drug: str, region: str | None, aor: str | None,
               component: str | None, split: str | None) -> pa.Table:
-    check_choice("by", by, ("month", "fiscal_year"))
+    check_by("fentanyl_seizures_lbs", by)
     t = con.table(SEIZURES)
     t = t.filter(t.drug == drug.lower())
     if region:
@@ -66,20 +66,20 @@ def fentanyl_seizure_events(con, by: str = "month", drug: str = "fentanyl", regi
 
 
 @indicator("overdose_deaths")
-def overdose_deaths(con, state: str = "US", drug: str = "all_drugs", by: str = "month",
+def overdose_deaths(con, jurisdiction: str = "US", drug: str = "all_drugs", by: str = "month",
                     predicted: bool = False) -> pa.Table:
     """Drug overdose deaths in the 12 months ending each month (CDC VSRR), reported or predicted."""
-    check_choice("by", by, ("month", "year"))
+    check_by("overdose_deaths", by)
     predicted = as_bool(predicted)
     t = con.table(OVERDOSES)
-    t = t.filter((t.state_code == state.upper()) & (t.indicator_key == drug) & (t.value_kind == "count"))
+    t = t.filter((t.jurisdiction_code == jurisdiction.upper()) & (t.indicator_key == drug) & (t.value_kind == "count"))
     value = t.predicted_12m_ending if predicted else t.deaths_12m_ending
     if by == "year":
         t = t.filter(t.period.month() == 12)
-        out = t.select(year=t.period.year(), state_code=t.state_code, indicator=t.indicator, value=value,
+        out = t.select(year=t.period.year(), jurisdiction_code=t.jurisdiction_code, value=value, indicator=t.indicator,
                        percent_complete=t.percent_complete)
         return out.order_by("year").to_pyarrow()
-    out = t.select(period=t.period, state_code=t.state_code, indicator=t.indicator, value=value,
+    out = t.select(period=t.period, jurisdiction_code=t.jurisdiction_code, value=value, indicator=t.indicator,
                    percent_complete=t.percent_complete)
     return out.order_by("period").to_pyarrow()
 
@@ -88,7 +88,7 @@ def overdose_deaths(con, state: str = "US", drug: str = "all_drugs", by: str = "
 def southwest_border_encounters(con, by: str = "month", citizenship: str | None = None,
                                 demographic: str | None = None, split: str | None = None) -> pa.Table:
     """CBP encounters at the southwest land border, by month or fiscal year, optionally split or filtered."""
-    check_choice("by", by, ("month", "fiscal_year"))
+    check_by("southwest_border_encounters", by)
     t = con.table(ENCOUNTERS)
     t = t.filter(t.land_border_region == "Southwest Land Border")
     if citizenship:
@@ -116,13 +116,13 @@ CAUTION_ES = ("Una correlación entre decomisos y muertes dice que ambas series 
 
 @indicator("fentanyl_seizures_vs_overdoses")
 def fentanyl_seizures_vs_overdoses(con, output: str = "ccf", region: str | None = None, max_lag: int = 12,
-                                   min_overlap: int = 24, state: str = "US") -> pa.Table:
+                                   min_overlap: int = 24, jurisdiction: str = "US") -> pa.Table:
     """Fentanyl seizures (12-month sums) aligned with synthetic-opioid deaths (12 months ending), and their lagged
     cross-correlation on month-to-month changes with a 95% band (output=ccf or output=series)."""
     check_choice("output", output, ("ccf", "series"))
     max_lag, min_overlap = int(max_lag), int(min_overlap)
     s = fentanyl_seizures_lbs(con, by="month", region=region).to_pylist()
-    d = overdose_deaths(con, state=state, drug="synthetic_opioids").to_pylist()
+    d = overdose_deaths(con, jurisdiction=jurisdiction, drug="synthetic_opioids").to_pylist()
     seized = {r["period"]: r["value"] for r in s}
     deaths = {r["period"]: r["value"] for r in d if r["value"] is not None}
     months = sorted(seized)

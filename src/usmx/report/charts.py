@@ -16,7 +16,6 @@ INK = "#1f2933"
 ACCENT = "#b42318"
 MUTED = "#7b8794"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
-ADMIN_COLOURS = {"calderon": "#e4e7eb", "pena_nieto": "#f5f7fa", "lopez_obrador": "#e4e7eb", "sheinbaum": "#fde8e4"}
 
 
 def _config(chart: alt.TopLevelMixin, width: int, height: int) -> alt.TopLevelMixin:
@@ -34,7 +33,7 @@ def _config(chart: alt.TopLevelMixin, width: int, height: int) -> alt.TopLevelMi
 def render(chart: alt.TopLevelMixin, lang: str) -> str:
     """Vega-Lite -> SVG, with the language's number and date conventions; no network."""
     svg = vlc.vegalite_to_svg(chart.to_dict(), format_locale=i18n.FORMAT_LOCALE[lang],
-                              time_format_locale=i18n.TIME_LOCALE[lang])
+                              time_format_locale=i18n.time_locale(lang))
     return svg.replace("<svg ", '<svg role="img" ', 1)
 
 
@@ -47,8 +46,8 @@ def national_series(rows: list[dict], administrations: list, breaks: list, lang:
         start, end = max(a.start, first), min(a.end, last)
         if start <= end:
             bands.append({"start": start.isoformat(), "end": end.isoformat(), "key": a.key,
-                          "label": i18n.ADMINISTRATIONS[a.key][lang], "colour": ADMIN_COLOURS[a.key]})
-    rules = [{"date": b.date.isoformat(), "label": b.label_es if lang == "es" else b.label_en}
+                          "label": a.label(lang), "colour": a.colour})
+    rules = [{"date": b.date.isoformat(), "label": getattr(b, f"label_{lang}")}
              for b in breaks if first <= b.date <= last]
     x = alt.X("period:T", title=None, axis=alt.Axis(format="%Y", tickCount="year"))
     band = alt.Chart(alt.Data(values=bands)).mark_rect(opacity=1).encode(
@@ -69,7 +68,7 @@ def _topology() -> dict:
     return json.loads(resources.files("usmx.report").joinpath("assets/mx_states.topojson.json").read_text("utf-8"))
 
 
-def choropleth(rows: list[dict], lang: str, *, value: str = "rate_per_100k", title: str | None = None) -> str:
+def choropleth(rows: list[dict], lang: str, *, value: str = "value", title: str | None = None) -> str:
     """States coloured by a value (default: the latest 12-month rate)."""
     values = [{"state_code": r["state_code"], "rate": r[value], "state": r.get("state")} for r in rows]
     geo = alt.Data(values=_topology(), format=alt.DataFormat(type="topojson", feature="collection"))
@@ -140,8 +139,7 @@ def ccf(rows: list[dict], lang: str) -> str:
     data = [{"lag": r["lag_months"], "r": r["correlation"], "lo": r["band_low"], "hi": r["band_high"]}
             for r in rows if r["correlation"] is not None]
     base = alt.Chart(alt.Data(values=data))
-    band = base.mark_area(color="#e4e7eb").encode(x=alt.X("lag:Q", title="rezago (meses)" if lang == "es" else
-                                                          "lag (months)"), y="lo:Q", y2="hi:Q")
+    band = base.mark_area(color="#e4e7eb").encode(x=alt.X("lag:Q", title=i18n.t("lag_months", lang)), y="lo:Q", y2="hi:Q")
     bars = base.mark_bar(color=ACCENT, size=8).encode(x="lag:Q", y=alt.Y("r:Q", title="r",
                                                                           scale=alt.Scale(domain=[-1, 1])))
     return render(_config(alt.layer(band, bars), 860, 200), lang)
@@ -149,8 +147,8 @@ def ccf(rows: list[dict], lang: str) -> str:
 
 def counterfactual(rows: list[dict], intervention: date, lang: str) -> str:
     """Observed monthly counts, the model's counterfactual and its 95% band after the intervention."""
-    obs_label = "observado" if lang == "es" else "observed"
-    cf_label = "contrafactual" if lang == "es" else "counterfactual"
+    obs_label = i18n.t("observed_series", lang)
+    cf_label = i18n.t("counterfactual_series", lang)
     data = [{"period": r["period"].isoformat(), "value": r["observed"], "series": obs_label} for r in rows]
     data += [{"period": r["period"].isoformat(), "value": r["expected"], "series": cf_label} for r in rows
              if r["period"] >= intervention]
@@ -159,7 +157,7 @@ def counterfactual(rows: list[dict], intervention: date, lang: str) -> str:
     x = alt.X("period:T", title=None, axis=alt.Axis(format="%Y", tickCount="year"))
     area = alt.Chart(alt.Data(values=band)).mark_area(color="#e4e7eb").encode(x=x, y="lo:Q", y2="hi:Q")
     line = alt.Chart(alt.Data(values=data)).mark_line(strokeWidth=2).encode(
-        x=x, y=alt.Y("value:Q", title="víctimas por mes" if lang == "es" else "victims per month",
+        x=x, y=alt.Y("value:Q", title=i18n.t("victims_per_month", lang),
                      axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=False)),
         color=alt.Color("series:N", title=None, scale=alt.Scale(domain=[obs_label, cf_label], range=[ACCENT, INK]),
                         legend=alt.Legend(orient="top", direction="horizontal")),
@@ -177,7 +175,7 @@ def cooperation(rows: list[dict], ledger: list[dict], lang: str) -> str:
     marks = [{"d": e["event_date"].isoformat()} for e in ledger if first <= e["event_date"] <= last]
     x = alt.X("period:T", title=None, axis=alt.Axis(format="%Y", tickCount="year"))
     line = alt.Chart(alt.Data(values=data)).mark_line(color=ACCENT, strokeWidth=2).encode(
-        x=x, y=alt.Y("value:Q", title="proporción" if lang == "es" else "share", axis=alt.Axis(format=".0%")))
+        x=x, y=alt.Y("value:Q", title=i18n.t("share", lang), axis=alt.Axis(format=".0%")))
     layers = [line]
     if marks:
         layers.insert(0, alt.Chart(alt.Data(values=marks)).mark_rule(color=MUTED, strokeDash=[3, 3]).encode(x="d:T"))

@@ -12,6 +12,11 @@ from ._base import Candidate
 MODULES: tuple[ModuleType, ...] = (sesnsp, conapo, inegi, cbp, cdc, gdelt, acled, ledger)
 
 
+def module(source: str) -> ModuleType:
+    """The module of a source (``sesnsp``, ``cbp``...)."""
+    return next(m for m in MODULES if m.SOURCE == source)
+
+
 def kinds() -> dict[str, ModuleType]:
     """Every kind of file usmx can ingest, mapped to its source module."""
     return {kind: mod for mod in MODULES for kind in mod.URLS}

@@ -1,9 +1,12 @@
-"""What every source module shares: the parse context, the staged result, header reading and cell validation.
+"""What every source module shares: the parse context, the staged result, header reading, cell validation and the
+helpers for encodings, padded codes and labels.
 
-A source module has the same few names in the same order (see sesnsp.py for the model):
+A source module has the same few names in the same order (see cbp.py for the model):
 ``SOURCE``, ``LICENSE``, ``URLS``, ``detect(facts) -> list[Candidate]``, ``parse(ctx, kind) -> Staged``.
-``parse`` reads the raw file into DuckDB temporary tables, validates it, runs the named checks that guard its
-table, and returns the SQL that yields canonical rows. The warehouse inserts those rows in one transaction.
+``parse`` reads the raw file into a DuckDB temporary relation of canonical rows (or of wide rows at a stated
+grain), names any bad cell, and returns a :class:`Staged`: that relation, the SQL that yields the table's rows, the
+release's scope and vintage, and the source's own named checks. The loader (usmx.warehouse) then runs the
+catalogue's checks and the source's, and inserts the rows in one transaction.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,8 +22,9 @@ from pathlib import Path
 import duckdb
 
 from .. import catalog
-from ..errors import CellError, CheckError, UsmxError
-from ..rawstore import FileFacts, _open_decompressed
+from ..checks import Check
+from ..errors import CellError, UsmxError
+from ..rawstore import FileFacts, open_text
 
 
 @dataclass
@@ -54,18 +58,49 @@ class ParseContext:
 
 @dataclass
 class Staged:
-    """A parsed, checked file ready to load: ``select_sql`` yields rows in the table's ``fact_columns`` order."""
+    """A parsed file ready to check and load.
+
+    ``relation`` is the temporary table the checks read: canonical rows, or wide rows whose unique key is ``grain``
+    (default: the table's primary key). ``select_sql`` yields rows in the table's ``fact_columns`` order.
+    ``checks`` are the source's own named checks (the catalogue's are added by the loader); ``checks_passed`` names
+    any the parser had to run itself before it could go on.
+    """
 
     kind: str
     table: catalog.TableSpec
+    relation: str
     select_sql: str
     scope: str
     vintage: date | None
     period_min: date | None
     period_max: date | None
+    checks: list[Check] = field(default_factory=list)
     checks_passed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     dimension_sql: str | None = None  # rows of the coded dimension (id, label columns), for coded tables
+    grain: tuple[str, ...] | None = None
+    key_label: Callable[[tuple], object] | None = None
+
+
+def rows_of(spec: catalog.TableSpec, relation: str) -> str:
+    """SELECT of a canonical relation's columns in the table's stored order."""
+    return f"SELECT {', '.join(spec.fact_columns)} FROM {relation}"
+
+
+def state_code_sql(expr: str) -> str:
+    """SQL: a state code as INEGI writes it ('01'), from '1', ' 01 ' or '1.0'-free integers; NULL if not a number."""
+    return f"lpad(CAST(TRY_CAST(trim({expr}) AS INTEGER) AS VARCHAR), 2, '0')"
+
+
+def municipality_code_sql(expr: str) -> str:
+    """SQL: a 5-digit municipality code from a 4- or 5-digit one ('1001' -> '01001')."""
+    return f"lpad(trim({expr}), 5, '0')"
+
+
+def label_case_sql(expr: str, mapping: dict[str, str]) -> str:
+    """SQL: an official label mapped to usmx's code (labels compared normalised); NULL when unknown."""
+    whens = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in mapping.items())
+    return f"CASE {catalog.NORMALISE_SQL(expr)} {whens} END"
 
 
 def sniff_delimiter(line: str) -> str:
@@ -126,7 +161,7 @@ def read_wide(ctx: ParseContext, table: str, names: list[str], delim: str, *, se
               header: bool = True, quote: str = '"') -> None:
     """Read a delimited file into a temporary table: every column as text under its canonical name, then ``select``
     (a projection over those names; the default keeps them as text). Reader errors name the file."""
-    encoding = "utf-8" if ctx.facts.encoding == "utf-8-sig" else ctx.facts.encoding
+    encoding = ctx.facts.duckdb_encoding
     try:
         ctx.con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {select} FROM read_csv(?, header=?, all_varchar=true, "
@@ -145,9 +180,7 @@ def locate(ctx: ParseContext, column_index: int, predicate, delim: str = ",",
 
     Used only on the error path, to name the row of a bad cell that a vectorised check found.
     """
-    enc = "utf-8-sig" if ctx.facts.encoding.startswith("utf-8") else "latin-1"
-    with _open_decompressed(ctx.facts.path, ctx.facts.compression) as raw:
-        text = io.TextIOWrapper(raw, encoding=enc, newline="")
+    with open_text(ctx.facts) as text:
         reader = csv.reader(text, delimiter=delim)
         next(reader, None)
         for row in reader:
@@ -195,11 +228,3 @@ def validate_integer_cells(
     value = value if value is not None else ""
     negative = re.fullmatch(r"-\s*(" + pattern + ")", value.strip()) is not None
     raise CellError(ctx.display, row, header[index], value, "a count of zero or more" if negative else what)
-
-
-def run_check(ctx: ParseContext, staged_checks: list[str], name: str, sql: str, describe) -> None:
-    """Run one named check: ``sql`` returns offending rows (empty = pass); ``describe(rows)`` words the failure."""
-    rows = ctx.con.execute(sql).fetchall()
-    if rows:
-        raise CheckError(ctx.display, name, describe(rows))
-    staged_checks.append(name)

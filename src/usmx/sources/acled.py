@@ -7,16 +7,17 @@ ACLED deleted or changed in between are deleted or changed in the current table 
 
 from __future__ import annotations
 
+from ..checks import Check
 from ..rawstore import FileFacts
 from ._base import (
-    prepare,
     AMOUNT_RE,
     Candidate,
     ParseContext,
     Staged,
     match_layouts,
+    prepare,
     read_wide,
-    run_check,
+    rows_of,
     validate_integer_cells,
 )
 
@@ -38,38 +39,33 @@ def detect(facts: FileFacts) -> list[Candidate]:
 def parse(ctx: ParseContext, kind: str) -> Staged:
     p = prepare(ctx, SOURCE, kind)
     spec, cand, header, delim, names = p.spec, p.candidate, p.header, p.delim, p.names
-    checks: list[str] = []
     read_wide(ctx, "_acled", names, delim)
-    run_check(ctx, checks, "has_rows", "SELECT 1 WHERE (SELECT count(*) FROM _acled) = 0",
-              lambda _: "the export holds no events.")
     validate_integer_cells(ctx, "_acled", ["fatalities", "year"], header, cand.mapping, delim, allow_blank=False)
     validate_integer_cells(ctx, "_acled", ["timestamp"], header, cand.mapping, delim)
-    run_check(
-        ctx, checks, "dates_valid",
-        "SELECT event_date FROM _acled WHERE coalesce(try_strptime(event_date, '%Y-%m-%d'), "
-        "try_strptime(event_date, '%d %B %Y')) IS NULL LIMIT 3",
-        lambda rows: f"event dates {[r[0] for r in rows]} are neither YYYY-MM-DD nor '02 January 2024'.",
-    )
-    coords = " OR ".join(f"NOT regexp_full_match(trim({c}), '-?({AMOUNT_RE})')" for c in ("latitude", "longitude"))
-    run_check(ctx, checks, "coordinates_numeric", f"SELECT latitude, longitude FROM _acled WHERE {coords} LIMIT 3",
-              lambda rows: f"coordinates {rows} are not numbers.")
+    for c in ("latitude", "longitude"):
+        validate_integer_cells(ctx, "_acled", [c], header, cand.mapping, delim, allow_blank=False,
+                               what="a decimal coordinate", pattern=f"-?({AMOUNT_RE})")
     text = ["event_id_cnty", "disorder_type", "event_type", "sub_event_type", "actor1", "assoc_actor_1", "actor2",
             "assoc_actor_2", "interaction", "country", "admin1", "admin2", "location", "source"]
     sel = {c: f"nullif(trim({c}), '')" for c in text}
     sel |= {
-        "event_date": "coalesce(try_strptime(event_date, '%Y-%m-%d'), try_strptime(event_date, '%d %B %Y'))::DATE",
-        "year": "CAST(year AS INTEGER)", "iso": "TRY_CAST(iso AS INTEGER)",
+        "event_date": f"{DATE_SQL}::DATE", "year": "CAST(year AS INTEGER)", "iso": "TRY_CAST(iso AS INTEGER)",
         "latitude": "CAST(latitude AS DOUBLE)", "longitude": "CAST(longitude AS DOUBLE)",
         "fatalities": "CAST(fatalities AS INTEGER)", "timestamp": "TRY_CAST(timestamp AS BIGINT)",
     }
-    ctx.con.execute("CREATE OR REPLACE TEMP TABLE _acled_rows AS SELECT "
+    ctx.con.execute("CREATE OR REPLACE TEMP TABLE _acled_rows AS SELECT event_date AS event_date_label, "
                     + ", ".join(f"{sel[c]} AS {c}" for c in spec.fact_columns) + " FROM _acled")
-    run_check(ctx, checks, "keys_unique",
-              "SELECT event_id_cnty FROM _acled_rows GROUP BY 1 HAVING count(*) > 1 LIMIT 3",
-              lambda rows: f"event ids {[r[0] for r in rows]} appear more than once.")
     pmin, pmax, countries = ctx.con.execute(
         "SELECT min(event_date), max(event_date), string_agg(DISTINCT country, ',' ORDER BY country) "
         "FROM _acled_rows").fetchone()
     scope = f"acled_events:{countries if len(countries or '') < 200 else ctx.display}"
-    return Staged(kind, spec, f"SELECT {', '.join(spec.fact_columns)} FROM _acled_rows", scope=scope,
-                  vintage=pmax, period_min=pmin, period_max=pmax, checks_passed=checks)
+    return Staged(kind, spec, "_acled_rows", rows_of(spec, "_acled_rows"), scope=scope, vintage=pmax,
+                  period_min=pmin, period_max=pmax, checks=CHECKS)
+
+
+DATE_SQL = "coalesce(try_strptime(event_date, '%Y-%m-%d'), try_strptime(event_date, '%d %B %Y'))"
+CHECKS = [
+    Check("dates_valid", "SELECT event_date_label FROM _acled_rows WHERE event_date IS NULL LIMIT 3",
+          lambda rows: f"event dates {[r[0] for r in rows]} are neither YYYY-MM-DD nor '02 January 2024'.",
+          early=True),
+]

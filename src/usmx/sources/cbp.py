@@ -14,16 +14,17 @@ CBP's footnote marks (``Other Drugs**`` -> ``Other Drugs``) and get a stable key
 from __future__ import annotations
 
 from .. import catalog
+from ..checks import Check
 from ..rawstore import FileFacts
 from ._base import (
-    prepare,
     AMOUNT_RE,
     Candidate,
     ParseContext,
     Staged,
     match_layouts,
+    prepare,
     read_wide,
-    run_check,
+    rows_of,
     validate_integer_cells,
 )
 
@@ -53,10 +54,7 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
     spec, cand, header, delim, names = p.spec, p.candidate, p.header, p.delim, p.names
     seizures = spec.name == "core_cbp__drug_seizures_monthly"
     con = ctx.con
-    checks: list[str] = []
     read_wide(ctx, "_cbp", names, delim)
-    run_check(ctx, checks, "has_rows", "SELECT 1 WHERE (SELECT count(*) FROM _cbp) = 0",
-              lambda _: "the file has a header but no data rows.")
     validate_integer_cells(ctx, "_cbp", ["fiscal_year"], header, cand.mapping, delim, allow_blank=False,
                            what="a fiscal year such as 2024 or '2026 (FYTD)'", pattern=FY_RE)
     if seizures:
@@ -66,59 +64,49 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
     else:
         validate_integer_cells(ctx, "_cbp", ["encounters"], header, cand.mapping, delim, allow_blank=False)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _cbp_months AS {_months_sql()}")
-    run_check(
-        ctx, checks, "months_known",
-        "SELECT DISTINCT month FROM _cbp WHERE upper(trim(month)) NOT IN (SELECT abbr FROM _cbp_months) LIMIT 5",
-        lambda rows: f"month labels {[r[0] for r in rows]} are not CBP's fiscal month abbreviations (OCT ... SEP).",
-    )
     fy = "CAST(regexp_extract(fiscal_year, '([0-9]{4})', 1) AS INTEGER)"
     base = (f"SELECT make_date({fy} + m.year_offset, m.cal_month, 1) AS period, {fy} AS fiscal_year, c.* "
-            "FROM _cbp c JOIN _cbp_months m ON m.abbr = upper(trim(c.month))")
+            "FROM _cbp c LEFT JOIN _cbp_months m ON m.abbr = upper(trim(c.month))")
     if seizures:
         area_type = "'branch'" if kind == "cbp_amo_drug_seizures" else "'aor'"
         drug_label = "trim(regexp_replace(drug_type, '[*]+$', ''))"
         select = (
-            f"SELECT period, fiscal_year, trim(component) AS component, trim(region) AS region, "
+            f"SELECT period, fiscal_year, month, trim(component) AS component, trim(region) AS region, "
             f"trim(land_filter) AS land_filter, trim(area) AS area, {area_type} AS area_type, "
             f"{drug_label} AS drug_type, replace({catalog.NORMALISE_SQL(drug_label)}, ' ', '_') AS drug, "
             "CAST(replace(events, ',', '') AS BIGINT) AS events, "
             "CAST(replace(quantity_lbs, ',', '') AS DOUBLE) AS quantity_lbs FROM _canon_cbp"
         )
-        keys = ["period", "component", "region", "land_filter", "area", "drug_type"]
     else:
         def col(name: str) -> str:
             return f"trim({name})" if name in names else "CAST(NULL AS VARCHAR)"
 
         select = (
-            "SELECT period, fiscal_year, trim(land_border_region) AS land_border_region, "
-            f"{col('state')} AS state, {col('component')} AS component, {col('area')} AS area, "
+            "SELECT period, fiscal_year, month, trim(land_border_region) AS land_border_region, "
+            f"{col('us_state')} AS us_state, {col('component')} AS component, {col('area')} AS area, "
             "trim(demographic) AS demographic, trim(citizenship) AS citizenship, "
             f"trim(title_of_authority) AS title_of_authority, {col('encounter_type')} AS encounter_type, "
             "CAST(replace(encounters, ',', '') AS BIGINT) AS encounters FROM _canon_cbp"
         )
-        keys = ["period", "land_border_region", "state", "area", "demographic", "citizenship",
-                "title_of_authority", "encounter_type", "component"]
     con.execute(f"CREATE OR REPLACE TEMP TABLE _canon_cbp AS {base}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _cbp_rows AS {select}")
-    run_check(
-        ctx, checks, "keys_unique",
-        f"SELECT {', '.join(keys)}, count(*) FROM _cbp_rows GROUP BY ALL HAVING count(*) > 1 LIMIT 3",
-        lambda rows: f"{rows[0][:-1]} appears {rows[0][-1]} times; each month, place and category must be unique.",
-    )
-    if seizures:
-        run_check(
-            ctx, checks, "events_positive",
-            "SELECT period, area, drug_type FROM _cbp_rows WHERE events <= 0 LIMIT 3",
-            lambda rows: f"rows with zero seizure events: {rows}. CBP lists only months with seizures.",
-        )
-    run_check(
-        ctx, checks, "fiscal_year_matches_month",
-        "SELECT period, fiscal_year FROM _cbp_rows WHERE fiscal_year <> year(period) + (month(period) >= 10)::INT "
-        "LIMIT 3",
-        lambda rows: f"calendar month and fiscal year disagree: {rows}.",
-    )
-    pmin, pmax, fymin = con.execute("SELECT min(period), max(period), min(fiscal_year) FROM _cbp_rows").fetchone()
-    cols = ", ".join(spec.fact_columns)
-    return Staged(kind, spec, f"SELECT {cols} FROM _cbp_rows", scope=f"{kind}:FY{fymin}", vintage=pmax,
-                  period_min=pmin, period_max=pmax, checks_passed=checks,
-                  notes=[f"fiscal years {fymin}-{con.execute('SELECT max(fiscal_year) FROM _cbp_rows').fetchone()[0]}"])
+    pmin, pmax, fymin, fymax = con.execute(
+        "SELECT min(period), max(period), min(fiscal_year), max(fiscal_year) FROM _cbp_rows").fetchone()
+    return Staged(kind, spec, "_cbp_rows", rows_of(spec, "_cbp_rows"), scope=f"{kind}:FY{fymin}", vintage=pmax,
+                  period_min=pmin, period_max=pmax, checks=CHECKS + (SEIZURE_CHECKS if seizures else []),
+                  notes=[f"fiscal years {fymin}-{fymax}"])
+
+
+CHECKS = [
+    Check("months_known", "SELECT DISTINCT month FROM _cbp_rows WHERE period IS NULL LIMIT 5",
+          lambda rows: f"month labels {[r[0] for r in rows]} are not CBP's fiscal month abbreviations (OCT ... SEP).",
+          early=True),
+    Check("fiscal_year_matches_month",
+          "SELECT period, fiscal_year FROM _cbp_rows WHERE fiscal_year <> year(period) + (month(period) >= 10)::INT "
+          "LIMIT 3",
+          lambda rows: f"calendar month and fiscal year disagree: {rows}."),
+]
+SEIZURE_CHECKS = [
+    Check("events_positive", "SELECT period, area, drug_type FROM _cbp_rows WHERE events <= 0 LIMIT 3",
+          lambda rows: f"rows with zero seizure events: {rows}. CBP lists only months with seizures."),
+]

@@ -10,16 +10,17 @@ completeness is sometimes written "99.5+" (kept as 99.5).
 from __future__ import annotations
 
 from .. import catalog
+from ..checks import Check
 from ..rawstore import FileFacts
 from ._base import (
-    prepare,
     AMOUNT_RE,
     Candidate,
     ParseContext,
     Staged,
     match_layouts,
+    prepare,
     read_wide,
-    run_check,
+    rows_of,
     validate_integer_cells,
 )
 
@@ -43,10 +44,7 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
     p = prepare(ctx, SOURCE, kind)
     spec, cand, header, delim, names = p.spec, p.candidate, p.header, p.delim, p.names
     con = ctx.con
-    checks: list[str] = []
     read_wide(ctx, "_cdc", names, delim)
-    run_check(ctx, checks, "has_rows", "SELECT 1 WHERE (SELECT count(*) FROM _cdc) = 0",
-              lambda _: "the file has a header but no data rows.")
     validate_integer_cells(ctx, "_cdc", ["year"], header, cand.mapping, delim, allow_blank=False, what="a year")
     for col in ("data_value", "predicted_value"):
         validate_integer_cells(ctx, "_cdc", [col], header, cand.mapping, delim,
@@ -62,55 +60,36 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
                 f"INSERT INTO _cdc_ind {_values('i', ind_rows)}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _cdc_months (norm VARCHAR, m INTEGER); "
                 f"INSERT INTO _cdc_months {_values('m', month_rows)}")
-    run_check(
-        ctx, checks, "indicators_known",
-        f"SELECT DISTINCT indicator FROM _cdc WHERE {catalog.NORMALISE_SQL('indicator')} NOT IN "
-        "(SELECT norm FROM _cdc_ind) LIMIT 5",
-        lambda rows: f"unknown indicators {[r[0] for r in rows]}; add them to catalog/headers/cdc.yaml.",
-    )
-    run_check(
-        ctx, checks, "months_known",
-        f"SELECT DISTINCT month FROM _cdc WHERE {catalog.NORMALISE_SQL('month')} NOT IN (SELECT norm FROM _cdc_months) "
-        "LIMIT 5",
-        lambda rows: f"unknown month names {[r[0] for r in rows]}.",
-    )
-    run_check(
-        ctx, checks, "twelve_month_ending",
-        "SELECT DISTINCT period_type FROM _cdc WHERE lower(trim(period_type)) <> '12 month-ending' LIMIT 3",
-        lambda rows: f"period types {[r[0] for r in rows]}: usmx reads the 12 month-ending series only.",
-    )
-
     def num(c: str) -> str:
         return f"CAST(nullif(rtrim(replace(trim({c}), ',', ''), '+'), '') AS DOUBLE)"
 
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _cdc_rows AS SELECT make_date(CAST(year AS INTEGER), mo.m, 1) AS period, "
-        "upper(trim(state)) AS state_code, trim(state_name) AS state_name, trim(indicator) AS indicator, "
+        "upper(trim(jurisdiction_code)) AS jurisdiction_code, trim(jurisdiction_name) AS jurisdiction_name, "
+        "trim(c.indicator) AS indicator, c.indicator AS indicator_label, c.month AS month_label, "
+        "trim(period_type) AS period_type, "
         "i.key AS indicator_key, i.kind AS value_kind, "
         f"CASE WHEN i.kind = 'count' THEN {num('data_value')} END AS deaths_12m_ending, "
         f"CASE WHEN i.kind = 'count' THEN {num('predicted_value')} END AS predicted_12m_ending, "
         f"CASE WHEN i.kind = 'percent' THEN {num('data_value')} END AS percent_with_drugs_specified, "
         f"{num('percent_complete')} AS percent_complete, {num('percent_pending')} AS percent_pending, "
         "nullif(trim(footnote_symbol), '') AS footnote_symbol "
-        f"FROM _cdc c JOIN _cdc_ind i ON i.norm = {catalog.NORMALISE_SQL('c.indicator')} "
-        f"JOIN _cdc_months mo ON mo.norm = {catalog.NORMALISE_SQL('c.month')}"
-    )
-    run_check(
-        ctx, checks, "keys_unique",
-        "SELECT period, state_code, indicator_key, count(*) FROM _cdc_rows GROUP BY ALL HAVING count(*) > 1 LIMIT 3",
-        lambda rows: f"{rows[0][:-1]} appears {rows[0][-1]} times.",
-    )
-    run_check(
-        ctx, checks, "percent_in_range",
-        "SELECT period, state_code, percent_with_drugs_specified FROM _cdc_rows "
-        "WHERE percent_with_drugs_specified > 100 OR percent_complete > 100 LIMIT 3",
-        lambda rows: f"percentages above 100: {rows}.",
-    )
-    run_check(
-        ctx, checks, "jurisdictions_known",
-        "SELECT DISTINCT state_code FROM _cdc_rows WHERE NOT regexp_full_match(state_code, '[A-Z]{2}') LIMIT 3",
-        lambda rows: f"jurisdiction codes {[r[0] for r in rows]} are not two-letter codes.",
+        f"FROM _cdc c LEFT JOIN _cdc_ind i ON i.norm = {catalog.NORMALISE_SQL('c.indicator')} "
+        f"LEFT JOIN _cdc_months mo ON mo.norm = {catalog.NORMALISE_SQL('c.month')}"
     )
     pmin, pmax = con.execute("SELECT min(period), max(period) FROM _cdc_rows").fetchone()
-    return Staged(kind, spec, f"SELECT {', '.join(spec.fact_columns)} FROM _cdc_rows", scope=kind, vintage=pmax,
-                  period_min=pmin, period_max=pmax, checks_passed=checks)
+    return Staged(kind, spec, "_cdc_rows", rows_of(spec, "_cdc_rows"), scope=kind, vintage=pmax, period_min=pmin,
+                  period_max=pmax, checks=CHECKS)
+
+
+CHECKS = [
+    Check("indicators_known", "SELECT DISTINCT indicator_label FROM _cdc_rows WHERE indicator_key IS NULL LIMIT 5",
+          lambda rows: f"unknown indicators {[r[0] for r in rows]}; add them to catalog/headers/cdc.yaml.",
+          early=True),
+    Check("months_known", "SELECT DISTINCT month_label FROM _cdc_rows WHERE period IS NULL LIMIT 5",
+          lambda rows: f"unknown month names {[r[0] for r in rows]}.", early=True),
+    Check("twelve_month_ending",
+          "SELECT DISTINCT period_type FROM _cdc_rows WHERE lower(period_type) <> '12 month-ending' LIMIT 3",
+          lambda rows: f"period types {[r[0] for r in rows]}: usmx reads the 12 month-ending series only.",
+          early=True),
+]

@@ -10,16 +10,16 @@ not stored; a check proves the stored rows add up to them and to the national to
 from __future__ import annotations
 
 import csv
-import io
 import re
 from datetime import date
 
 import pyarrow as pa
 
 from .. import catalog
-from ..errors import CellError, CheckError, UnknownFormatError
-from ..rawstore import FileFacts, _open_decompressed
-from ._base import Candidate, ParseContext, Staged
+from ..checks import Check
+from ..errors import CellError, UnknownFormatError
+from ..rawstore import FileFacts, open_text
+from ._base import Candidate, ParseContext, Staged, rows_of
 
 SOURCE = "inegi"
 LICENSE = "Libre Uso MX (INEGI, Estadísticas de mortalidad)"
@@ -51,15 +51,9 @@ def _number(text: str) -> int | None:
     return int(t)
 
 
-def parse(ctx: ParseContext, kind: str) -> Staged:
-    layout = catalog.layouts(SOURCE)[kind]
-    spec = catalog.tables()[layout.table]
-    enc = "utf-8-sig" if ctx.facts.encoding.startswith("utf-8") else "latin-1"
-    with _open_decompressed(ctx.facts.path, ctx.facts.compression) as raw:
-        rows = list(csv.reader(io.TextIOWrapper(raw, encoding=enc, newline="")))
-
+def _header(ctx: ParseContext, rows: list[list[str]], layout: catalog.Layout) -> tuple[int, int]:
+    """The registration year (from the titles) and the index of the header row."""
     year = None
-    header_at = None
     year_titles = [catalog.normalise(t) for t in layout.extra["year_title"]]
     for i, row in enumerate(rows[:20]):
         cell = catalog.normalise(row[0]) if row else ""
@@ -67,31 +61,32 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
             m = _YEAR.search(row[0])
             year = int(m.group(1)) if m else None
         if len(row) >= 14 and catalog.normalise(row[2]) == "total" and catalog.normalise(row[3]) == "enero":
-            header_at = i
-            break
-    if header_at is None:
-        raise UnknownFormatError(
-            f"{ctx.display}: no header row ('', '', 'Total', 'Enero', ..., 'Diciembre') in the first 20 rows; this "
-            "is not an INEGI cube export by municipality and month of registration."
-        )
-    if year is None:
-        raise UnknownFormatError(
-            f"{ctx.display}: the title rows do not say the year ('Año de registro : YYYY'); export the cube with "
-            "the registration year as a filter."
-        )
-    header = rows[header_at]
-    months = [catalog.normalise(h) for h in header[3:15]]
-    expected = [catalog.normalise(s[0]) for k, s in layout.columns.items() if k.startswith("m")]
-    if months != expected:
-        raise CheckError(ctx.display, "month_columns", f"header months are {header[3:15]}, expected Enero..Diciembre.")
+            if year is None:
+                raise UnknownFormatError(
+                    f"{ctx.display}: the title rows do not say the year ('Año de registro : YYYY'); export the cube "
+                    "with the registration year as a filter.")
+            expected = [catalog.normalise(sp[0]) for k, sp in layout.columns.items() if k.startswith("m")]
+            if [catalog.normalise(h) for h in row[3:15]] != expected:
+                raise CellError(ctx.display, i + 1, "header", ",".join(row[3:15])[:80], "the months Enero..Diciembre")
+            return year, i
+    raise UnknownFormatError(
+        f"{ctx.display}: no header row ('', '', 'Total', 'Enero', ..., 'Diciembre') in the first 20 rows; this "
+        "is not an INEGI cube export by municipality and month of registration.")
 
-    national: list[int] | None = None
-    subtotals: dict[str, list[int]] = {}
-    current_group: str | None = None
-    group_sums: dict[str, list[int]] = {}
-    out_state, out_mun, out_period, out_deaths = [], [], [], []
+
+def parse(ctx: ParseContext, kind: str) -> Staged:
+    layout = catalog.layouts(SOURCE)[kind]
+    spec = catalog.tables()[layout.table]
+    with open_text(ctx.facts) as text:
+        rows = list(csv.reader(text))
+    year, header_at = _header(ctx, rows, layout)
+    header = rows[header_at]
     periods = [date(year, m, 1) for m in range(1, 13)]
-    data_rows = 0
+    # Every data line, typed, with what it is: the national total, a state subtotal or a municipality. The checks
+    # below compare them in SQL; only a cell that is not a number is reported here.
+    lines: dict[str, list] = {k: [] for k in ("line", "level", "state_code", "municipality_code", "label", "total")}
+    months: list[list[int]] = []
+    group: str | None = None
     for lineno, row in enumerate(rows[header_at + 1:], start=header_at + 2):
         if not row or all(not c.strip() for c in row):
             continue
@@ -108,82 +103,66 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
                 raise CellError(ctx.display, lineno, header[col] or f"column {col + 1}", row[col],
                                 "a whole, non-negative number (thousands separators allowed)")
             values.append(v)
-        total, monthly = values[0], values[1:]
-        if sum(monthly) != total:
-            raise CheckError(ctx.display, "row_total",
-                             f"row {lineno} ({code.strip()} {row[1]}): months add to {sum(monthly)}, Total says {total}.")
+        sub, mun = _SUBTOTAL.match(code.strip()), _MUN_CODE.match(code)
         if code.strip() == "" and catalog.normalise(row[1]) == "total":
-            national = monthly
-            continue
-        sub = _SUBTOTAL.match(code.strip())
-        if sub:
-            current_group = f"{int(sub.group(1)):02d}"
-            subtotals[current_group] = monthly
-            group_sums.setdefault(current_group, [0] * 12)
-            continue
-        mun = _MUN_CODE.match(code)
-        if not mun:
+            level, state, municipality = "national", None, None
+        elif sub:
+            group = f"{int(sub.group(1)):02d}"
+            level, state, municipality = "state", group, None
+        elif mun:
+            if group is None:
+                raise CellError(ctx.display, lineno, "code (first column)", code, "a state subtotal row before it")
+            level, state = "municipality", f"{int(mun.group(1)):02d}"
+            municipality = state + f"{int(mun.group(2)):03d}"
+        else:
             raise CellError(ctx.display, lineno, "code (first column)", code,
                             "a municipality code like ' 01 001 ', a '=CONCATENAR(0,01)' subtotal or the Total row")
-        if current_group is None:
-            raise CheckError(ctx.display, "rows_under_subtotal", f"row {lineno}: municipality before any state subtotal.")
-        state = f"{int(mun.group(1)):02d}"
-        municipality = state + f"{int(mun.group(2)):03d}"
-        acc = group_sums[current_group]
-        for m, v in enumerate(monthly):
-            acc[m] += v
-            out_state.append(state)
-            out_mun.append(municipality)
-            out_period.append(periods[m])
-            out_deaths.append(v)
-        data_rows += 1
+        for k, v in zip(lines, (lineno, level, state if level != "municipality" else group, municipality,
+                                f"{code.strip()} {row[1]}".strip(), values[0])):
+            lines[k].append(v)
+        months.append(values[1:])
+    table = pa.table({**lines, **{f"m{m:02d}": [r[m - 1] for r in months] for m in range(1, 13)}})
+    ctx.con.register("_inegi_arrow", table)
+    ctx.con.execute("CREATE OR REPLACE TEMP TABLE _inegi_lines AS SELECT * FROM _inegi_arrow")
+    ctx.con.unregister("_inegi_arrow")
+    # municipality rows: the state is the code's own (municipalities of 34 abroad sit under their subtotal)
+    unpivot = " UNION ALL ".join(
+        f"SELECT DATE '{p}' AS registration_period, left(municipality_code, 2) AS state_code, municipality_code, "
+        f"m{p.month:02d} AS deaths FROM _inegi_lines WHERE level = 'municipality'" for p in periods)
+    ctx.con.execute(f"CREATE OR REPLACE TEMP TABLE _inegi AS {unpivot}")
+    national = ctx.con.execute("SELECT sum(total) FROM _inegi_lines WHERE level = 'national'").fetchone()[0]
+    return Staged(kind, spec, "_inegi", rows_of(spec, "_inegi"), scope=f"{kind}:{year}", vintage=date(year, 12, 1),
+                  period_min=periods[0], period_max=periods[-1], checks=CHECKS,
+                  notes=[f"national total {national or 0:,} deaths registered in {year}"])
 
-    checks = []
-    if national is None:
-        raise CheckError(ctx.display, "national_total_present", "no national 'Total' row was found.")
-    if data_rows == 0:
-        raise CheckError(ctx.display, "has_rows", "no municipality rows.")
-    for group, sums in group_sums.items():
-        if sums != subtotals[group]:
-            diff = [(periods[m].strftime("%Y-%m"), s, t) for m, (s, t) in enumerate(zip(sums, subtotals[group])) if s != t]
-            raise CheckError(
-                ctx.display, "municipalities_add_to_state",
-                f"municipality rows under subtotal {group} add to {diff[0][1]} in {diff[0][0]}, the subtotal says "
-                f"{diff[0][2]}. The file looks truncated or edited.",
-            )
-    checks.append("municipalities_add_to_state")
-    subtotal_sum = [sum(s[m] for s in subtotals.values()) for m in range(12)]
-    if subtotal_sum != national:
-        m = next(i for i in range(12) if subtotal_sum[i] != national[i])
-        raise CheckError(ctx.display, "states_add_to_national",
-                         f"state subtotals add to {subtotal_sum[m]} in {periods[m]:%Y-%m}, the national Total says "
-                         f"{national[m]}. The file looks truncated.")
-    checks.append("states_add_to_national")
-    table = pa.table({
-        "registration_period": pa.array(out_period, pa.date32()),
-        "state_code": pa.array(out_state, pa.string()),
-        "municipality_code": pa.array(out_mun, pa.string()),
-        "deaths": pa.array(out_deaths, pa.int64()),
-    })
-    ctx.con.register("_inegi_rows", table)
-    ctx.con.execute("CREATE OR REPLACE TEMP TABLE _inegi AS SELECT * FROM _inegi_rows")
-    ctx.con.unregister("_inegi_rows")
-    dup = ctx.con.execute(
-        "SELECT municipality_code, registration_period FROM _inegi GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
-    ).fetchall()
-    if dup:
-        raise CheckError(ctx.display, "keys_unique", f"municipality {dup[0][0]} appears twice.")
-    checks.append("keys_unique")
-    unknown = ctx.con.execute(
-        "SELECT DISTINCT municipality_code FROM _inegi WHERE state_code <= '32' AND right(municipality_code, 3) "
-        "NOT IN ('999', '998') AND municipality_code NOT IN (SELECT municipality_code FROM cat_municipalities) "
-        "ORDER BY 1 LIMIT 5"
-    ).fetchall()
-    if unknown:
-        raise CheckError(ctx.display, "municipalities_known",
-                         f"codes {[r[0] for r in unknown]} are not in INEGI's municipal catalogue.")
-    checks.append("municipalities_known")
-    notes = [f"national total {sum(national):,} deaths registered in {year}"]
-    return Staged(kind, spec, f"SELECT {', '.join(spec.fact_columns)} FROM _inegi", scope=f"{kind}:{year}",
-                  vintage=date(year, 12, 1), period_min=periods[0], period_max=periods[-1],
-                  checks_passed=checks, notes=notes)
+
+_MONTHS = [f"m{m:02d}" for m in range(1, 13)]
+_SUM = " + ".join(_MONTHS)
+CHECKS = [
+    Check("row_total", f"SELECT line, label, {_SUM}, total FROM _inegi_lines WHERE {_SUM} <> total LIMIT 1",
+          lambda r: f"row {r[0][0]} ({r[0][1]}): months add to {r[0][2]}, Total says {r[0][3]}.", early=True),
+    Check("national_total_present", "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM _inegi_lines WHERE level = 'national')",
+          lambda _: "no national 'Total' row was found.", early=True),
+    Check("municipalities_add_to_state",
+          "WITH m AS (SELECT state_code, " + ", ".join(f"sum({c}) AS {c}" for c in _MONTHS) + " FROM _inegi_lines "
+          "WHERE level = 'municipality' GROUP BY 1), s AS (SELECT * FROM _inegi_lines WHERE level = 'state') "
+          "SELECT s.state_code, " + ", ".join(f"coalesce(m.{c}, 0), s.{c}" for c in _MONTHS) + " FROM s LEFT JOIN m "
+          "USING (state_code) WHERE " + " OR ".join(f"coalesce(m.{c}, 0) <> s.{c}" for c in _MONTHS) + " LIMIT 1",
+          lambda r: _first_gap("municipality rows under subtotal " + r[0][0] + " add to {got} in month {m}, the "
+                               "subtotal says {want}. The file looks truncated or edited.", r[0][1:])),
+    Check("states_add_to_national",
+          "WITH s AS (SELECT " + ", ".join(f"sum({c}) AS {c}" for c in _MONTHS) + " FROM _inegi_lines WHERE level = "
+          "'state'), n AS (SELECT * FROM _inegi_lines WHERE level = 'national') SELECT "
+          + ", ".join(f"s.{c}, n.{c}" for c in _MONTHS) + " FROM s, n WHERE "
+          + " OR ".join(f"s.{c} <> n.{c}" for c in _MONTHS),
+          lambda r: _first_gap("state subtotals add to {got} in month {m}, the national Total says {want}. The file "
+                               "looks truncated.", r[0])),
+]
+
+
+def _first_gap(template: str, pairs: tuple) -> str:
+    for m in range(12):
+        got, want = pairs[2 * m], pairs[2 * m + 1]
+        if got != want:
+            return template.format(got=got, want=want, m=m + 1)
+    return template.format(got="?", want="?", m="?")

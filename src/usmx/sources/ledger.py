@@ -15,9 +15,10 @@ import pyarrow as pa
 import yaml
 
 from .. import catalog
+from ..checks import Check
 from ..errors import CellError, CheckError, UnknownFormatError
-from ..rawstore import FileFacts, _open_decompressed
-from ._base import Candidate, ParseContext, Staged
+from ..rawstore import FileFacts, open_text
+from ._base import Candidate, ParseContext, Staged, rows_of
 
 SOURCE = "ledger"
 LICENSE = "CC BY 4.0 (usmx ledger); each entry cites its own public source"
@@ -43,22 +44,21 @@ _TextDates.yaml_implicit_resolvers = {
 
 
 def kinds() -> list[str]:
-    return list(yaml.safe_load(resources.files("usmx.catalog").joinpath("ledger_kinds.yaml").read_text("utf-8"))["kinds"])
+    doc = yaml.safe_load(resources.files("usmx.catalog").joinpath("ledger_kinds.yaml").read_text("utf-8"))
+    return list(doc["kinds"])
 
 
 def parse(ctx: ParseContext, kind: str) -> Staged:
     spec = catalog.tables()["core_ledger__events"]
-    enc = "utf-8-sig" if ctx.facts.encoding.startswith("utf-8") else "latin-1"
-    with _open_decompressed(ctx.facts.path, ctx.facts.compression) as fh:
+    with open_text(ctx.facts) as fh:
         try:
-            doc = yaml.load(fh.read().decode(enc), Loader=_TextDates)  # noqa: S506 - a SafeLoader subclass
+            doc = yaml.load(fh.read(), Loader=_TextDates)  # noqa: S506 - a SafeLoader subclass
         except yaml.YAMLError as exc:
             raise UnknownFormatError(f"{ctx.display}: not valid YAML ({exc}).") from exc
-    events = (doc or {}).get("events")
+    events = (doc or {}).get("events") if isinstance(doc, dict) else None
     if not isinstance(events, list) or not events:
         raise CheckError(ctx.display, "has_events", "the file has no `events:` list.")
-    allowed = set(kinds())
-    rows, seen = [], set()
+    rows = []
     for i, e in enumerate(events, start=1):
         where = f"event {i} ({e.get('id', 'no id')})" if isinstance(e, dict) else f"event {i}"
         if not isinstance(e, dict):
@@ -72,30 +72,33 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
             try:
                 d = date.fromisoformat(str(d))
             except ValueError:
-                raise CellError(ctx.display, None, f"{where}: date", str(e["date"]), "an ISO date (YYYY-MM-DD)") from None
-        if d > date.today():
-            raise CheckError(ctx.display, "dates_not_future", f"{where} is dated {d}, in the future.")
-        if e["kind"] not in allowed:
-            raise CellError(ctx.display, None, f"{where}: kind", str(e["kind"]), f"one of {', '.join(sorted(allowed))}")
+                raise CellError(ctx.display, None, f"{where}: date", str(e["date"]),
+                                "an ISO date (YYYY-MM-DD)") from None
         persons = e.get("persons")
         if persons is not None and (not isinstance(persons, int) or persons < 0):
             raise CellError(ctx.display, None, f"{where}: persons", str(persons), "a whole number of people")
-        if e["id"] in seen:
-            raise CheckError(ctx.display, "ids_unique", f"id {e['id']!r} appears twice.")
-        seen.add(e["id"])
-        rows.append({"event_id": str(e["id"]), "event_date": d, "kind": e["kind"], "persons": persons,
+        rows.append({"event_id": str(e["id"]), "event_date": d, "kind": str(e["kind"]), "persons": persons,
                      "title_en": str(e["title_en"]), "title_es": str(e["title_es"]), "source": str(e["source"]),
                      "ledger_file": ctx.display.rsplit("/", 1)[-1]})
-    table = pa.Table.from_pylist(rows, schema=pa.schema([(f.name, _arrow(f.type)) for f in spec.fields]))
+    types = {"VARCHAR": pa.string(), "DATE": pa.date32(), "INTEGER": pa.int32()}
+    table = pa.Table.from_pylist(rows, schema=pa.schema([(f.name, types[f.type]) for f in spec.fields]))
     ctx.con.register("_ledger_rows", table)
     ctx.con.execute("CREATE OR REPLACE TEMP TABLE _ledger AS SELECT * FROM _ledger_rows")
     ctx.con.unregister("_ledger_rows")
     dates = [r["event_date"] for r in rows]
     scope = f"ledger_events:{ctx.display.rsplit('/', 1)[-1]}"
-    return Staged(kind, spec, f"SELECT {', '.join(spec.fact_columns)} FROM _ledger", scope=scope, vintage=None,
-                  period_min=min(dates), period_max=max(dates),
-                  checks_passed=["fields_present", "dates_valid", "kinds_known", "ids_unique", "dates_not_future"])
+    return Staged(kind, spec, "_ledger", rows_of(spec, "_ledger"), scope=scope, vintage=None,
+                  period_min=min(dates), period_max=max(dates), checks=_checks(),
+                  checks_passed=["fields_present", "dates_valid"])
 
 
-def _arrow(t: str) -> pa.DataType:
-    return {"VARCHAR": pa.string(), "DATE": pa.date32(), "INTEGER": pa.int32()}[t]
+def _checks() -> list[Check]:
+    allowed = sorted(kinds())
+    listed = ", ".join("'" + k + "'" for k in allowed)
+    return [
+        Check("kinds_known", f"SELECT event_id, kind FROM _ledger WHERE kind NOT IN ({listed}) LIMIT 3",
+              lambda rows: f"event {rows[0][0]}: kind {rows[0][1]!r} is not one of {', '.join(allowed)}.",
+              early=True),
+        Check("dates_not_future", "SELECT event_id, event_date FROM _ledger WHERE event_date > current_date LIMIT 3",
+              lambda rows: f"event {rows[0][0]} is dated {rows[0][1]}, in the future."),
+    ]

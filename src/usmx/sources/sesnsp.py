@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from .. import catalog
+from .. import catalog, checks
+from ..checks import Check
 from ..errors import CellError, CheckError, UsmxError
 from ..rawstore import FileFacts
 from ._base import (
@@ -23,11 +24,13 @@ from ._base import (
     Candidate,
     ParseContext,
     Staged,
+    label_case_sql,
     locate,
     match_layouts,
+    municipality_code_sql,
     prepare,
     read_wide,
-    run_check,
+    state_code_sql,
     validate_integer_cells,
 )
 
@@ -54,25 +57,15 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
     municipal = "municipality_code" in layout.columns
     victims = "sex" in layout.columns
     unit = "municipality_code" if municipal else "state_code"
-    checks: list[str] = []
     con = ctx.con
 
     # One pass over the file: cast every cell and, beside it, a flag saying whether the row's text was exactly what
     # the layout promises (codes, a year, counts with optional thousands separators). Only when a flag is down does
     # the slow path re-read the file as text to name the first bad cell's row and column.
     read_typed(ctx, "_canon", names, delim, municipal=municipal, victims=victims)
-    run_check(ctx, checks, "has_rows", "SELECT 1 WHERE (SELECT count(*) FROM _canon) = 0",
-              lambda _: "the file has a header but no data rows.")
+    passed = checks.run(con, ctx.display, [checks.has_rows("_canon")])
     if con.execute("SELECT 1 FROM _canon WHERE NOT _ok LIMIT 1").fetchall():
         _explain_bad_cell(ctx, header, cand, delim, names, municipal)
-
-    this_year = date.today().year
-    run_check(
-        ctx, checks, "years_in_method",
-        f"SELECT DISTINCT year FROM _canon WHERE year < {FIRST_YEAR} OR year > {this_year} ORDER BY year",
-        lambda rows: f"years {[r[0] for r in rows]} fall outside {FIRST_YEAR}..{this_year}; this layout is SESNSP's "
-        "current methodology, which starts in January 2015.",
-    )
 
     # Labels are stored once per release, keyed by a hash of the four official labels (computed in the same pass,
     # so no join is needed to give 29 million rows their id).
@@ -82,31 +75,6 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
         f"{catalog.KEY_SQL('crime_type', 'crime_subtype', 'modality')} AS crime_key FROM (SELECT DISTINCT crime_id, "
         + ", ".join(label_cols) + " FROM _canon)"
     )
-    run_check(ctx, checks, "label_ids_unique",
-              "SELECT crime_id FROM _labels GROUP BY crime_id HAVING count(*) > 1 LIMIT 1",
-              lambda rows: "two different label sets share a hash; report this file to the usmx developers.")
-
-    if victims:
-        run_check(
-            ctx, checks, "sex_labels_known",
-            "SELECT DISTINCT sex_label FROM _canon WHERE sex IS NULL LIMIT 5",
-            lambda rows: f"unknown sex labels {[r[0] for r in rows]}; expected one of "
-            f"{sorted(set(catalog.header_maps(SOURCE)['sex']))} (add new spellings to catalog/headers/sesnsp.yaml).",
-        )
-
-    run_check(
-        ctx, checks, "labels_distinct",
-        "SELECT crime_key, count(*) FROM _labels GROUP BY crime_key HAVING count(*) > 1 LIMIT 3",
-        lambda rows: f"categories spelled in more than one way in the same file: {rows[0][0]!r} appears with "
-        f"{rows[0][1]} spellings (case, accents, spacing or legal good). Official files spell each one way.",
-    )
-    keys = ["year", unit, "crime_id"] + (["sex", "age_group"] if victims else [])  # crime_id <-> crime_key: 1:1
-    run_check(
-        ctx, checks, "keys_unique",
-        f"SELECT {', '.join(keys)}, count(*) FROM _canon GROUP BY ALL HAVING count(*) > 1 LIMIT 3",
-        lambda rows: f"{len(rows)}+ duplicated rows, e.g. {_with_key(con, rows[0][:-1])} appears {rows[0][-1]} "
-        "times (year, unit and category must be unique).",
-    )
 
     # Vintage: the last month with any value. Cells before it must be filled; cells after it must be blank.
     fill = con.execute(
@@ -115,55 +83,12 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
     filled = [(y, m, n, counts[m - 1]) for y, n, *counts in fill for m in range(1, 13)]
     present = [date(y, m, 1) for y, m, n, c in filled if c > 0]
     if not present:
-        run_check(ctx, checks, "has_values", "SELECT 1", lambda _: "every month cell is blank.")
+        raise CheckError(ctx.display, "has_values", "every month cell is blank.")
     cut = max(present)
     gaps = [(y, m, n - c) for y, m, n, c in filled if date(y, m, 1) <= cut and c < n]
     if gaps:
         raise CheckError(ctx.display, "blank_only_after_cutoff", _blank_message(ctx, header, cand, delim, gaps, cut))
-    checks.append("blank_only_after_cutoff")
-
-    run_check(
-        ctx, checks, "states_known",
-        "SELECT DISTINCT state_code FROM _canon WHERE state_code NOT IN (SELECT state_code FROM cat_states) LIMIT 5",
-        lambda rows: f"state codes {[r[0] for r in rows]} are not INEGI state codes 01-32.",
-    )
-    if municipal:
-        run_check(
-            ctx, checks, "municipality_in_state",
-            "SELECT DISTINCT state_code, municipality_code FROM _canon "
-            "WHERE left(municipality_code, 2) <> state_code LIMIT 3",
-            lambda rows: f"municipality codes whose first two digits differ from the state code: {rows}.",
-        )
-        run_check(
-            ctx, checks, "municipalities_known",
-            "SELECT DISTINCT municipality_code FROM _canon WHERE municipality_code NOT IN "
-            "(SELECT municipality_code FROM cat_municipalities) AND right(municipality_code, 3) NOT IN "
-            "('996', '997', '998', '999') ORDER BY 1 LIMIT 5",
-            lambda rows: f"municipality codes {[r[0] for r in rows]} are not in INEGI's Marco Geoestadístico "
-            "(catalog/municipalities.csv) nor the 99x 'unspecified' codes.",
-        )
-    else:
-        run_check(
-            ctx, checks, "all_states_every_year",
-            "SELECT year, count(DISTINCT state_code) FROM _canon GROUP BY year HAVING count(DISTINCT state_code) <> 32",
-            lambda rows: f"years with other than 32 states: {rows}. A truncated file is the usual cause.",
-        )
-    # A complete panel: within a year every unit reports the same categories; units never disappear later.
-    run_check(
-        ctx, checks, "complete_panel",
-        f"WITH per AS (SELECT year, {unit} AS u, count(*) AS n FROM _canon GROUP BY ALL) "
-        "SELECT year, u, n, max(n) OVER (PARTITION BY year) AS full_n FROM per QUALIFY n < full_n ORDER BY year DESC "
-        "LIMIT 3",
-        lambda rows: f"{rows[0][1]} has {rows[0][2]} rows in {rows[0][0]} where other units have {rows[0][3]}; the "
-        "file looks truncated or filtered.",
-    )
-    run_check(
-        ctx, checks, "units_persist",
-        f"WITH u AS (SELECT DISTINCT year, {unit} AS u FROM _canon), y AS (SELECT DISTINCT year FROM _canon) "
-        "SELECT y.year, a.u FROM u a JOIN y ON y.year > a.year "
-        "ANTI JOIN u b ON b.u = a.u AND b.year = y.year ORDER BY y.year DESC LIMIT 3",
-        lambda rows: f"unit {rows[0][1]} disappears in {rows[0][0]}; the file looks truncated.",
-    )
+    passed.append("blank_only_after_cutoff")
 
     # Long rows: one SELECT per month column, concatenated (cheaper than UNPIVOT's list machinery).
     count_col = "victims" if victims else "crimes"
@@ -178,11 +103,58 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
             else:
                 sel.append(f.name)
         per_month.append(f"SELECT {', '.join(sel)} FROM _canon WHERE {m} IS NOT NULL")
-    select_sql = " UNION ALL ".join(per_month)
-    dimension_sql = f"SELECT crime_id, {', '.join(label_cols)}, crime_key FROM _labels"
-    pmin = date(min(r[0] for r in fill), 1, 1)
-    return Staged(kind, spec, select_sql, scope=kind, vintage=cut, period_min=pmin, period_max=cut,
-                  checks_passed=checks, dimension_sql=dimension_sql)
+    own = _checks(unit, municipal, victims)
+    # the wide rows' key: crime_id stands for crime_key one to one (label_ids_unique, labels_distinct)
+    grain = ("year", unit, "crime_id") + (("sex", "age_group") if victims else ())
+    return Staged(kind, spec, "_canon", " UNION ALL ".join(per_month), scope=kind, vintage=cut,
+                  period_min=date(min(r[0] for r in fill), 1, 1), period_max=cut, checks=own,
+                  checks_passed=passed, grain=grain, key_label=lambda key: _with_key(con, key),
+                  dimension_sql=f"SELECT crime_id, {', '.join(label_cols)}, crime_key FROM _labels")
+
+
+def _checks(unit: str, municipal: bool, victims: bool) -> list[Check]:
+    """SESNSP's own checks (the catalogue adds rows present, unique keys and known codes)."""
+    this_year = date.today().year
+    own = [
+        Check("years_in_method",
+              f"SELECT DISTINCT year FROM _canon WHERE year < {FIRST_YEAR} OR year > {this_year} ORDER BY year",
+              lambda rows: f"years {[r[0] for r in rows]} fall outside {FIRST_YEAR}..{this_year}; this layout is "
+              "SESNSP's current methodology, which starts in January 2015.", early=True),
+        Check("label_ids_unique", "SELECT crime_id FROM _labels GROUP BY crime_id HAVING count(*) > 1 LIMIT 1",
+              lambda rows: "two different label sets share a hash; report this file to the usmx developers.",
+              early=True),
+        Check("labels_distinct",
+              "SELECT crime_key, count(*) FROM _labels GROUP BY crime_key HAVING count(*) > 1 LIMIT 3",
+              lambda rows: f"categories spelled in more than one way in the same file: {rows[0][0]!r} appears with "
+              f"{rows[0][1]} spellings (case, accents, spacing or legal good). Official files spell each one way.",
+              early=True),
+    ]
+    if victims:
+        own.append(Check(
+            "sex_labels_known", "SELECT DISTINCT sex_label FROM _canon WHERE sex IS NULL LIMIT 5",
+            lambda rows: f"unknown sex labels {[r[0] for r in rows]}; expected one of "
+            f"{sorted(set(catalog.header_maps(SOURCE)['sex']))} (add new spellings to catalog/headers/sesnsp.yaml).",
+            early=True))
+    if not municipal:
+        own.append(Check(
+            "all_states_every_year",
+            "SELECT year, count(DISTINCT state_code) FROM _canon GROUP BY year HAVING count(DISTINCT state_code) <> 32",
+            lambda rows: f"years with other than 32 states: {rows}. A truncated file is the usual cause."))
+    # A complete panel: within a year every unit reports the same categories; units never disappear later.
+    own += [
+        Check("complete_panel",
+              f"WITH per AS (SELECT year, {unit} AS u, count(*) AS n FROM _canon GROUP BY ALL) "
+              "SELECT year, u, n, max(n) OVER (PARTITION BY year) AS full_n FROM per QUALIFY n < full_n "
+              "ORDER BY year DESC LIMIT 3",
+              lambda rows: f"{rows[0][1]} has {rows[0][2]} rows in {rows[0][0]} where other units have "
+              f"{rows[0][3]}; the file looks truncated or filtered."),
+        Check("units_persist",
+              f"WITH u AS (SELECT DISTINCT year, {unit} AS u FROM _canon), y AS (SELECT DISTINCT year FROM _canon) "
+              "SELECT y.year, a.u FROM u a JOIN y ON y.year > a.year "
+              "ANTI JOIN u b ON b.u = a.u AND b.year = y.year ORDER BY y.year DESC LIMIT 3",
+              lambda rows: f"unit {rows[0][1]} disappears in {rows[0][0]}; the file looks truncated."),
+    ]
+    return own
 
 
 def _with_key(con, key: tuple) -> tuple:
@@ -198,18 +170,15 @@ def read_typed(ctx: ParseContext, table: str, names: list[str], delim: str, *, m
     months_ok = f"regexp_full_match(concat_ws('|', {', '.join(MONTHS)}), '({cell}\\|)*{cell}')"
     ok = [months_ok, "regexp_full_match(trim(year), '[0-9]{4}')",
           "coalesce(TRY_CAST(trim(state_code) AS INTEGER) BETWEEN 1 AND 32, false)"]
-    cols = ["TRY_CAST(trim(year) AS INTEGER) AS year",
-            "lpad(CAST(TRY_CAST(trim(state_code) AS INTEGER) AS VARCHAR), 2, '0') AS state_code"]
+    cols = ["TRY_CAST(trim(year) AS INTEGER) AS year", f"{state_code_sql('state_code')} AS state_code"]
     if municipal:
         ok.append("regexp_full_match(trim(municipality_code), '[0-9]{4,5}')")
-        cols.append("lpad(trim(municipality_code), 5, '0') AS municipality_code")
+        cols.append(f"{municipality_code_sql('municipality_code')} AS municipality_code")
     cols += ["legal_good", "crime_type", "crime_subtype", "modality",
              "hash(legal_good, crime_type, crime_subtype, modality) AS crime_id"]
     if victims:
-        sex_values = catalog.value_map(SOURCE, "sex")
-        cols += ["CASE " + catalog.NORMALISE_SQL("sex") + " " + " ".join(
-            f"WHEN '{k}' THEN '{v}'" for k, v in sex_values.items()) + " END AS sex",
-                 "trim(sex) AS sex_label", "trim(age_group) AS age_group"]
+        cols += [f"{label_case_sql('sex', catalog.value_map(SOURCE, 'sex'))} AS sex", "trim(sex) AS sex_label",
+                 "trim(age_group) AS age_group"]
     cols += [f"TRY_CAST(replace({m}, ',', '') AS BIGINT) AS {m}" for m in MONTHS]
     cols.append(" AND ".join(f"coalesce({c}, false)" for c in ok) + " AS _ok")
     read_wide(ctx, table, names, delim, select=", ".join(cols))

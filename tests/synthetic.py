@@ -17,7 +17,7 @@ from collections import defaultdict
 from importlib import resources
 from pathlib import Path
 
-from . import catalog
+from usmx import catalog
 
 STATE_SAMPLE = "data/sesnsp/IDEFC_NM_dic2020.csv.gz"
 MONTHS_ES = ["Enero", "Febrero", "Marzo", "Abril", "Mayo", "Junio", "Julio", "Agosto", "Septiembre", "Octubre",
@@ -141,7 +141,7 @@ def write_gdelt_events(folder: str | Path, n: int, *, start: str = "2019-01", mo
 
     import duckdb
 
-    from .sources import gdelt
+    from usmx.sources import gdelt
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -216,7 +216,7 @@ def write_gdelt_events(folder: str | Path, n: int, *, start: str = "2019-01", mo
 def write_acled_events(path: str | Path, planted: list[dict]) -> Path:
     """Write an ACLED-layout CSV from planted events (keys: id, date, actor1, assoc_actor_1, actor2, country,
     admin1, fatalities); other columns get plausible fixed values."""
-    from .sources.acled import ACLED_HEADER
+    from usmx.sources.acled import ACLED_HEADER
 
     path = Path(path)
     with path.open("w", encoding="utf-8", newline="") as fh:

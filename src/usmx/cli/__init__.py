@@ -1,0 +1,66 @@
+"""The ``usmx`` command: a thin layer over :class:`usmx.Observatory`, one module per command group.
+
+Exit codes: 0 success; 2 bad input or a refused request (the message says which file, row and column, what was
+expected and what to do); 1 an internal error (a bug: run with ``USMX_DEBUG=1`` for the traceback and report it).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from ..errors import UsmxError
+from . import audit, data, evaluate, fetch, indicators
+from ._output import err
+
+app = typer.Typer(
+    name="usmx",
+    help="usmx: an open observatory of Mexico's organized crime and US-Mexico security cooperation.\n\n"
+    "Official files go into a DuckDB warehouse (raw copy, checks, provenance on every row); query it with "
+    "`usmx sql`, compute indicators with `usmx indicator`. Start with `usmx demo`.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+data.register(app)
+indicators.register(app)
+fetch.register(app)
+app.add_typer(evaluate.app, name="evaluate")
+app.add_typer(audit.app, name="audit")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app, map UsmxError to exit 2 and anything unexpected to exit 1."""
+    debug = os.environ.get("USMX_DEBUG") == "1"
+    try:
+        app(args=argv, standalone_mode=False)
+    except UsmxError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        return 2
+    except (typer.Exit, SystemExit) as exc:
+        code = getattr(exc, "exit_code", getattr(exc, "code", 0))
+        return int(code or 0)
+    except KeyboardInterrupt:
+        err.print("interrupted; any load under way was rolled back.")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        # Typer bundles its own click; recognise its usage errors by class name rather than by import.
+        names = {cls.__name__ for cls in type(exc).__mro__}
+        if "ClickException" in names:
+            exc.show()  # type: ignore[attr-defined]
+            return 2
+        if "Abort" in names:
+            return 1
+        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
+        err.print("This is a bug in usmx. Run again with USMX_DEBUG=1 for the traceback and report it.")
+        if debug:
+            raise
+        return 1
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

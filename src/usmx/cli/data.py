@@ -1,0 +1,106 @@
+"""Commands that load and read the warehouse: ingest, tables, sql, loads, demo, version."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import pyarrow as pa
+import typer
+
+from .. import catalog
+from .._version import __version__
+from ..api import Observatory
+from ._output import DbOption, Format, FormatOption, OutputOption, Reporter, emit, out, print_aligned, print_loads
+
+
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Official files (CSV, optionally .gz/.bz2/.zip).")],
+    kind: Annotated[str | None, typer.Option(
+        help="Skip detection and read the files as this kind: " + ", ".join(catalog.file_kinds()) + ".")] = None,
+    db: DbOption = None,
+) -> None:
+    """Load official files into the warehouse (the kind is detected from each file's header).
+
+    Each file is one transaction: a file that fails a check loads nothing, and files before it stay loaded.
+    A file already loaded (same sha256) is skipped.
+    """
+    obs = Observatory(db)
+    for p in paths:
+        with Reporter(p.name) as rep:
+            results = obs.ingest(p, kind=kind, progress=rep)
+        print_loads(results)
+
+
+def tables(db: DbOption = None) -> None:
+    """List the warehouse's tables and views with row counts."""
+    infos = Observatory(db).tables()
+    width = max(len(i.name) for i in infos)
+    out.print(f"[bold]{'name':<{width}}  {'type':<5}  {'rows':>11}  description[/]", highlight=False)
+    for info in infos:
+        out.print(f"{info.name:<{width}}  {info.type:<5}  {info.rows:>11,}  {info.description}", highlight=False,
+                  soft_wrap=True)
+
+
+def sql(
+    query: Annotated[str, typer.Argument(help="One read-only statement (SELECT/WITH/EXPLAIN).")],
+    format: FormatOption = Format.table,
+    output: OutputOption = None,
+    db: DbOption = None,
+) -> None:
+    """Run a read-only SQL query against the warehouse. Statements that write are refused."""
+    emit(Observatory(db).sql(query), format, output)
+
+
+def loads(db: DbOption = None, format: FormatOption = Format.table, output: OutputOption = None) -> None:
+    """Show the load ledger: every file loaded, its sha256, vintage, rows and whether it is current."""
+    tbl = Observatory(db).sql(
+        "SELECT load_id, kind, strftime(vintage, '%Y-%m') AS vintage, row_count AS rows, "
+        "CASE WHEN is_current THEN 'yes' ELSE 'no' END AS current, left(sha256, 12) AS sha256, "
+        "strftime(loaded_at, '%Y-%m-%d %H:%M') AS loaded_at, file_name FROM loads ORDER BY load_id"
+    )
+    emit(tbl, format, output)
+
+
+def demo(
+    db: DbOption = None,
+    report_path: Annotated[Path | None, typer.Option(
+        "--report", help="Where to write the report (default: usmx-report.html beside the warehouse).")] = None,
+) -> None:
+    """Build a warehouse offline from the real samples bundled with usmx, print what it holds, write the report."""
+    obs = Observatory(db)
+    t0 = time.perf_counter()
+    out.print(f"[bold]usmx demo[/]: loading the bundled official samples into {obs.db}")
+    with Reporter("demo") as rep:
+        results = obs.demo(progress=rep)
+    loaded = sum(r.status == "loaded" for r in results)
+    out.print(f"{loaded} files loaded, {len(results) - loaded} already there, {time.perf_counter() - t0:.1f} s.")
+    print_aligned(pa.Table.from_pylist([
+        {"table": s.table, "rows": s.rows,
+         "periods": f"{s.period_min:%Y-%m} … {s.period_max:%Y-%m}" if s.period_min else "-",
+         "current vintage": ", ".join(s.vintages) or "-"} for s in obs.summary()]))
+    head = obs.indicator("homicide_headline").to_pylist()
+    if head:
+        h = head[0]
+        out.print(f"\nLatest: [bold]{h['latest_value']:.1f}[/] intentional homicide victims per day in "
+                  f"{h['latest_period']:%B %Y} ({h['change_pct']:+.1f}% against {h['reference']}).", highlight=False)
+    path = report_path or obs.db.parent / "usmx-report.html"
+    with Reporter("report") as rep:
+        rep("computing indicators and rendering charts", None, None)
+        obs.report(path, "both")
+    out.print(f"\nReport (Spanish and English, works offline): [bold]{path.resolve()}[/]", highlight=False)
+    out.print("Next: [bold]usmx indicators[/], [bold]usmx tables[/], [bold]usmx loads[/], or for example:")
+    out.print("  usmx sql \"SELECT period, sum(victims) AS victims FROM core_sesnsp__state_victims_monthly "
+              "WHERE crime_subtype = 'Homicidio doloso' GROUP BY ALL ORDER BY period DESC LIMIT 12\"",
+              highlight=False)
+
+
+def version() -> None:
+    """Print the usmx version."""
+    out.print(__version__)
+
+
+def register(app: typer.Typer) -> None:
+    for command in (ingest, tables, sql, loads, demo, version):
+        app.command()(command)

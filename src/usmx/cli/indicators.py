@@ -1,0 +1,111 @@
+"""Commands that compute and publish: indicators, indicator, export, report."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import catalog
+from ..api import Observatory
+from ..errors import UsmxError
+from ._output import DbOption, Format, FormatOption, OutputOption, Reporter, emit, err, out
+
+
+def _grains() -> str:
+    meta = catalog.indicator_meta()
+    return "; ".join(f"{name}: {', '.join(m['grains'])}" for name, m in sorted(meta.items()) if m.get("grains"))
+
+
+def params(by: str | None, state: str | None, param: list[str] | None) -> dict:
+    """Indicator parameters from --by, --state and -p KEY=VALUE."""
+    found: dict = {}
+    if by is not None:
+        found["by"] = by
+    if state is not None:
+        found["state"] = state
+    for item in param or []:
+        if "=" not in item:
+            raise UsmxError(f"--param takes KEY=VALUE; got {item!r}.")
+        k, v = item.split("=", 1)
+        found[k.strip().replace("-", "_")] = v.strip()
+    return found
+
+
+ParamOption = Annotated[list[str] | None, typer.Option(
+    "--param", "-p", help="Further parameters as KEY=VALUE (e.g. -p group=extortion -p feminicide=true).")]
+ByOption = Annotated[str | None, typer.Option(help="Grain, per indicator (the first is the default): " + _grains())]
+StateOption = Annotated[str | None, typer.Option(help="One state: INEGI code (09), abbreviation (CDMX) or name.")]
+EngineOption = Annotated[str, typer.Option(help="duckdb (the warehouse) or pyspark (needs the spark extra).")]
+EventsOption = Annotated[str | None, typer.Option(
+    help="Read raw GDELT export files matching this glob in place instead of the warehouse's events.")]
+
+
+def indicators(
+    lang: Annotated[str, typer.Option(help="Language of labels and definitions: en or es.")] = "en",
+) -> None:
+    """List the indicators: name, unit, grains, definition, sources and parameters."""
+    from ..indicators import registry
+
+    for ind in sorted(registry().values(), key=lambda i: i.name):
+        ps = ", ".join(f"{k}={p.default!r}" for k, p in ind.params.items())
+        out.print(f"[bold]{ind.name}[/]  ({ind.unit})  [dim]{ps}[/]", highlight=False)
+        out.print(f"  {ind.label(lang)}. {ind.definition(lang)}", highlight=False)
+        out.print(f"  [dim]sources: {', '.join(ind.sources)}[/]", highlight=False)
+
+
+def indicator(
+    name: Annotated[str, typer.Argument(help="Indicator name (see `usmx indicators`).")],
+    by: ByOption = None,
+    state: StateOption = None,
+    param: ParamOption = None,
+    format: FormatOption = Format.table,
+    output: OutputOption = None,
+    engine: EngineOption = "duckdb",
+    events: EventsOption = None,
+    db: DbOption = None,
+) -> None:
+    """Compute one indicator from the warehouse and print it (or write it with --output)."""
+    tbl = Observatory(db).indicator(name, engine=engine, events=events, **params(by, state, param))
+    emit(tbl, format, output)
+    note = (tbl.schema.metadata or {}).get(b"note")
+    if note:
+        err.print(f"note: {note.decode()}", highlight=False)
+
+
+def export(
+    name: Annotated[str, typer.Argument(help="Indicator name (see `usmx indicators`).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    format: Annotated[Format, typer.Option("--format", "-f", help="csv or parquet.")] = Format.csv,
+    by: ByOption = None,
+    state: StateOption = None,
+    param: ParamOption = None,
+    engine: EngineOption = "duckdb",
+    events: EventsOption = None,
+    db: DbOption = None,
+) -> None:
+    """Write an indicator to CSV or Parquet, for work in pandas, R or a spreadsheet."""
+    if format not in (Format.csv, Format.parquet):
+        raise UsmxError("export writes csv or parquet; use `usmx indicator` for table or json output.")
+    emit(Observatory(db).indicator(name, engine=engine, events=events, **params(by, state, param)), format, output)
+
+
+def report(
+    lang: Annotated[str, typer.Option(help="es, en, or both (one file with a language switch).")] = "both",
+    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")] = Path("report.html"),
+    db: DbOption = None,
+) -> None:
+    """Write the report: one self-contained HTML file (charts, map, tables, sources) that works offline."""
+    t0 = time.perf_counter()
+    with Reporter("report") as rep:
+        rep("computing indicators and rendering charts", None, None)
+        path = Observatory(db).report(output, lang)
+    out.print(f"report written to [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB, "
+              f"{time.perf_counter() - t0:.1f} s)", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    for command in (indicators, indicator, export, report):
+        app.command()(command)

@@ -1,0 +1,61 @@
+"""Small HTML helpers shared by the report's sections: escaping, tables, source lines, empty-section notes."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Collection
+from datetime import date
+from typing import Protocol
+
+from . import i18n
+from .i18n import t
+
+#: how the report names each kind of file in its source lines
+KIND_LABELS = {
+    "sesnsp_state_victims": "SESNSP IDVFC_NM", "sesnsp_state_crimes": "SESNSP IDEFC_NM",
+    "sesnsp_municipal_crimes": "SESNSP IDM_NM", "inegi_homicide_deaths": "INEGI",
+    "conapo_state_population": "CONAPO", "conapo_municipal_population": "CONAPO",
+    "cbp_drug_seizures": "CBP Nationwide Drug Seizures", "cbp_amo_drug_seizures": "CBP AMO Drug Seizures",
+    "cbp_encounters_state": "CBP Nationwide Encounters", "cbp_encounters_aor": "CBP Nationwide Encounters (AOR)",
+    "cdc_vsrr_overdose": "CDC NCHS VSRR", "gdelt_events": "GDELT 2.0", "acled_events": "ACLED",
+    "ledger_events": "usmx ledger",
+}
+
+
+class HasVintages(Protocol):
+    def vintage(self, kind: str) -> date | None: ...
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text))
+
+
+def source_line(data: HasVintages, kinds: list[str], lang: str) -> str:
+    parts = []
+    for k in kinds:
+        v = data.vintage(k)
+        label = KIND_LABELS.get(k, k)
+        parts.append(label + (f" ({t('cut_off', lang)} {i18n.month(v, lang)})" if v else ""))
+    return f'<p class="source">{t("source_line", lang)}: {esc("; ".join(parts))}; {t("calc", lang)}.</p>'
+
+
+def table(headers: list[str], rows: list[list[str]], numeric: Collection[int] = frozenset(), cls: str = "") -> str:
+    head = "".join(f'<th{" class=num" if i in numeric else ""}>{esc(h)}</th>' for i, h in enumerate(headers))
+    body = "".join(
+        "<tr>" + "".join(f'<td{" class=num" if i in numeric else ""}>{c}</td>' for i, c in enumerate(r)) + "</tr>"
+        for r in rows
+    )
+    return (f'<div class="table-wrap"><table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
+            "</table></div>")
+
+
+def no_data(lang: str) -> str:
+    return f'<p class="empty">{esc(t("no_data", lang))}</p>'
+
+
+def p_value(p: float, lang: str) -> str:
+    return f"< {i18n.number(0.001, lang, 3)}" if p < 0.001 else i18n.number(p, lang, 3)
+
+
+def fiscal_year(fy: int, months: int, lang: str) -> str:
+    return f"FY{fy}" + ("" if months == 12 else f" ({months} {t('months_word', lang)})")
