@@ -16,11 +16,9 @@ PySpark over the first ``--spark-rows`` events and checks that it equals DuckDB'
 
 from __future__ import annotations
 
-import sys
-
-
 import argparse
 import glob
+import sys
 import time
 from pathlib import Path
 
@@ -37,8 +35,11 @@ def generate(out: Path, rows: int, files: int) -> list[str]:
         t = time.perf_counter()
         synthetic.write_gdelt_events(folder, rows, months=120, files=files, compress=None)
         done.write_text(str(rows))
-        print(f"generated {rows:,} events in {files} files ({sum(p.stat().st_size for p in folder.glob('*.CSV')) / 1e9:.2f}"
-              f" GB) in {time.perf_counter() - t:.0f} s", flush=True)
+        print(
+            f"generated {rows:,} events in {files} files "
+            f"({sum(p.stat().st_size for p in folder.glob('*.CSV')) / 1e9:.2f} GB) in {time.perf_counter() - t:.0f} s",
+            flush=True,
+        )
     return sorted(glob.glob(str(folder / "*.export.CSV")))
 
 
@@ -49,8 +50,10 @@ def bare_count(files: list[str]) -> tuple[int, float]:
 
     con = duckdb.connect()
     t = time.perf_counter()
-    n = con.execute("SELECT count(*) FROM read_csv(?, header=false, delim='\t', quote='', escape='', "
-                    "auto_detect=false, columns=?)", [files, {c: "VARCHAR" for c in gdelt.columns()}]).fetchone()[0]
+    n = con.execute(
+        "SELECT count(*) FROM read_csv(?, header=false, delim='\t', quote='', escape='', auto_detect=false, columns=?)",
+        [files, dict.fromkeys(gdelt.columns(), "VARCHAR")],
+    ).fetchone()[0]
     return n, time.perf_counter() - t
 
 
@@ -81,8 +84,10 @@ def main() -> None:
     table, usmx_s = usmx_indicator(obs, pattern)
     assert n == args.rows, (n, args.rows)
     print(f"   bare DuckDB count: {n:>12,} rows {bare_s:7.2f} s  {n / bare_s / 1e6:6.2f} M rows/s")
-    print(f"usmx cooperation_events: {n:>12,} rows {usmx_s:7.2f} s  {n / usmx_s / 1e6:6.2f} M rows/s "
-          f"({table.num_rows} months, {sum(table['dyad_events'].to_pylist()):,} USA-MEX events)")
+    print(
+        f"usmx cooperation_events: {n:>12,} rows {usmx_s:7.2f} s  {n / usmx_s / 1e6:6.2f} M rows/s "
+        f"({table.num_rows} months, {sum(table['dyad_events'].to_pylist()):,} USA-MEX events)"
+    )
     print(f"usmx / bare scan rate: {bare_s / usmx_s:.2f}   (target >= 0.8)")
     if args.spark_rows:
         sfiles = generate(args.out, args.spark_rows, 2)
@@ -91,7 +96,8 @@ def main() -> None:
         spark, spark_s = usmx_indicator(obs, spattern, engine="pyspark")
         same = sorted(duck.to_pylist(), key=lambda r: r["period"]) == sorted(
             ({k: (round(v, 9) if isinstance(v, float) else v) for k, v in r.items()} for r in spark.to_pylist()),
-            key=lambda r: r["period"]) or _close(duck, spark)
+            key=lambda r: r["period"],
+        ) or _close(duck, spark)
         print(f"PySpark on {args.spark_rows:,} rows: {spark_s:.1f} s; equal to DuckDB: {same}")
         if not same:
             raise SystemExit("PySpark and DuckDB disagree")

@@ -55,13 +55,14 @@ months = list(df.columns[-12:])
 long = df.melt(id_vars=list(df.columns[:-12]), value_vars=months, var_name="month", value_name="crimes")
 long = long.dropna(subset=["crimes"])
 # the same canonical columns usmx produces: a period date, zero-padded codes, integer counts
-long["period"] = pd.to_datetime(dict(year=long["Año"], month=long["month"].map({m: i + 1 for i, m in enumerate(months)}),
-                                     day=1))
+month_number = {m: i + 1 for i, m in enumerate(months)}
+long["period"] = pd.to_datetime(dict(year=long["Año"], month=long["month"].map(month_number), day=1))
 long["state_code"] = long["Clave_Ent"].str.zfill(2)
 long["municipality_code"] = long["Cve. Municipio"].str.zfill(5)
 long["crimes"] = long["crimes"].astype("int64")
 dt = time.perf_counter() - t
-print(json.dumps({"rows": len(long), "seconds": dt, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"rows": len(long), "seconds": dt, "rss_mb": rss}))
 """,
 }
 
@@ -77,8 +78,11 @@ def generate(out: Path, years: int) -> Path:
     yrs = list(range(2025 - years, 2025))
     facts = synthetic.write_municipal_incidence(tmp, years=yrs, seed=2015, encoding="latin-1")
     tmp.rename(path)
-    print(f"generated {path} ({path.stat().st_size / 1e6:,.0f} MB, {facts['rows']:,} rows) in "
-          f"{time.perf_counter() - t:.0f} s", flush=True)
+    print(
+        f"generated {path} ({path.stat().st_size / 1e6:,.0f} MB, {facts['rows']:,} rows) in "
+        f"{time.perf_counter() - t:.0f} s",
+        flush=True,
+    )
     return path
 
 
@@ -114,8 +118,10 @@ def main() -> None:
         r = results[m]
         print(f"{m:>7}: {r['rows']:>12,} rows  {r['seconds']:7.2f} s  peak RSS {r['rss_mb']:7,.0f} MB", flush=True)
     u, d = results["usmx"], results["duckdb"]
-    print(f"\nfile: {csv.stat().st_size / 1e6:,.0f} MB; usmx writes {u['rows']:,} long rows "
-          f"(bare DuckDB {d['rows']:,} wide rows)")
+    print(
+        f"\nfile: {csv.stat().st_size / 1e6:,.0f} MB; usmx writes {u['rows']:,} long rows "
+        f"(bare DuckDB {d['rows']:,} wide rows)"
+    )
     print(f"usmx / bare DuckDB time: {u['seconds'] / d['seconds']:.2f}x   (target <= 1.5x)")
     if "pandas" in results:
         p = results["pandas"]

@@ -20,10 +20,32 @@ from pathlib import Path
 from usmx import catalog
 
 STATE_SAMPLE = "data/sesnsp/IDEFC_NM_dic2020.csv.gz"
-MONTHS_ES = ["Enero", "Febrero", "Marzo", "Abril", "Mayo", "Junio", "Julio", "Agosto", "Septiembre", "Octubre",
-             "Noviembre", "Diciembre"]
-MUNICIPAL_HEADER = ["Año", "Clave_Ent", "Entidad", "Cve. Municipio", "Municipio", "Bien jurídico afectado",
-                    "Tipo de delito", "Subtipo de delito", "Modalidad", *MONTHS_ES]
+MONTHS_ES = [
+    "Enero",
+    "Febrero",
+    "Marzo",
+    "Abril",
+    "Mayo",
+    "Junio",
+    "Julio",
+    "Agosto",
+    "Septiembre",
+    "Octubre",
+    "Noviembre",
+    "Diciembre",
+]
+MUNICIPAL_HEADER = [
+    "Año",
+    "Clave_Ent",
+    "Entidad",
+    "Cve. Municipio",
+    "Municipio",
+    "Bien jurídico afectado",
+    "Tipo de delito",
+    "Subtipo de delito",
+    "Modalidad",
+    *MONTHS_ES,
+]
 
 
 def state_totals() -> tuple[list[tuple[str, str, str, str]], dict[tuple[int, str], dict[tuple, list[int]]]]:
@@ -58,9 +80,18 @@ def _split(total_matrix, weights, rng):
     return base
 
 
-def write_municipal_incidence(path: str | Path, *, years: list[int] | None = None, states: list[str] | None = None,
-                              cutoff_month: int = 12, seed: int = 2015, encoding: str = "latin-1",
-                              newline: str = "\r\n", thousands: bool = True, pad_codes: bool = False) -> dict:
+def write_municipal_incidence(
+    path: str | Path,
+    *,
+    years: list[int] | None = None,
+    states: list[str] | None = None,
+    cutoff_month: int = 12,
+    seed: int = 2015,
+    encoding: str = "latin-1",
+    newline: str = "\r\n",
+    thousands: bool = True,
+    pad_codes: bool = False,
+) -> dict:
     """Write a SESNSP IDM_NM-layout file; return facts for tests (rows, totals by year and state).
 
     Years outside the bundled 2015-2020 reuse the nearest year's state totals. Months after ``cutoff_month`` in
@@ -129,8 +160,15 @@ def gdelt_row_kind(j: int) -> str:
     return "other"
 
 
-def write_gdelt_events(folder: str | Path, n: int, *, start: str = "2019-01", months: int = 24, files: int = 4,
-                       compress: str | None = "zip") -> list[Path]:
+def write_gdelt_events(
+    folder: str | Path,
+    n: int,
+    *,
+    start: str = "2019-01",
+    months: int = 24,
+    files: int = 4,
+    compress: str | None = "zip",
+) -> list[Path]:
     """Write ``n`` GDELT 2.0 export rows (61 tab-separated columns, no header) across ``files`` files.
 
     Row i falls in month i % months; its kind is gdelt_row_kind(i // months); actor types cycle COP, JUD, MIL, GOV
@@ -146,38 +184,43 @@ def write_gdelt_events(folder: str | Path, n: int, *, start: str = "2019-01", mo
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     y0, m0 = (int(x) for x in start.split("-"))
-    kind = ("CASE WHEN (i // {m}) % 100 < 2 THEN 'usa_mex_law' WHEN (i // {m}) % 100 < 6 THEN 'usa_mex_other' "
-            "WHEN (i // {m}) % 100 = 6 THEN 'mex_usa_law' ELSE 'other' END").format(m=months)
+    kind = (
+        f"CASE WHEN (i // {months}) % 100 < 2 THEN 'usa_mex_law' WHEN (i // {months}) % 100 < 6 THEN 'usa_mex_other' "
+        f"WHEN (i // {months}) % 100 = 6 THEN 'mex_usa_law' ELSE 'other' END"
+    )
     law = "['062', '0631', '064', '063'][(i % 4) + 1]"
     exprs = {
         "global_event_id": "CAST(1000000000 + i AS VARCHAR)",
         "sql_date": f"strftime(make_date({y0}, {m0}, 1) + to_months(CAST(i % {months} AS INTEGER)) "
-                    f"+ to_days(CAST((i // {months}) % 28 AS INTEGER)), '%Y%m%d')",
+        f"+ to_days(CAST((i // {months}) % 28 AS INTEGER)), '%Y%m%d')",
         "actor1_code": "CASE WHEN k IN ('usa_mex_law', 'usa_mex_other') THEN 'USAGOV' WHEN k = 'mex_usa_law' "
-                       "THEN 'MEXCOP' ELSE 'FRA' END",
+        "THEN 'MEXCOP' ELSE 'FRA' END",
         "actor1_name": "CASE WHEN k LIKE 'usa%' THEN 'UNITED STATES' WHEN k = 'mex_usa_law' THEN 'MEXICO' "
-                       "ELSE 'FRANCE' END",
+        "ELSE 'FRANCE' END",
         "actor1_country_code": "CASE WHEN k LIKE 'usa%' THEN 'USA' WHEN k = 'mex_usa_law' THEN 'MEX' ELSE 'FRA' END",
         "actor1_type1_code": "['COP', 'JUD', 'MIL', 'GOV', ''][(i % 5) + 1]",
         "actor2_code": "CASE WHEN k LIKE 'usa%' THEN 'MEXGOV' WHEN k = 'mex_usa_law' THEN 'USAJUD' ELSE 'DEU' END",
         "actor2_name": "CASE WHEN k LIKE 'usa%' THEN 'MEXICO' WHEN k = 'mex_usa_law' THEN 'UNITED STATES' "
-                       "ELSE 'GERMANY' END",
+        "ELSE 'GERMANY' END",
         "actor2_country_code": "CASE WHEN k LIKE 'usa%' THEN 'MEX' WHEN k = 'mex_usa_law' THEN 'USA' ELSE 'DEU' END",
         "actor2_type1_code": "''",
         "is_root_event": "CAST(i % 2 AS VARCHAR)",
         "event_code": f"CASE WHEN k LIKE '%law' THEN {law} WHEN k = 'usa_mex_other' THEN '042' ELSE '0211' END",
         "event_base_code": f"left(CASE WHEN k LIKE '%law' THEN {law} WHEN k = 'usa_mex_other' THEN '042' "
-                           "ELSE '0211' END, 3)",
+        "ELSE '0211' END, 3)",
         "event_root_code": "CASE WHEN k LIKE '%law' THEN '06' WHEN k = 'usa_mex_other' THEN '04' ELSE '02' END",
         "quad_class": "CASE WHEN k LIKE '%law' THEN '2' ELSE '1' END",
         "goldstein_scale": "CAST((i % 7) - 3 AS DOUBLE)::VARCHAR",
         "num_mentions": "CAST(1 + i % 9 AS VARCHAR)",
-        "num_sources": "'1'", "num_articles": "CAST(1 + i % 9 AS VARCHAR)",
-        "avg_tone": "'-1.5'", "action_geo_type": "'1'",
+        "num_sources": "'1'",
+        "num_articles": "CAST(1 + i % 9 AS VARCHAR)",
+        "avg_tone": "'-1.5'",
+        "action_geo_type": "'1'",
         "action_geo_country_code": "CASE WHEN k = 'other' THEN 'FR' ELSE 'MX' END",
-        "action_geo_lat": "'19.43'", "action_geo_long": "'-99.13'",
+        "action_geo_lat": "'19.43'",
+        "action_geo_long": "'-99.13'",
         "date_added": f"strftime(make_date({y0}, {m0}, 1) + to_months(CAST(i % {months} AS INTEGER)) "
-                      f"+ to_days(CAST((i // {months}) % 28 AS INTEGER)), '%Y%m%d') || '150000'",
+        f"+ to_days(CAST((i // {months}) % 28 AS INTEGER)), '%Y%m%d') || '150000'",
         "source_url": "'https://example.org/news/' || CAST(i AS VARCHAR)",
     }
     cols = gdelt.columns()
@@ -192,8 +235,10 @@ def write_gdelt_events(folder: str | Path, n: int, *, start: str = "2019-01", mo
             break
         name = f"2019010{f % 10}{f:06d}.export.CSV"
         plain = folder / name
-        con.execute(f"COPY (SELECT {select} FROM (SELECT i, {kind} AS k FROM range({lo}, {hi}) t(i)) ORDER BY i) "
-                    f"TO '{plain}' (FORMAT csv, DELIMITER '\t', HEADER false, QUOTE '', ESCAPE '')")
+        con.execute(
+            f"COPY (SELECT {select} FROM (SELECT i, {kind} AS k FROM range({lo}, {hi}) t(i)) ORDER BY i) "
+            f"TO '{plain}' (FORMAT csv, DELIMITER '\t', HEADER false, QUOTE '', ESCAPE '')"
+        )
         if compress == "zip":
             target = plain.with_name(name + ".zip")
             with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -224,15 +269,37 @@ def write_acled_events(path: str | Path, planted: list[dict]) -> Path:
         w.writerow(ACLED_HEADER)
         for e in planted:
             row = {
-                "event_id_cnty": e["id"], "event_date": e["date"], "year": e["date"][:4], "time_precision": 1,
-                "disorder_type": "Political violence", "event_type": "Violence against civilians",
-                "sub_event_type": "Attack", "actor1": e.get("actor1", ""), "assoc_actor_1": e.get("assoc_actor_1", ""),
-                "inter1": 3, "actor2": e.get("actor2", "Civilians (Mexico)"), "assoc_actor_2": e.get("assoc_actor_2", ""),
-                "inter2": 7, "interaction": 37, "civilian_targeting": "Civilian targeting", "iso": 484,
-                "region": "Central America", "country": e["country"], "admin1": e.get("admin1", ""), "admin2": "",
-                "admin3": "", "location": e.get("admin1", ""), "latitude": "24.8", "longitude": "-107.4",
-                "geo_precision": 1, "source": "El Universal", "source_scale": "National", "notes": "planted",
-                "fatalities": e.get("fatalities", 0), "tags": "", "timestamp": 1700000000,
+                "event_id_cnty": e["id"],
+                "event_date": e["date"],
+                "year": e["date"][:4],
+                "time_precision": 1,
+                "disorder_type": "Political violence",
+                "event_type": "Violence against civilians",
+                "sub_event_type": "Attack",
+                "actor1": e.get("actor1", ""),
+                "assoc_actor_1": e.get("assoc_actor_1", ""),
+                "inter1": 3,
+                "actor2": e.get("actor2", "Civilians (Mexico)"),
+                "assoc_actor_2": e.get("assoc_actor_2", ""),
+                "inter2": 7,
+                "interaction": 37,
+                "civilian_targeting": "Civilian targeting",
+                "iso": 484,
+                "region": "Central America",
+                "country": e["country"],
+                "admin1": e.get("admin1", ""),
+                "admin2": "",
+                "admin3": "",
+                "location": e.get("admin1", ""),
+                "latitude": "24.8",
+                "longitude": "-107.4",
+                "geo_precision": 1,
+                "source": "El Universal",
+                "source_scale": "National",
+                "notes": "planted",
+                "fatalities": e.get("fatalities", 0),
+                "tags": "",
+                "timestamp": 1700000000,
             }
             w.writerow([row[c] for c in ACLED_HEADER])
     return path

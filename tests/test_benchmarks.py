@@ -10,8 +10,12 @@ ROOT = Path(__file__).parents[1]
 
 
 def test_ingest_benchmark_runs_and_prints_its_ratios(tmp_path):
-    res = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "ingest.py"), "--years", "1", "--out",
-                          str(tmp_path)], capture_output=True, text=True, timeout=600)
+    res = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "ingest.py"), "--years", "1", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stderr
     assert "usmx / bare DuckDB time:" in res.stdout and "pandas / usmx time:" in res.stdout
     # every municipality x 98 crime rows x 12 months
@@ -19,8 +23,16 @@ def test_ingest_benchmark_runs_and_prints_its_ratios(tmp_path):
 
 
 def test_gdelt_benchmark_runs_and_checks_spark(tmp_path):
-    args = [sys.executable, str(ROOT / "benchmarks" / "gdelt.py"), "--rows", "50000", "--files", "2", "--out",
-            str(tmp_path)]
+    args = [
+        sys.executable,
+        str(ROOT / "benchmarks" / "gdelt.py"),
+        "--rows",
+        "50000",
+        "--files",
+        "2",
+        "--out",
+        str(tmp_path),
+    ]
     try:
         import pyspark  # noqa: F401
 

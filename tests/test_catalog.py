@@ -1,5 +1,7 @@
 from datetime import date
 
+import pytest
+
 from usmx import catalog
 
 
@@ -47,10 +49,89 @@ def test_every_table_spec_is_complete():
 
 def test_header_map_matches_official_spellings():
     layout = catalog.layouts("sesnsp")["sesnsp_state_crimes"]
-    header = ["Año", "Clave_Ent", "Entidad", "Bien jurídico afectado", "Tipo de delito", "Subtipo de delito",
-              "Modalidad", "Enero", "Febrero", "Marzo", "Abril", "Mayo", "Junio", "Julio", "Agosto", "Septiembre",
-              "Octubre", "Noviembre", "Diciembre"]
+    header = [
+        "Año",
+        "Clave_Ent",
+        "Entidad",
+        "Bien jurídico afectado",
+        "Tipo de delito",
+        "Subtipo de delito",
+        "Modalidad",
+        "Enero",
+        "Febrero",
+        "Marzo",
+        "Abril",
+        "Mayo",
+        "Junio",
+        "Julio",
+        "Agosto",
+        "Septiembre",
+        "Octubre",
+        "Noviembre",
+        "Diciembre",
+    ]
     mapping, unknown, missing = layout.match(header)
     assert not unknown and not missing
     mapping, unknown, missing = layout.match(["AÑO", "Cve. Entidad"] + header[2:-1] + ["Sexo"])
     assert unknown == ["Sexo"] and missing == ["m12"]
+
+
+def test_every_table_lists_fields_defined_once():
+    fields = catalog.fields()
+    for spec in catalog.tables().values():
+        for f in spec.fields:
+            assert f.name in fields and f.type == fields[f.name].type and f.label_es and f.label_en
+        assert set(spec.primary_key) <= set(spec.columns), spec.name
+    # state_code is always INEGI's: no table uses the name for anything else
+    for spec in catalog.tables().values():
+        if "state_code" in spec.columns:
+            assert next(f for f in spec.fields if f.name == "state_code").rules["references"] == "states"
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("9", "09"),
+        ("09", "09"),
+        ("CDMX", "09"),
+        ("Ciudad de Mexico", "09"),
+        ("sinaloa", "25"),
+        ("SIN", "25"),
+        ("Michoacán de Ocampo", "16"),
+        ("michoacan", "16"),
+        ("Estado de México", "15"),
+        ("Mexico City", "09"),
+        ("Veracruz de Ignacio de la Llave", "30"),
+        ("Nuevo León", "19"),
+    ],
+)
+def test_one_state_lookup_takes_codes_abbreviations_and_names(text, code):
+    assert catalog.state_code(text) == code
+
+
+def test_unknown_states_are_none():
+    assert catalog.state_code("Atlantis") is None and catalog.state_code(None) is None
+
+
+def test_crime_groups_by_key_or_spanish_or_english_name():
+    assert catalog.crime_group("extorsion").key == "extortion"
+    assert catalog.crime_group("Homicidio doloso").key == "intentional_homicide"
+    assert catalog.crime_group("Violent vehicle theft").key == "vehicle_theft_violent"
+    assert catalog.crime_group("piracy") is None
+    assert {g.measure for g in catalog.crime_groups().values()} == {"victims", "crimes"}
+
+
+def test_administrations_are_one_catalogue_with_labels_and_colours():
+    admins = catalog.administrations()
+    assert [a.key for a in admins] == ["calderon", "pena_nieto", "lopez_obrador", "sheinbaum"]
+    for a, b in zip(admins, admins[1:]):
+        assert (b.start - a.end).days == 1
+    assert all(a.label("es") and a.label("en") and a.colour.startswith("#") for a in admins)
+
+
+def test_file_kinds_and_fetch_targets_agree_with_the_sources():
+    from usmx import sources
+
+    assert catalog.file_kinds() == sorted(sources.kinds())
+    for target in catalog.fetch_targets().values():
+        assert target["kind"] in catalog.file_kinds()

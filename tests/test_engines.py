@@ -10,7 +10,7 @@ import pytest
 from tests import synthetic
 
 from .conftest import DATA
-from .sources.test_events import PLANTED, gdelt_oracle
+from .sources.test_gdelt_acled_ledger import PLANTED, gdelt_oracle
 
 N = 6_000
 
@@ -23,8 +23,9 @@ def _spark_available() -> bool:
     return True
 
 
-spark = pytest.mark.skipif(not _spark_available() and not os.environ.get("CI"),
-                           reason="the spark extra is not installed (CI installs it)")
+spark = pytest.mark.skipif(
+    not _spark_available() and not os.environ.get("CI"), reason="the spark extra is not installed (CI installs it)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +35,9 @@ def events_setup(tmp_path_factory):
     d = tmp_path_factory.mktemp("engines")
     files = synthetic.write_gdelt_events(d / "gdelt", N, months=24, files=2)
     obs = Observatory(d / "w.duckdb")
-    obs.ingest(*files, DATA / "ledger" / "us_mx_security_events.yaml",
-               synthetic.write_acled_events(d / "acled.csv", PLANTED))
+    obs.ingest(
+        *files, DATA / "ledger" / "us_mx_security_events.yaml", synthetic.write_acled_events(d / "acled.csv", PLANTED)
+    )
     return obs, str(d / "gdelt" / "*.export.CSV.zip")
 
 
@@ -48,10 +50,13 @@ def _sorted(t: pa.Table, keys: list[str]) -> list[dict]:
     return sorted(rows, key=lambda r: tuple(str(r[k]) for k in keys))
 
 
-CASES = [("cooperation_events", {}, ["period"]), ("cooperation_events", {"actor_types": "police,judiciary"}, ["period"]),
-         ("cooperation_index", {"smooth": 3}, ["period"]),
-         ("criminal_group_presence", {}, ["group", "year"]),
-         ("criminal_group_presence", {"by": "country"}, ["group", "year", "country"])]
+CASES = [
+    ("cooperation_events", {}, ["period"]),
+    ("cooperation_events", {"actor_types": "police,judiciary"}, ["period"]),
+    ("cooperation_index", {"smooth": 3}, ["period"]),
+    ("criminal_group_presence", {}, ["group", "year"]),
+    ("criminal_group_presence", {"by": "country"}, ["group", "year", "country"]),
+]
 
 
 @pytest.mark.parametrize("name, params, keys", CASES[:3])
@@ -62,8 +67,9 @@ def test_duckdb_on_raw_files_equals_the_warehouse(events_setup, name, params, ke
     assert _sorted(wh, keys) == _sorted(raw, keys)
     if name == "cooperation_events" and not params:
         want = gdelt_oracle(N, 24)
-        assert {r["period"]: r["law_enforcement_events"] for r in wh.to_pylist()} == {
-            p: w["law_enforcement_events"] for p, w in want.items()}
+        assert {r["period"]: r["value"] for r in wh.to_pylist()} == {
+            p: w["law_enforcement_events"] for p, w in want.items()
+        }
 
 
 @spark

@@ -21,7 +21,7 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):  # keep test output quiet
         pass
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         n = Handler.hits[self.path] = Handler.hits.get(self.path, 0) + 1
         body = STATE_CRIMES.read_bytes() if "IDEFC" in self.path else CONAPO_STATE.read_bytes()
         if self.path.startswith("/flaky/") and n == 1:
@@ -101,8 +101,7 @@ def test_checksum_mismatch_stores_nothing(obs, server):
 
 def test_no_ingest_only_stores_and_refetch_reuses_the_stored_file(obs, server, tmp_path):
     sha = hashlib.sha256(CONAPO_STATE.read_bytes()).hexdigest()
-    (path,) = obs.fetch("conapo-state-population", f"{server}/ok/pop.csv.gz", ingest=False,
-                        sha256=sha)
+    (path,) = obs.fetch("conapo-state-population", f"{server}/ok/pop.csv.gz", ingest=False, sha256=sha)
     assert path.name == f"{sha}.csv.gz"
     (res,) = obs.fetch("conapo-state-population", f"{server}/ok/pop.csv.gz")
     assert res.status == "loaded" and res.kind == "conapo_state_population"

@@ -10,11 +10,11 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from usmx import cli
 from tests import synthetic
+from usmx import cli
 from usmx.errors import FetchError, UsmxError
 
-from .sources.test_events import PLANTED
+from .sources.test_gdelt_acled_ledger import PLANTED
 
 
 class Server(BaseHTTPRequestHandler):
@@ -35,7 +35,7 @@ class Server(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         url = urlparse(self.path)
         Server.hits[url.path] = Server.hits.get(url.path, 0) + 1
         if url.path == "/gdeltv2/masterfilelist.txt":
@@ -52,20 +52,22 @@ class Server(BaseHTTPRequestHandler):
             page = int(q["page"][0])
             assert q["country"] == ["Mexico"] and q["_format"] == ["json"]
             data = Server.pages[page - 1] if page <= len(Server.pages) else []
-            return self._send(200, json.dumps({"status": 200, "count": len(data), "data": data}).encode(),
-                              "application/json")
+            return self._send(
+                200, json.dumps({"status": 200, "count": len(data), "data": data}).encode(), "application/json"
+            )
         if url.path == "/api/deleted/read":
             body = {"data": [{"event_id_cnty": d, "deleted_timestamp": 1700000000} for d in Server.deleted]}
             return self._send(200, json.dumps(body).encode(), "application/json")
         return self._send(404, b"")
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         length = int(self.headers.get("Content-Length", 0))
         form = parse_qs(self.rfile.read(length).decode())
         Server.token_requests.append(form)
         if form.get("username") == ["analyst@example.org"] and form.get("password") == ["s3cret"]:
-            return self._send(200, json.dumps({"access_token": "tok-123", "expires_in": 86400}).encode(),
-                              "application/json")
+            return self._send(
+                200, json.dumps({"access_token": "tok-123", "expires_in": 86400}).encode(), "application/json"
+            )
         return self._send(401, b'{"error": "invalid_grant"}', "application/json")
 
 
@@ -106,11 +108,13 @@ def test_gdelt_md5_mismatch_stores_nothing(obs, server):
     from datetime import date
 
     original = Server.master
-    Server.master = original.replace(hashlib.md5(Server.files["20190102000000.export.CSV.zip"]).hexdigest().encode(),
-                                     b"f" * 32)
+    Server.master = original.replace(
+        hashlib.md5(Server.files["20190102000000.export.CSV.zip"]).hexdigest().encode(), b"f" * 32
+    )
     try:
-        res = obs.fetch_gdelt(date(2019, 1, 2), date(2019, 1, 2), master_url=f"{server}/gdeltv2/masterfilelist.txt",
-                          backoff=0.01)
+        res = obs.fetch_gdelt(
+            date(2019, 1, 2), date(2019, 1, 2), master_url=f"{server}/gdeltv2/masterfilelist.txt", backoff=0.01
+        )
     finally:
         Server.master = original
     assert res["downloaded"] == 0 and "md5" in res["failed"][0]
@@ -149,8 +153,20 @@ def test_acled_needs_credentials_from_the_environment(obs, server, monkeypatch):
 
 
 def test_cli_fetch_gdelt(tmp_path, server, capsys):
-    code = cli.main(["fetch", "gdelt", "--from", "2019-01-01", "--to", "2019-01-01", "--url",
-                     f"{server}/gdeltv2/masterfilelist.txt", "--db", str(tmp_path / "g.duckdb")])
+    code = cli.main(
+        [
+            "fetch",
+            "gdelt",
+            "--from",
+            "2019-01-01",
+            "--to",
+            "2019-01-01",
+            "--url",
+            f"{server}/gdeltv2/masterfilelist.txt",
+            "--db",
+            str(tmp_path / "g.duckdb"),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0 and "2 export files listed" in out
     assert cli.main(["fetch", "gdelt", "--db", str(tmp_path / "g.duckdb")]) == 2

@@ -19,6 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from . import catalog, config, rawstore, warehouse
+from ._db import one
 from .errors import ReadOnlyError, UsmxError
 from .warehouse import LoadResult, Progress
 
@@ -69,8 +70,13 @@ class Observatory:
         return self.data_dir / "tmp"
 
     # -- loading -------------------------------------------------------------------------------------------------
-    def ingest(self, *paths: str | os.PathLike[str], kind: str | None = None, origin: str | None = None,
-               progress: Progress | None = None) -> list[LoadResult]:
+    def ingest(
+        self,
+        *paths: str | os.PathLike[str],
+        kind: str | None = None,
+        origin: str | None = None,
+        progress: Progress | None = None,
+    ) -> list[LoadResult]:
         """Load official files into the warehouse, one transaction each, over one connection.
 
         The kind of each file is detected from its header unless ``kind`` is given. A file whose sha256 is already
@@ -78,8 +84,12 @@ class Observatory:
         :class:`~usmx.errors.UsmxError` and leaves the warehouse exactly as it was; files before it stay loaded.
         """
         with warehouse.opened(self.db) as con:
-            return [warehouse.load_file(con, Path(p), store=self.raw, scratch=self.scratch, kind=kind,
-                                        origin=origin, progress=progress) for p in paths]
+            return [
+                warehouse.load_file(
+                    con, Path(p), store=self.raw, scratch=self.scratch, kind=kind, origin=origin, progress=progress
+                )
+                for p in paths
+            ]
 
     # -- reading ---------------------------------------------------------------------------------------------------
     def sql(self, query: str, params: list | None = None) -> pa.Table:
@@ -120,7 +130,7 @@ class Observatory:
             for name, ttype in rows:
                 if name.startswith("_") and not include_internal:
                     continue
-                n = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+                n = one(con, f'SELECT count(*) FROM "{name}"')[0]
                 out.append(TableInfo(name, "view" if ttype == "VIEW" else "table", n, _describe(name, specs)))
         return out
 
@@ -135,9 +145,12 @@ class Observatory:
         with warehouse.opened(self.db, read_only=True) as con:
             for spec in catalog.tables().values():
                 period = next((f.name for f in spec.fields if f.type == "DATE"), None)
-                span = (f"min({period}), max({period})" if period else
-                        "make_date(min(year), 1, 1), make_date(max(year), 1, 1)")
-                rows, pmin, pmax = con.execute(f"SELECT count(*), {span} FROM {spec.name}").fetchone()
+                span = (
+                    f"min({period}), max({period})"
+                    if period
+                    else "make_date(min(year), 1, 1), make_date(max(year), 1, 1)"
+                )
+                rows, pmin, pmax = one(con, f"SELECT count(*), {span} FROM {spec.name}")
                 loads = warehouse.current_vintages(con, spec.name)
                 vint = [f"{r['vintage']:%Y-%m}" if r["vintage"] else "n/a" for r in loads]
                 if len(vint) > 3:
@@ -179,8 +192,9 @@ class Observatory:
 
         return monthly_series(self.indicator(indicator, by="month", state=state, **params), indicator)
 
-    def evaluate(self, method: str, *, indicator: str | pa.Table = "homicide_victims", state: str | None = None,
-                 **options: Any):
+    def evaluate(
+        self, method: str, *, indicator: str | pa.Table = "homicide_victims", state: str | None = None, **options: Any
+    ):
         """Run an evaluation on an indicator (by name, or its output table): ``its``, ``changepoints``, ``synth``.
 
         ``its``: options of :func:`usmx.evaluate.interrupted_time_series` (``intervention`` first). ``changepoints``:
@@ -194,8 +208,13 @@ class Observatory:
         params = options.pop("params", {}) or {}
         if method == "synth":
             group = options.pop("group", "intentional_homicide")
-            panel = self.indicator("crime_rate_per_100k", group=group, by="month", level="state",
-                                   measure=catalog.crime_groups()[group].measure)
+            panel = self.indicator(
+                "crime_rate_per_100k",
+                group=group,
+                by="month",
+                level="state",
+                measure=catalog.crime_groups()[group].measure,
+            )
             code = _state(options.pop("treated"))
             return synthetic_control(state_panel(panel), code, **options)
         if isinstance(indicator, pa.Table):
@@ -213,8 +232,10 @@ class Observatory:
         from .evaluate import integrity
 
         if kind == "reclassification":
-            counts = {g: self.indicator("crime_rate_per_100k", group=g, by="month", level="state", measure="victims")
-                      for g in ["intentional_homicide", *integrity.CANDIDATES]}
+            counts = {
+                g: self.indicator("crime_rate_per_100k", group=g, by="month", level="state", measure="victims")
+                for g in ["intentional_homicide", *integrity.CANDIDATES]
+            }
             return integrity.reclassification(counts, **options)
         if kind == "inegi-gap":
             return integrity.inegi_gap(self.indicator("inegi_vs_sesnsp", by="state"))
@@ -241,11 +262,18 @@ class Observatory:
             collected = data.collect(backend, loads, self.indicators())
         finally:
             backend.disconnect()
-        return build.write(collected, output, lang)
+        return build.write(collected, Path(output), lang)
 
     # -- fetching --------------------------------------------------------------------------------------------------
-    def fetch(self, source: str, url: str | None = None, *, ingest: bool = True, progress: Progress | None = None,
-              **options: Any) -> list:
+    def fetch(
+        self,
+        source: str,
+        url: str | None = None,
+        *,
+        ingest: bool = True,
+        progress: Progress | None = None,
+        **options: Any,
+    ) -> list:
         """Download an official file into the raw store and ingest it (``ingest=False``: store only, returns the
         stored paths). See :mod:`usmx.fetch` for the sources and options."""
         from . import fetch as _fetch
@@ -273,17 +301,27 @@ class Observatory:
 
     def _ingest_fetched(self, fetched: list) -> list[LoadResult]:
         with warehouse.opened(self.db) as con:
-            return [warehouse.load_file(con, f.path, store=self.raw, scratch=self.scratch, kind=f.kind,
-                                        origin=f.origin) for f in fetched]
+            return [
+                warehouse.load_file(con, f.path, store=self.raw, scratch=self.scratch, kind=f.kind, origin=f.origin)
+                for f in fetched
+            ]
 
     def demo(self, progress: Progress | None = None) -> list[LoadResult]:
         """Ingest every real sample bundled with usmx (already-loaded files are skipped)."""
         from .demo import bundled_files
 
         with warehouse.opened(self.db) as con:
-            return [warehouse.load_file(con, path, store=self.raw, scratch=self.scratch,
-                                        origin=f"usmx bundled sample: {path.parent.name}/{path.name}",
-                                        progress=progress) for path in bundled_files()]
+            return [
+                warehouse.load_file(
+                    con,
+                    path,
+                    store=self.raw,
+                    scratch=self.scratch,
+                    origin=f"usmx bundled sample: {path.parent.name}/{path.name}",
+                    progress=progress,
+                )
+                for path in bundled_files()
+            ]
 
     def _ensure(self) -> None:
         """Create an empty warehouse when none exists yet, so read-only readers can open it."""

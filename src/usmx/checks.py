@@ -54,8 +54,11 @@ def _q(text: str) -> str:
 
 
 def has_rows(relation: str) -> Check:
-    return Check("has_rows", f"SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM {relation})",
-                 lambda _: "the file has a header but no data rows.")
+    return Check(
+        "has_rows",
+        f"SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM {relation})",
+        lambda _: "the file has a header but no data rows.",
+    )
 
 
 def keys_unique(relation: str, keys: Sequence[str], *, label: Callable[[tuple], object] | None = None) -> Check:
@@ -63,11 +66,13 @@ def keys_unique(relation: str, keys: Sequence[str], *, label: Callable[[tuple], 
 
     def describe(rows: list[tuple]) -> str:
         key = label(rows[0][:-1]) if label else rows[0][:-1]
-        return (f"{len(rows)}+ duplicated rows, e.g. {key} appears {rows[0][-1]} times ({', '.join(keys)} must be "
-                "unique).")
+        return (
+            f"{len(rows)}+ duplicated rows, e.g. {key} appears {rows[0][-1]} times ({', '.join(keys)} must be unique)."
+        )
 
-    return Check("keys_unique", f"SELECT {cols}, count(*) FROM {relation} GROUP BY ALL HAVING count(*) > 1 LIMIT 3",
-                 describe)
+    return Check(
+        "keys_unique", f"SELECT {cols}, count(*) FROM {relation} GROUP BY ALL HAVING count(*) > 1 LIMIT 3", describe
+    )
 
 
 def field_checks(field: catalog.Field, relation: str) -> list[Check]:
@@ -79,53 +84,79 @@ def field_checks(field: catalog.Field, relation: str) -> list[Check]:
     if ref == "states":
         also = list(rules.get("also", ()))
         extra = f" AND {col} NOT IN ({', '.join(map(_q, also))})" if also else ""
-        out.append(Check(
-            f"{col}_known",
-            f"SELECT DISTINCT {col} FROM {relation} WHERE {col} IS NULL OR ({col} NOT IN "
-            f"(SELECT state_code FROM cat_states){extra}) ORDER BY 1 LIMIT 5",
-            lambda rows, also=also: f"state codes {[r[0] for r in rows]} are not INEGI state codes 01-32"
-            + (f" (nor {', '.join(also)})" if also else "") + ".",
-        ))
+        out.append(
+            Check(
+                f"{col}_known",
+                f"SELECT DISTINCT {col} FROM {relation} WHERE {col} IS NULL OR ({col} NOT IN "
+                f"(SELECT state_code FROM cat_states){extra}) ORDER BY 1 LIMIT 5",
+                lambda rows: (
+                    f"state codes {[r[0] for r in rows]} are not INEGI state codes 01-32"
+                    + (f" (nor {', '.join(also)})" if also else "")
+                    + "."
+                ),
+            )
+        )
     elif ref == "municipalities":
-        out.append(Check(
-            f"{col}_known",
-            f"SELECT DISTINCT {col} FROM {relation} WHERE {col} IS NULL OR ({col} NOT IN "
-            f"(SELECT municipality_code FROM cat_municipalities) AND right({col}, 3) NOT IN "
-            "('996', '997', '998', '999') AND left({col}, 2) <= '32') ORDER BY 1 LIMIT 5".replace("{col}", col),
-            lambda rows: f"municipality codes {[r[0] for r in rows]} are not in INEGI's Marco Geoestadístico "
-            "(catalog/municipalities.csv) nor its 996-999 'unspecified' codes.",
-        ))
+        out.append(
+            Check(
+                f"{col}_known",
+                f"SELECT DISTINCT {col} FROM {relation} WHERE {col} IS NULL OR ({col} NOT IN "
+                f"(SELECT municipality_code FROM cat_municipalities) AND right({col}, 3) NOT IN "
+                "('996', '997', '998', '999') AND left({col}, 2) <= '32') ORDER BY 1 LIMIT 5".replace("{col}", col),
+                lambda rows: (
+                    f"municipality codes {[r[0] for r in rows]} are not in INEGI's Marco Geoestadístico "
+                    "(catalog/municipalities.csv) nor its 996-999 'unspecified' codes."
+                ),
+            )
+        )
     within = rules.get("within_state")
     if within:
-        out.append(Check(
-            f"{col}_within_state",
-            f"SELECT DISTINCT {within}, {col} FROM {relation} WHERE left({col}, 2) <> {within} LIMIT 3",
-            lambda rows: f"municipality codes whose first two digits differ from their state code: {rows}.",
-        ))
+        out.append(
+            Check(
+                f"{col}_within_state",
+                f"SELECT DISTINCT {within}, {col} FROM {relation} WHERE left({col}, 2) <> {within} LIMIT 3",
+                lambda rows: f"municipality codes whose first two digits differ from their state code: {rows}.",
+            )
+        )
     lo, hi = rules.get("min"), rules.get("max")
     if lo is not None or hi is not None:
         conds = ([f"{col} < {lo}"] if lo is not None else []) + ([f"{col} > {hi}"] if hi is not None else [])
-        bounds = (f"between {lo} and {hi}" if lo is not None and hi is not None else
-                  f"at least {lo}" if lo is not None else f"at most {hi}")
-        out.append(Check(
-            f"{col}_in_range",
-            f"SELECT DISTINCT {col} FROM {relation} WHERE {' OR '.join(conds)} ORDER BY 1 LIMIT 5",
-            lambda rows, bounds=bounds: f"{col} values {[r[0] for r in rows]} are not {bounds}.",
-        ))
+        bounds = (
+            f"between {lo} and {hi}"
+            if lo is not None and hi is not None
+            else f"at least {lo}"
+            if lo is not None
+            else f"at most {hi}"
+        )
+        out.append(
+            Check(
+                f"{col}_in_range",
+                f"SELECT DISTINCT {col} FROM {relation} WHERE {' OR '.join(conds)} ORDER BY 1 LIMIT 5",
+                lambda rows: f"{col} values {[r[0] for r in rows]} are not {bounds}.",
+            )
+        )
     pattern = rules.get("pattern")
     if pattern:
         re.compile(pattern)  # a catalogue typo fails here, not in DuckDB
-        out.append(Check(
-            f"{col}_pattern",
-            f"SELECT DISTINCT {col} FROM {relation} WHERE NOT regexp_full_match({col}, {_q(pattern)}) LIMIT 5",
-            lambda rows, pattern=pattern: f"{col} values {[r[0] for r in rows]} do not match {pattern!r}.",
-        ))
+        out.append(
+            Check(
+                f"{col}_pattern",
+                f"SELECT DISTINCT {col} FROM {relation} WHERE NOT regexp_full_match({col}, {_q(pattern)}) LIMIT 5",
+                lambda rows: f"{col} values {[r[0] for r in rows]} do not match {pattern!r}.",
+            )
+        )
     return out
 
 
-def for_table(spec: catalog.TableSpec, relation: str, columns: Iterable[str], *,
-              grain: Sequence[str] | None = None, key_label: Callable[[tuple], object] | None = None,
-              source_checks: Sequence[Check] = ()) -> list[Check]:
+def for_table(
+    spec: catalog.TableSpec,
+    relation: str,
+    columns: Iterable[str],
+    *,
+    grain: Sequence[str] | None = None,
+    key_label: Callable[[tuple], object] | None = None,
+    source_checks: Sequence[Check] = (),
+) -> list[Check]:
     """Every check for a staged relation with ``columns``, in the order they run: rows present, the source's early
     checks, unique keys, the fields' constraints, then the source's other checks.
 
@@ -133,8 +164,11 @@ def for_table(spec: catalog.TableSpec, relation: str, columns: Iterable[str], *,
     wide rows states the equivalent wide grain). Field constraints apply to the fields the relation has.
     """
     present = set(columns)
-    out = [has_rows(relation), *(c for c in source_checks if c.early),
-           keys_unique(relation, list(grain or spec.primary_key), label=key_label)]
+    out = [
+        has_rows(relation),
+        *(c for c in source_checks if c.early),
+        keys_unique(relation, list(grain or spec.primary_key), label=key_label),
+    ]
     for f in spec.fields:
         if f.name in present:
             out += field_checks(f, relation)

@@ -101,8 +101,16 @@ def _duckdb_events(db: Path, scratch: Path, events: str):
     files = expand_events(events, scratch / "gdelt_unzipped")
     con = ibis.duckdb.connect()
     try:
-        raw = con.read_csv(files, table_name="_gdelt_raw", delim="\t", header=False, quote="", escape="",
-                           auto_detect=False, columns={n: "VARCHAR" for n in _gdelt_names()})
+        raw = con.read_csv(
+            files,
+            table_name="_gdelt_raw",
+            delim="\t",
+            header=False,
+            quote="",
+            escape="",
+            auto_detect=False,
+            columns=dict.fromkeys(_gdelt_names(), "VARCHAR"),
+        )
         con.create_view("core_gdelt__events", canonical_events(raw), overwrite=True)
         if db.exists():
             con.attach(str(db), name="warehouse", read_only=True)
@@ -124,12 +132,18 @@ def spark_session():
         try:
             from pyspark.sql import SparkSession
         except ImportError as exc:  # pragma: no cover - depends on the install
-            raise UsmxError("the pyspark engine needs the spark extra: pip install -e '.[spark]' (and Java 17)."
-                            ) from exc
-        _SPARK = (SparkSession.builder.master(os.environ.get("USMX_SPARK_MASTER", "local[2]"))
-                  .appName("usmx").config("spark.ui.enabled", "false")
-                  .config("spark.driver.host", "127.0.0.1").config("spark.sql.shuffle.partitions", "4")
-                  .config("spark.sql.session.timeZone", "UTC").getOrCreate())
+            raise UsmxError(
+                "the pyspark engine needs the spark extra: pip install -e '.[spark]' (and Java 17)."
+            ) from exc
+        _SPARK = (
+            SparkSession.builder.master(os.environ.get("USMX_SPARK_MASTER", "local[2]"))
+            .appName("usmx")
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.sql.session.timeZone", "UTC")
+            .getOrCreate()
+        )
         _SPARK.sparkContext.setLogLevel("ERROR")
     return _SPARK
 
@@ -147,8 +161,9 @@ def _spark(db: Path, scratch: Path, events: str | None):
         if events:
             files = expand_events(events, scratch / "gdelt_unzipped")
             schema = StructType([StructField(n, StringType(), True) for n in _gdelt_names()])
-            df = session.read.csv(files, sep="\t", header=False, schema=schema, quote="", escape="",
-                                  emptyValue="", nullValue=None)
+            df = session.read.csv(
+                files, sep="\t", header=False, schema=schema, quote="", escape="", emptyValue="", nullValue=None
+            )
             df.createOrReplaceTempView("_gdelt_raw")
             raw = con.table("_gdelt_raw").mutate(**{n: ibis._[n].fill_null("") for n in _gdelt_names()})
             con.create_view("core_gdelt__events", canonical_events(raw), overwrite=True)

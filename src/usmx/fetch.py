@@ -47,8 +47,10 @@ class Target:
 
 
 def targets() -> dict[str, Target]:
-    return {name: Target(name, t["source"], t["kind"], t.get("url"), t["page"], " ".join(t.get("note", "").split()))
-            for name, t in catalog.fetch_targets().items()}
+    return {
+        name: Target(name, t["source"], t["kind"], t.get("url"), t["page"], " ".join(t.get("note", "").split()))
+        for name, t in catalog.fetch_targets().items()
+    }
 
 
 RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
@@ -63,16 +65,26 @@ class Downloaded:
     attempts: int
 
 
-def download(url: str, dest_dir: Path, *, retries: int = 4, backoff: float = 1.0, timeout: float = 60.0,
-             sha256: str | None = None, progress=None, client: httpx.Client | None = None) -> Downloaded:
+def download(
+    url: str,
+    dest_dir: Path,
+    *,
+    retries: int = 4,
+    backoff: float = 1.0,
+    timeout: float = 60.0,
+    sha256: str | None = None,
+    progress=None,
+    client: httpx.Client | None = None,
+) -> Downloaded:
     """Stream ``url`` to a temporary file in ``dest_dir`` and verify it. The caller renames it into place.
 
     Raises FetchError after ``retries`` failed attempts, on a truncated body, or on a checksum mismatch.
     """
     dest_dir.mkdir(parents=True, exist_ok=True)
     own = client is None
-    client = client or httpx.Client(follow_redirects=True, timeout=timeout,
-                                    headers={"User-Agent": f"usmx/{__version__} (+open data observatory)"})
+    client = client or httpx.Client(
+        follow_redirects=True, timeout=timeout, headers={"User-Agent": f"usmx/{__version__} (+open data observatory)"}
+    )
 
     def attempt(n: int) -> Downloaded:
         fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=".", suffix=".part")
@@ -108,9 +120,12 @@ def download(url: str, dest_dir: Path, *, retries: int = 4, backoff: float = 1.0
             raise
 
     try:
-        return _retrying(attempt, retries, backoff,
-                         lambda last: f"{url}: download failed after {retries + 1} attempts ({last}); nothing was "
-                                      "stored.")
+        return _retrying(
+            attempt,
+            retries,
+            backoff,
+            lambda last: f"{url}: download failed after {retries + 1} attempts ({last}); nothing was stored.",
+        )
     finally:
         if own:
             client.close()
@@ -145,8 +160,16 @@ class Fetched:
     origin: str
 
 
-def fetch(store: RawStore, target_name: str, *, url: str | None = None, progress=None, retries: int = 4,
-          backoff: float = 1.0, sha256: str | None = None) -> Fetched:
+def fetch(
+    store: RawStore,
+    target_name: str,
+    *,
+    url: str | None = None,
+    progress=None,
+    retries: int = 4,
+    backoff: float = 1.0,
+    sha256: str | None = None,
+) -> Fetched:
     """Download a source's official file into the raw store (once: a file already stored is not stored again)."""
     known = {n: t for n, t in targets().items() if n not in ("gdelt", "acled")}
     if target_name not in known:
@@ -191,8 +214,15 @@ class GdeltFile:
         return self.url.rsplit("/", 1)[-1][:14]
 
 
-def gdelt_file_list(start, end, *, master_url: str = GDELT_MASTER, client: httpx.Client | None = None,
-                    retries: int = 4, backoff: float = 1.0) -> list[GdeltFile]:
+def gdelt_file_list(
+    start,
+    end,
+    *,
+    master_url: str = GDELT_MASTER,
+    client: httpx.Client | None = None,
+    retries: int = 4,
+    backoff: float = 1.0,
+) -> list[GdeltFile]:
     """The event export files between two dates (inclusive), streamed from GDELT's master file list."""
     lo, hi = start.strftime("%Y%m%d"), end.strftime("%Y%m%d")
     own = client is None
@@ -215,15 +245,25 @@ def gdelt_file_list(start, end, *, master_url: str = GDELT_MASTER, client: httpx
         return out
 
     try:
-        return _retrying(attempt, retries, backoff,
-                         lambda last: f"{master_url}: could not read the master file list ({last}).")
+        return _retrying(
+            attempt, retries, backoff, lambda last: f"{master_url}: could not read the master file list ({last})."
+        )
     finally:
         if own:
             client.close()
 
 
-def fetch_gdelt(store: RawStore, start, end, *, master_url: str = GDELT_MASTER, workers: int = 4, progress=None,
-                retries: int = 4, backoff: float = 1.0) -> dict:
+def fetch_gdelt(
+    store: RawStore,
+    start,
+    end,
+    *,
+    master_url: str = GDELT_MASTER,
+    workers: int = 4,
+    progress=None,
+    retries: int = 4,
+    backoff: float = 1.0,
+) -> dict:
     """Download GDELT event exports for a date range in parallel, verify size and MD5 against the master list,
     store them in the raw store and skip files already there (so an interrupted run resumes). Returns counts and
     ``stored``: the new files as :class:`Fetched`, in time order."""
@@ -247,8 +287,10 @@ def fetch_gdelt(store: RawStore, start, end, *, master_url: str = GDELT_MASTER, 
         md5 = hashlib.md5(got.path.read_bytes()).hexdigest()
         if got.bytes != f.size or md5 != f.md5:
             got.path.unlink(missing_ok=True)
-            raise FetchError(f"{f.url}: {got.bytes:,} bytes, md5 {md5}; the master list says {f.size:,} bytes, md5 "
-                             f"{f.md5}. Nothing was stored.")
+            raise FetchError(
+                f"{f.url}: {got.bytes:,} bytes, md5 {md5}; the master list says {f.size:,} bytes, md5 "
+                f"{f.md5}. Nothing was stored."
+            )
         return store.adopt(got.path, gdelt.SOURCE, got.sha256, "export.CSV.zip", f.url, gdelt.LICENSE)
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
@@ -261,8 +303,13 @@ def fetch_gdelt(store: RawStore, start, end, *, master_url: str = GDELT_MASTER, 
             if progress:
                 progress("downloading GDELT files", i, len(todo))
     new = [Fetched(rec.path, "gdelt_events", rec.origin) for rec in sorted(stored, key=lambda r: r.origin)]
-    return {"listed": len(files), "skipped": len(files) - len(todo), "downloaded": len(stored), "failed": failed,
-            "stored": new}
+    return {
+        "listed": len(files),
+        "skipped": len(files) - len(todo),
+        "downloaded": len(stored),
+        "failed": failed,
+        "stored": new,
+    }
 
 
 # -- ACLED ----------------------------------------------------------------------------------------------------------
@@ -276,17 +323,35 @@ def acled_token(client: httpx.Client, token_url: str) -> str:
         return token
     user, password = os.environ.get("ACLED_USERNAME"), os.environ.get("ACLED_PASSWORD")
     if not user or not password:
-        raise UsmxError("ACLED needs an account: set ACLED_USERNAME and ACLED_PASSWORD (or ACLED_ACCESS_TOKEN) in "
-                        "the environment. usmx never stores credentials.")
-    resp = client.post(token_url, data={"username": user, "password": password, "grant_type": "password",
-                                        "client_id": "acled", "scope": "authenticated"})
+        raise UsmxError(
+            "ACLED needs an account: set ACLED_USERNAME and ACLED_PASSWORD (or ACLED_ACCESS_TOKEN) in "
+            "the environment. usmx never stores credentials."
+        )
+    resp = client.post(
+        token_url,
+        data={
+            "username": user,
+            "password": password,
+            "grant_type": "password",
+            "client_id": "acled",
+            "scope": "authenticated",
+        },
+    )
     if resp.status_code != 200 or "access_token" not in resp.json():
         raise FetchError(f"{token_url}: ACLED refused the credentials (HTTP {resp.status_code}).")
     return resp.json()["access_token"]
 
 
-def fetch_acled(store: RawStore, *, country: str = "Mexico", start=None, end=None, page_size: int = 5000,
-                base_url: str = ACLED_BASE, progress=None) -> dict:
+def fetch_acled(
+    store: RawStore,
+    *,
+    country: str = "Mexico",
+    start=None,
+    end=None,
+    page_size: int = 5000,
+    base_url: str = ACLED_BASE,
+    progress=None,
+) -> dict:
     """Download all ACLED events for a country (and date range), page by page, drop events ACLED lists as
     deleted, and write them as one CSV in ACLED's export layout into the raw store (loaded, it is a new vintage that
     replaces the previous export, so changed and deleted events are current in the warehouse). Returns counts and
@@ -301,7 +366,7 @@ def fetch_acled(store: RawStore, *, country: str = "Mexico", start=None, end=Non
     token_url, api_url, deleted_url = f"{base}/oauth/token", f"{base}/api/acled/read", f"{base}/api/deleted/read"
     with httpx.Client(follow_redirects=True, timeout=120) as client:
         headers = {"Authorization": f"Bearer {acled_token(client, token_url)}"}
-        params = {"country": country, "limit": page_size, "_format": "json"}
+        params: dict[str, str | int] = {"country": country, "limit": page_size, "_format": "json"}
         if start and end:
             params |= {"event_date": f"{start}|{end}", "event_date_where": "BETWEEN"}
         rows, page = [], 1
@@ -338,5 +403,9 @@ def fetch_acled(store: RawStore, *, country: str = "Mexico", start=None, end=Non
     sha = hashlib.sha256(Path(tmp).read_bytes()).hexdigest()
     origin = f"{api_url}?country={country}" + (f"&event_date={start}|{end}" if start and end else "")
     rec = store.adopt(Path(tmp), acled.SOURCE, sha, "csv", origin, acled.LICENSE)
-    return {"events": len(rows), "deleted_dropped": len(rows) - len(kept), "pages": page,
-            "stored": [Fetched(rec.path, "acled_events", origin)]}
+    return {
+        "events": len(rows),
+        "deleted_dropped": len(rows) - len(kept),
+        "pages": page,
+        "stored": [Fetched(rec.path, "acled_events", origin)],
+    }

@@ -242,7 +242,9 @@ class RawStore:
         sidecar = dest.with_name(dest.name + ".json")
         if dest.exists() and sidecar.exists():
             meta = json.loads(sidecar.read_text(encoding="utf-8"))
-            return RawFile(dest, facts.sha256, facts.bytes, meta["origin"], meta["retrieved_at"], source, meta.get("license"))
+            return RawFile(
+                dest, facts.sha256, facts.bytes, meta["origin"], meta["retrieved_at"], source, meta.get("license")
+            )
         dest.parent.mkdir(parents=True, exist_ok=True)
         if not dest.exists():
             tmp = dest.with_name(dest.name + f".part{os.getpid()}")

@@ -25,6 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from . import catalog, checks, rawstore, sources
+from ._db import one
 from ._version import __version__
 from .errors import UsmxError
 from .sources._base import ParseContext, Staged
@@ -83,12 +84,16 @@ class LoadResult:
     @property
     def message(self) -> str:
         if self.status == "already_loaded":
-            return (f"{self.path}: already loaded as load {self.load_id} ({self.rows:,} rows in {self.table}); "
-                    "nothing to do.")
+            return (
+                f"{self.path}: already loaded as load {self.load_id} ({self.rows:,} rows in {self.table}); "
+                "nothing to do."
+            )
         vintage = f", vintage {self.vintage:%Y-%m}" if self.vintage else ""
         current = "" if self.is_current else " (an older vintage: kept for revisions, not current)"
-        return (f"{self.path}: loaded {self.rows:,} rows into {self.table} as load {self.load_id}{vintage}"
-                f"{current} in {self.seconds:.1f} s.")
+        return (
+            f"{self.path}: loaded {self.rows:,} rows into {self.table} as load {self.load_id}{vintage}"
+            f"{current} in {self.seconds:.1f} s."
+        )
 
 
 # -- connections and schema ---------------------------------------------------------------------------------------
@@ -182,30 +187,45 @@ def _create_table(con: duckdb.DuckDBPyConnection, spec: catalog.TableSpec) -> No
 
 def _catalogue_tables(con: duckdb.DuckDBPyConnection) -> None:
     states = catalog.states().values()
-    con.execute("CREATE OR REPLACE TABLE cat_states (state_code VARCHAR PRIMARY KEY, name VARCHAR, "
-                "official_name VARCHAR, abbreviation VARCHAR)")
-    con.executemany("INSERT INTO cat_states VALUES (?, ?, ?, ?)",
-                    [(s.code, s.name, s.official_name, s.abbreviation) for s in states])
-    con.execute("CREATE OR REPLACE TABLE cat_municipalities (municipality_code VARCHAR PRIMARY KEY, "
-                "state_code VARCHAR, name VARCHAR)")
+    con.execute(
+        "CREATE OR REPLACE TABLE cat_states (state_code VARCHAR PRIMARY KEY, name VARCHAR, "
+        "official_name VARCHAR, abbreviation VARCHAR)"
+    )
+    con.executemany(
+        "INSERT INTO cat_states VALUES (?, ?, ?, ?)",
+        [(s.code, s.name, s.official_name, s.abbreviation) for s in states],
+    )
+    con.execute(
+        "CREATE OR REPLACE TABLE cat_municipalities (municipality_code VARCHAR PRIMARY KEY, "
+        "state_code VARCHAR, name VARCHAR)"
+    )
     muns = catalog.municipalities()
-    tbl = pa.table({
-        "municipality_code": list(muns),
-        "state_code": [v[0] for v in muns.values()],
-        "name": [v[1] for v in muns.values()],
-    })
+    tbl = pa.table(
+        {
+            "municipality_code": list(muns),
+            "state_code": [v[0] for v in muns.values()],
+            "name": [v[1] for v in muns.values()],
+        }
+    )
     con.register("_muns", tbl)
     con.execute("INSERT INTO cat_municipalities SELECT * FROM _muns")
     con.unregister("_muns")
-    con.execute("CREATE OR REPLACE TABLE cat_administrations (key VARCHAR PRIMARY KEY, president VARCHAR, "
-                "party VARCHAR, start_date DATE, end_date DATE, label_es VARCHAR, label_en VARCHAR)")
-    con.executemany("INSERT INTO cat_administrations VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [(a.key, a.president, a.party, a.start, a.end, a.label_es, a.label_en)
-                     for a in catalog.administrations()])
-    con.execute("CREATE OR REPLACE TABLE cat_series_breaks (key VARCHAR PRIMARY KEY, break_date DATE, "
-                "sources VARCHAR[], label_en VARCHAR, label_es VARCHAR)")
-    con.executemany("INSERT INTO cat_series_breaks VALUES (?, ?, ?, ?, ?)",
-                    [(b.key, b.date, list(b.sources), b.label_en, b.label_es) for b in catalog.series_breaks()])
+    con.execute(
+        "CREATE OR REPLACE TABLE cat_administrations (key VARCHAR PRIMARY KEY, president VARCHAR, "
+        "party VARCHAR, start_date DATE, end_date DATE, label_es VARCHAR, label_en VARCHAR)"
+    )
+    con.executemany(
+        "INSERT INTO cat_administrations VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(a.key, a.president, a.party, a.start, a.end, a.label_es, a.label_en) for a in catalog.administrations()],
+    )
+    con.execute(
+        "CREATE OR REPLACE TABLE cat_series_breaks (key VARCHAR PRIMARY KEY, break_date DATE, "
+        "sources VARCHAR[], label_en VARCHAR, label_es VARCHAR)"
+    )
+    con.executemany(
+        "INSERT INTO cat_series_breaks VALUES (?, ?, ?, ?, ?)",
+        [(b.key, b.date, list(b.sources), b.label_en, b.label_es) for b in catalog.series_breaks()],
+    )
 
 
 # -- loading -------------------------------------------------------------------------------------------------------
@@ -217,8 +237,16 @@ def _drop_temporaries(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f'DROP TABLE IF EXISTS temp."{name}"')
 
 
-def load_file(con: duckdb.DuckDBPyConnection, path: Path, *, store: rawstore.RawStore, scratch: Path,
-              kind: str | None = None, origin: str | None = None, progress: Progress | None = None) -> LoadResult:
+def load_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    store: rawstore.RawStore,
+    scratch: Path,
+    kind: str | None = None,
+    origin: str | None = None,
+    progress: Progress | None = None,
+) -> LoadResult:
     """Load one official file in one transaction: detect, parse, check, insert rows and the ledger record.
 
     The raw copy is written to the store while DuckDB parses. A file whose sha256 is already in the ledger is
@@ -232,9 +260,18 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, *, store: rawstore.Raw
     mod, cand = sources.detect(facts, display, kind)
     known = known_checksum(con, facts.sha256)
     if known:
-        return LoadResult(display, "already_loaded", known["kind"], known["table_name"], known[LOAD_ID],
-                          known["row_count"], facts.sha256, known["vintage"], known["is_current"],
-                          time.perf_counter() - t0)
+        return LoadResult(
+            display,
+            "already_loaded",
+            known["kind"],
+            known["table_name"],
+            known[LOAD_ID],
+            known["row_count"],
+            facts.sha256,
+            known["vintage"],
+            known["is_current"],
+            time.perf_counter() - t0,
+        )
     # The raw copy is written in a background thread while DuckDB parses (both release the GIL).
     pool = ThreadPoolExecutor(max_workers=1)
     copying = pool.submit(store.add, facts, mod.SOURCE, origin or str(path.resolve()), mod.LICENSE)
@@ -249,10 +286,15 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, *, store: rawstore.Raw
                 report("storing raw copy", None, None)
                 raw = copying.result()
                 report("loading", None, None)
-                load_id, rows = _insert(con, staged=staged, facts=facts, file_name=origin or path.name,
-                                        raw_path=str(raw.path), source=mod.SOURCE)
-                current = bool(con.execute(f"SELECT is_current FROM {LOADS} WHERE {LOAD_ID} = ?",
-                                           [load_id]).fetchone()[0])
+                load_id, rows = _insert(
+                    con,
+                    staged=staged,
+                    facts=facts,
+                    file_name=origin or path.name,
+                    raw_path=str(raw.path),
+                    source=mod.SOURCE,
+                )
+                current = bool(one(con, f"SELECT is_current FROM {LOADS} WHERE {LOAD_ID} = ?", [load_id])[0])
                 con.commit()
             except duckdb.Error as exc:
                 con.rollback()
@@ -264,23 +306,48 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, *, store: rawstore.Raw
                 _drop_temporaries(con)
     finally:
         pool.shutdown(wait=True)
-    return LoadResult(display, "loaded", cand.kind, staged.table.name, load_id, rows, facts.sha256,
-                      staged.vintage, current, time.perf_counter() - t0, staged.checks_passed, staged.notes)
+    return LoadResult(
+        display,
+        "loaded",
+        cand.kind,
+        staged.table.name,
+        load_id,
+        rows,
+        facts.sha256,
+        staged.vintage,
+        current,
+        time.perf_counter() - t0,
+        staged.checks_passed,
+        staged.notes,
+    )
 
 
 def run_checks(ctx: ParseContext, staged: Staged) -> list[str]:
     """The catalogue's checks for the staged table, then the source's own, skipping any the parser already ran."""
     columns = [r[0] for r in ctx.con.execute(f"DESCRIBE {staged.relation}").fetchall()]
-    todo = checks.for_table(staged.table, staged.relation, columns, grain=staged.grain,
-                            key_label=staged.key_label, source_checks=staged.checks)
+    todo = checks.for_table(
+        staged.table,
+        staged.relation,
+        columns,
+        grain=staged.grain,
+        key_label=staged.key_label,
+        source_checks=staged.checks,
+    )
     done = set(staged.checks_passed)
     return checks.run(ctx.con, ctx.display, [c for c in todo if c.name not in done])
 
 
-def _insert(con: duckdb.DuckDBPyConnection, *, staged: Staged, facts: rawstore.FileFacts, file_name: str,
-            raw_path: str | None, source: str) -> tuple[int, int]:
+def _insert(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    staged: Staged,
+    facts: rawstore.FileFacts,
+    file_name: str,
+    raw_path: str | None,
+    source: str,
+) -> tuple[int, int]:
     """Insert a staged file's rows and its ledger record; the caller owns the transaction."""
-    load_id = int(con.execute(f"SELECT coalesce(max({LOAD_ID}), 0) + 1 FROM {LOADS}").fetchone()[0])
+    load_id = int(one(con, f"SELECT coalesce(max({LOAD_ID}), 0) + 1 FROM {LOADS}")[0])
     spec = staged.table
     if spec.coded:
         coded = spec.coded
@@ -288,20 +355,37 @@ def _insert(con: duckdb.DuckDBPyConnection, *, staged: Staged, facts: rawstore.F
             f"INSERT INTO {coded.dimension} ({LOAD_ID}, {coded.id}, {', '.join(coded.columns)}) "
             f"SELECT {load_id}, * FROM ({staged.dimension_sql})"
         )
-    inserted = int(con.execute(
-        f"INSERT INTO {spec.facts_table} ({', '.join(spec.fact_columns)}, {LOAD_ID}) "
-        f"SELECT *, {load_id} FROM ({staged.select_sql})"
-    ).fetchone()[0])
+    inserted = int(
+        one(
+            con,
+            f"INSERT INTO {spec.facts_table} ({', '.join(spec.fact_columns)}, {LOAD_ID}) "
+            f"SELECT *, {load_id} FROM ({staged.select_sql})",
+        )[0]
+    )
     values = {
-        LOAD_ID: load_id, "source": source, "kind": staged.kind, "table_name": spec.name, "scope": staged.scope,
-        "vintage": staged.vintage, "period_min": staged.period_min, "period_max": staged.period_max,
-        "file_name": file_name, "sha256": facts.sha256, "bytes": facts.bytes, "encoding": facts.encoding,
-        "raw_path": raw_path, "row_count": inserted, "checks": staged.checks_passed, "loaded_at": datetime.now(),
-        "usmx_version": __version__, "is_current": False,
+        LOAD_ID: load_id,
+        "source": source,
+        "kind": staged.kind,
+        "table_name": spec.name,
+        "scope": staged.scope,
+        "vintage": staged.vintage,
+        "period_min": staged.period_min,
+        "period_max": staged.period_max,
+        "file_name": file_name,
+        "sha256": facts.sha256,
+        "bytes": facts.bytes,
+        "encoding": facts.encoding,
+        "raw_path": raw_path,
+        "row_count": inserted,
+        "checks": staged.checks_passed,
+        "loaded_at": datetime.now(),
+        "usmx_version": __version__,
+        "is_current": False,
     }
     names = [n for n, _ in LEDGER_COLUMNS]
-    con.execute(f"INSERT INTO {LOADS} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
-                [values[n] for n in names])
+    con.execute(
+        f"INSERT INTO {LOADS} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})", [values[n] for n in names]
+    )
     refresh_current(con, staged.scope)
     return load_id, inserted
 
@@ -346,11 +430,19 @@ def current_kinds(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 def table_history(con: duckdb.DuckDBPyConnection, table: str) -> list[dict]:
     """Every release loaded into a table (load id, vintage, current?), oldest vintage first."""
-    return _dicts(con, f"SELECT {LOAD_ID}, vintage, is_current, period_min, period_max, file_name FROM {LOADS} "
-                  f"WHERE table_name = ? ORDER BY vintage NULLS FIRST, {LOAD_ID}", [table])
+    return _dicts(
+        con,
+        f"SELECT {LOAD_ID}, vintage, is_current, period_min, period_max, file_name FROM {LOADS} "
+        f"WHERE table_name = ? ORDER BY vintage NULLS FIRST, {LOAD_ID}",
+        [table],
+    )
 
 
 def current_vintages(con: duckdb.DuckDBPyConnection, table: str) -> list[dict]:
     """The vintages of a table's current loads, with how many loads each (an INEGI year is one load)."""
-    return _dicts(con, f"SELECT vintage, count(*) AS loads FROM {LOADS} WHERE table_name = ? AND is_current "
-                  "GROUP BY vintage ORDER BY vintage", [table])
+    return _dicts(
+        con,
+        f"SELECT vintage, count(*) AS loads FROM {LOADS} WHERE table_name = ? AND is_current "
+        "GROUP BY vintage ORDER BY vintage",
+        [table],
+    )

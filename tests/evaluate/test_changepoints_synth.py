@@ -21,8 +21,9 @@ def test_a_planted_level_shift_is_found_with_an_interval():
 def test_seasonality_alone_is_rarely_a_changepoint():
     idx = pd.date_range("2015-01-01", periods=120, freq="MS")
     mu = 1000 * (1 + 0.15 * np.sin(2 * np.pi * idx.month / 12))
-    clean = sum(detect_changepoints(pd.Series(np.random.default_rng(s).poisson(mu), idx), n_boot=5) == []
-                for s in range(20))
+    clean = sum(
+        detect_changepoints(pd.Series(np.random.default_rng(s).poisson(mu), idx), n_boot=5) == [] for s in range(20)
+    )
     assert clean >= 18
 
 

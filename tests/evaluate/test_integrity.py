@@ -8,8 +8,6 @@ from datetime import date
 
 import pytest
 
-from usmx.evaluate import integrity
-
 from ..conftest import STATE_VICTIMS, text_of
 
 
@@ -34,10 +32,16 @@ def test_revisions_show_exactly_the_cells_revised(obs, tmp_path):
     old, rows = _release(tmp_path, "IDVFC_NM_may25.csv", {}, cut_month=5)
     # revise two cells of Jalisco and one of Sinaloa, and add June 2025 as a new month
     jal = next(i for i, r in enumerate(rows, 1) if r[0] == "2024" and r[1] == "14" and r[5] == "Homicidio doloso")
-    sin = next(i for i, r in enumerate(rows, 1) if r[0] == "2023" and r[1] == "25" and r[5] == "Homicidio doloso"
-               and int(r[20]) >= 5)
-    edits = {(jal, 9 + 2): str(int(rows[jal - 1][11]) + 7), (jal + 1, 9 + 2): str(int(rows[jal][11]) + 3),
-             (sin, 9 + 11): str(int(rows[sin - 1][20]) - 5)}
+    sin = next(
+        i
+        for i, r in enumerate(rows, 1)
+        if r[0] == "2023" and r[1] == "25" and r[5] == "Homicidio doloso" and int(r[20]) >= 5
+    )
+    edits = {
+        (jal, 9 + 2): str(int(rows[jal - 1][11]) + 7),
+        (jal + 1, 9 + 2): str(int(rows[jal][11]) + 3),
+        (sin, 9 + 11): str(int(rows[sin - 1][20]) - 5),
+    }
     new, _ = _release(tmp_path, "IDVFC_NM_jun25_rev.csv", edits)
     obs.ingest(old)
     obs.ingest(new)
@@ -56,10 +60,24 @@ def test_reclassification_flags_a_planted_shift(obs, tmp_path):
     """Halve Zacatecas' homicides after 2024-10 and move them to 'other crimes against life'."""
     rows = list(csv.reader(io.StringIO(text_of(STATE_VICTIMS))))
     hom = [r for r in rows[1:] if r[1] == "32" and r[5] == "Homicidio doloso" and r[0] in ("2024", "2025")]
-    other = next(r for r in rows[1:] if r[1] == "32" and r[4].startswith("Otros delitos que atentan contra la vida")
-                 and r[0] == "2024" and r[7] == "Hombre" and r[8].startswith("Adultos"))
-    other25 = next(r for r in rows[1:] if r[1] == "32" and r[4].startswith("Otros delitos que atentan contra la vida")
-                   and r[0] == "2025" and r[7] == "Hombre" and r[8].startswith("Adultos"))
+    other = next(
+        r
+        for r in rows[1:]
+        if r[1] == "32"
+        and r[4].startswith("Otros delitos que atentan contra la vida")
+        and r[0] == "2024"
+        and r[7] == "Hombre"
+        and r[8].startswith("Adultos")
+    )
+    other25 = next(
+        r
+        for r in rows[1:]
+        if r[1] == "32"
+        and r[4].startswith("Otros delitos que atentan contra la vida")
+        and r[0] == "2025"
+        and r[7] == "Hombre"
+        and r[8].startswith("Adultos")
+    )
     for r in hom:
         months = range(9 + 9, 21) if r[0] == "2024" else range(9, 15)
         for c in months:

@@ -80,22 +80,27 @@ def test_homicide_victims_by_year_state_and_feminicide(loaded, victims):
     by_state = loaded.indicator("homicide_victims", by="state").to_pylist()
     assert {(r["state_code"], r["year"]) for r in by_state} >= {("09", 2024), ("32", 2015)}
     fem = _victims_by_month(subtypes=(), types=("Feminicidio",))
-    with_fem = {r["year"]: r["value"] for r in loaded.indicator("homicide_victims", by="year",
-                                                                feminicide="true").to_pylist()}
+    with_fem = {
+        r["year"]: r["value"] for r in loaded.indicator("homicide_victims", by="year", feminicide="true").to_pylist()
+    }
     assert with_fem[2020] == years[2020] + sum(n for (p, _), n in fem.items() if p.year == 2020)
 
 
 def _conapo_mid(year, code="00"):
     rows = csv.DictReader(io.StringIO(text_of(CONAPO_STATE, "utf-8")))
-    return next(int(r["pob_mid_year"]) for r in rows if r["n_year"] == str(year) and r["cve_ent"] == code
-                and r["genero"] == "Total")
+    return next(
+        int(r["pob_mid_year"])
+        for r in rows
+        if r["n_year"] == str(year) and r["cve_ent"] == code and r["genero"] == "Total"
+    )
 
 
 def test_crime_rate_yearly_matches_hand_computation(loaded):
     reader = csv.reader(io.StringIO(text_of(STATE_CRIMES)))
     next(reader)
-    ext2019 = sum(int(v.replace(",", "")) for row in reader if row[0] == "2019" and row[4] == "Extorsión"
-                  for v in row[7:19])
+    ext2019 = sum(
+        int(v.replace(",", "")) for row in reader if row[0] == "2019" and row[4] == "Extorsión" for v in row[7:19]
+    )
     t = loaded.indicator("crime_rate_per_100k", group="extortion", level="national").to_pylist()
     r = next(r for r in t if r["year"] == 2019)
     assert r["total"] == ext2019
@@ -105,8 +110,9 @@ def test_crime_rate_yearly_matches_hand_computation(loaded):
 
 
 def test_crime_rate_monthly_is_annualised_with_interpolated_population(loaded, victims):
-    t = loaded.indicator("crime_rate_per_100k", group="intentional_homicide", measure="victims", by="month",
-                         state="09").to_pylist()
+    t = loaded.indicator(
+        "crime_rate_per_100k", group="intentional_homicide", measure="victims", by="month", state="09"
+    ).to_pylist()
     r = next(r for r in t if r["period"] == date(2024, 3, 1))
     mid23, mid24 = _conapo_mid(2023, "09"), _conapo_mid(2024, "09")
     pop = mid23 + (mid24 - mid23) * 8 / 12  # March is 8 months after the July 2023 mid-year point
@@ -127,13 +133,15 @@ def test_administration_comparison_never_mixes_sources(loaded, victims):
         for r in rows:
             if r and r[0].strip()[:2].isdigit() and int(r[0].split()[0]) <= 32:
                 months = [int(v.replace(",", "") or 0) for v in r[3:15]]
-                total += sum(m for i, m in enumerate(months, start=1)
-                             if date(2006, 12, 1) <= date(year, i, 1) <= date(2012, 11, 1))
+                total += sum(
+                    m
+                    for i, m in enumerate(months, start=1)
+                    if date(2006, 12, 1) <= date(year, i, 1) <= date(2012, 11, 1)
+                )
     assert inegi_calderon["total"] == total and inegi_calderon["full_term"]
     amlo = next(r for r in t if r["administration"] == "lopez_obrador" and r["group"] == "intentional_homicide")
     sheinbaum = next(r for r in t if r["administration"] == "sheinbaum" and r["group"] == "intentional_homicide")
-    assert sheinbaum["change_vs_previous_pct"] == pytest.approx((sheinbaum["value"] / amlo["value"]
-                                                                 - 1) * 100)
+    assert sheinbaum["change_vs_previous_pct"] == pytest.approx((sheinbaum["value"] / amlo["value"] - 1) * 100)
     assert not sheinbaum["full_term"] and "12% of the term" in sheinbaum["coverage"]
 
 
@@ -141,11 +149,11 @@ def test_records(loaded, victims):
     t = {r["state_code"]: r for r in loaded.indicator("records").to_pylist()}
     nat = _national(victims)
     worst = max(nat, key=nat.get)
-    assert (t["00"]["worst_month"], t["00"]["worst_month_value"]) == (worst, nat[worst])
+    assert (t["00"]["worst_month"], t["00"]["value"]) == (worst, nat[worst])
     assert t["00"]["worst_year"] == 2019 and t["00"]["worst_year_value"] == 34_723
     assert t["00"]["months_ago"] == (2025 - worst.year) * 12 + 6 - worst.month
     col = {p: n for (p, s), n in victims.items() if s == "06"}
-    assert t["06"]["worst_month_value"] == max(col.values())
+    assert t["06"]["value"] == max(col.values())
     assert len(t) == 33
 
 
@@ -173,8 +181,9 @@ def test_inegi_vs_sesnsp(loaded):
     t = {r["year"]: r for r in loaded.indicator("inegi_vs_sesnsp").to_pylist()}
     # 1990: 14,493 registered deaths, of which 67 abroad (the file's own 'Extranjero' subtotal)
     assert t[1990]["inegi_deaths"] == 14_493 - 67 and t[1990]["sesnsp_victims"] is None
-    assert t[2024]["sesnsp_victims"] == 30_046 + sum(n for (p, _), n in _victims_by_month(
-        subtypes=(), types=("Feminicidio",)).items() if p.year == 2024)
+    assert t[2024]["sesnsp_victims"] == 30_046 + sum(
+        n for (p, _), n in _victims_by_month(subtypes=(), types=("Feminicidio",)).items() if p.year == 2024
+    )
 
 
 def test_bad_parameters_are_explained(loaded):
@@ -190,8 +199,15 @@ def test_bad_parameters_are_explained(loaded):
 
 def test_every_indicator_is_documented_in_both_languages(loaded):
     inds = loaded.indicators()
-    assert {i.name for i in inds} >= {"homicide_victims", "homicide_victims_daily_average", "crime_rate_per_100k",
-                                      "administration_comparison", "records", "anomalies", "inegi_vs_sesnsp"}
+    assert {i.name for i in inds} >= {
+        "homicide_victims",
+        "homicide_victims_daily_average",
+        "crime_rate_per_100k",
+        "administration_comparison",
+        "records",
+        "anomalies",
+        "inegi_vs_sesnsp",
+    }
     for i in inds:
         assert i.label_en and i.label_es and i.definition_en and i.definition_es and i.sources and i.unit
         assert i.func.__doc__
@@ -210,15 +226,17 @@ def test_municipal_rates_and_anomalies(obs, tmp_path):
     obs.ingest(p, FIXTURES / "conapo_proyecciones_mun_2015-2030.csv.gz")
     t = obs.indicator("crime_rate_per_100k", group="intentional_homicide", level="municipal", by="year").to_pylist()
     ags = next(r for r in t if r["municipality_code"] == "01001" and r["year"] == 2020)
-    rows = list(csv.DictReader(io.StringIO(gzip.decompress(
-        (FIXTURES / "conapo_proyecciones_mun_2015-2030.csv.gz").read_bytes()).decode())))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(gzip.decompress((FIXTURES / "conapo_proyecciones_mun_2015-2030.csv.gz").read_bytes()).decode())
+        )
+    )
     pop = next(int(r["total"]) for r in rows if r["cve_mun"] == "01001" and r["date_year"] == "2020")
     assert ags["population"] == pop and ags["value"] == pytest.approx(ags["total"] / pop * 100_000)
     total = sum(r["total"] for r in t if r["year"] == 2020)
     want = sum(n for (crime, y), n in facts["by_crime_year"].items() if y == 2020 and crime[2] == "Homicidio doloso")
     assert total == want
-    assert obs.indicator("anomalies", level="municipal", group="violent_robbery").column_names[0] == \
-        "municipality_code"
+    assert obs.indicator("anomalies", level="municipal", group="violent_robbery").column_names[0] == "municipality_code"
 
 
 def test_export_cli_writes_csv_and_parquet(loaded, tmp_path, capsys):
@@ -227,12 +245,33 @@ def test_export_cli_writes_csv_and_parquet(loaded, tmp_path, capsys):
     from usmx import cli
 
     out = tmp_path / "terms.csv"
-    assert cli.main(["export", "administration_comparison", "--format", "csv", "--output", str(out),
-                     "--db", str(loaded.db)]) == 0
+    assert (
+        cli.main(
+            ["export", "administration_comparison", "--format", "csv", "--output", str(out), "--db", str(loaded.db)]
+        )
+        == 0
+    )
     text = out.read_text()
     assert text.startswith('"administration"') and "lopez_obrador" in text
     pq_out = tmp_path / "rates.parquet"
-    assert cli.main(["export", "crime_rate_per_100k", "-f", "parquet", "-o", str(pq_out), "--by", "month",
-                     "-p", "group=extortion", "--db", str(loaded.db)]) == 0
+    assert (
+        cli.main(
+            [
+                "export",
+                "crime_rate_per_100k",
+                "-f",
+                "parquet",
+                "-o",
+                str(pq_out),
+                "--by",
+                "month",
+                "-p",
+                "group=extortion",
+                "--db",
+                str(loaded.db),
+            ]
+        )
+        == 0
+    )
     assert pq.read_table(pq_out).num_rows == 72 * 32
     assert cli.main(["export", "records", "-f", "json", "-o", str(tmp_path / "x.json"), "--db", str(loaded.db)]) == 2

@@ -10,8 +10,20 @@ from datetime import date
 import pytest
 
 MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
-FULL = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-        "November", "December"]
+FULL = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def _write_pair(tmp_path, lag: int, seed: int = 7):
@@ -19,25 +31,75 @@ def _write_pair(tmp_path, lag: int, seed: int = 7):
     periods = [date(2016 + i // 12, i % 12 + 1, 1) for i in range(96)]
     seized = [200 + 8 * i + 400 * math.sin(i / 5) + rng.gauss(0, 120) for i in range(96)]
     seized = [max(1.0, s) for s in seized]
-    roll = [sum(seized[max(0, i - 11):i + 1]) for i in range(96)]
+    roll = [sum(seized[max(0, i - 11) : i + 1]) for i in range(96)]
     deaths = [10_000 + 3.0 * (roll[i - lag] if i >= lag else roll[0]) + rng.gauss(0, 300) for i in range(96)]
     cbp = tmp_path / "nationwide-drugs-synthetic.csv"
     with cbp.open("w", newline="") as fh:
         w = csv.writer(fh, lineterminator="\r\n")
-        w.writerow(["FY", "Month (abbv)", "Component", "Region", "Land Filter", "Area of Responsibility",
-                    "Drug Type", "Count of Event", "Sum Qty (lbs)"])
+        w.writerow(
+            [
+                "FY",
+                "Month (abbv)",
+                "Component",
+                "Region",
+                "Land Filter",
+                "Area of Responsibility",
+                "Drug Type",
+                "Count of Event",
+                "Sum Qty (lbs)",
+            ]
+        )
         for p, s in zip(periods, seized):
             fy = p.year + (p.month >= 10)
-            w.writerow([fy, MONTHS[p.month - 1], "Office of Field Operations", "Southwest Border", "Land Only",
-                        "SAN DIEGO FIELD OFFICE", "Fentanyl", 10, f"{s:.6f}"])
+            w.writerow(
+                [
+                    fy,
+                    MONTHS[p.month - 1],
+                    "Office of Field Operations",
+                    "Southwest Border",
+                    "Land Only",
+                    "SAN DIEGO FIELD OFFICE",
+                    "Fentanyl",
+                    10,
+                    f"{s:.6f}",
+                ]
+            )
     cdc = tmp_path / "VSRR_synthetic.csv"
     with cdc.open("w", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["State", "Year", "Month", "Period", "Indicator", "Data Value", "Percent Complete",
-                    "Percent Pending Investigation", "State Name", "Footnote", "Footnote Symbol", "Predicted Value"])
+        w.writerow(
+            [
+                "State",
+                "Year",
+                "Month",
+                "Period",
+                "Indicator",
+                "Data Value",
+                "Percent Complete",
+                "Percent Pending Investigation",
+                "State Name",
+                "Footnote",
+                "Footnote Symbol",
+                "Predicted Value",
+            ]
+        )
         for p, d in zip(periods, deaths):
-            w.writerow(["US", p.year, FULL[p.month - 1], "12 month-ending", "Synthetic opioids, excl. methadone (T40.4)",
-                        round(d), 100, 0.1, "United States", "", "**", ""])
+            w.writerow(
+                [
+                    "US",
+                    p.year,
+                    FULL[p.month - 1],
+                    "12 month-ending",
+                    "Synthetic opioids, excl. methadone (T40.4)",
+                    round(d),
+                    100,
+                    0.1,
+                    "United States",
+                    "",
+                    "**",
+                    "",
+                ]
+            )
     return cbp, cdc
 
 
@@ -47,7 +109,7 @@ def test_ccf_recovers_the_planted_lag(obs, tmp_path, lag):
     t = obs.indicator("fentanyl_seizures_vs_overdoses")
     rows = t.to_pylist()
     assert [r["lag_months"] for r in rows] == list(range(-12, 13))
-    best = max(rows, key=lambda r: r["correlation"])
+    best = max(rows, key=lambda r: r["value"])
     assert best["lag_months"] == lag and best["outside_band"]
     assert best["band_high"] == pytest.approx(1.96 / math.sqrt(best["n"]))
     meta = t.schema.metadata
@@ -59,7 +121,8 @@ def test_series_output_and_too_little_overlap(obs, tmp_path, loaded):
     cbp, cdc = _write_pair(tmp_path, 2)
     obs.ingest(cbp, cdc)
     s = obs.indicator("fentanyl_seizures_vs_overdoses", output="series").to_pylist()
-    assert s[11]["seizures_lbs_12m"] is not None and s[10]["seizures_lbs_12m"] is None
+    seized = [r for r in s if r["series"] == "seizures_lbs_12m"]
+    assert seized[11]["value"] is not None and seized[10]["value"] is None
     # the kit: CBP starts in October 2018, the CDC export ends in November 2018
     t = loaded.indicator("fentanyl_seizures_vs_overdoses")
     assert t.num_rows == 0 and b"only 0 overlapping months" in t.schema.metadata[b"note"]

@@ -32,15 +32,21 @@ def test_seizure_files_load_with_fiscal_months_mapped(obs):
     results = obs.ingest(*DRUGS, *AMO)
     assert [r.kind for r in results] == ["cbp_drug_seizures"] * 2 + ["cbp_amo_drug_seizures"] * 2
     assert [r.vintage for r in results] == [date(2022, 9, 1), date(2025, 12, 1)] * 2
-    first = obs.sql("SELECT fiscal_year, min(period) AS a, max(period) AS b FROM core_cbp__drug_seizures_monthly "
-                    "GROUP BY 1 ORDER BY 1").to_pylist()
+    first = obs.sql(
+        "SELECT fiscal_year, min(period) AS a, max(period) AS b FROM core_cbp__drug_seizures_monthly "
+        "GROUP BY 1 ORDER BY 1"
+    ).to_pylist()
     assert first[0] == {"fiscal_year": 2019, "a": date(2018, 10, 1), "b": date(2019, 9, 1)}
     assert first[-1] == {"fiscal_year": 2026, "a": date(2025, 10, 1), "b": date(2025, 12, 1)}  # "2026 (FYTD)"
-    drugs = {r["drug_type"]: r["drug"] for r in obs.sql(
-        "SELECT DISTINCT drug_type, drug FROM core_cbp__drug_seizures_monthly").to_pylist()}
+    drugs = {
+        r["drug_type"]: r["drug"]
+        for r in obs.sql("SELECT DISTINCT drug_type, drug FROM core_cbp__drug_seizures_monthly").to_pylist()
+    }
     assert drugs["Other Drugs"] == "other_drugs" and drugs["Fentanyl"] == "fentanyl"
     assert drugs["Khat (Catha Edulis)"] == "khat_catha_edulis" and "Other Drugs**" not in drugs
-    areas = set(obs.sql("SELECT DISTINCT area_type FROM core_cbp__drug_seizures_monthly").column("area_type").to_pylist())
+    areas = set(
+        obs.sql("SELECT DISTINCT area_type FROM core_cbp__drug_seizures_monthly").column("area_type").to_pylist()
+    )
     assert areas == {"aor", "branch"}
 
 
@@ -62,8 +68,12 @@ def test_fentanyl_fiscal_year_totals_match_the_files(obs):
     got_ev = obs.indicator("fentanyl_seizure_events", by="fiscal_year").to_pylist()
     assert {r["fiscal_year"]: r["value"] for r in got_ev} == events
     # monthly: December 2025 (FY2026) equals the file's DEC rows
-    dec = sum(float(r["Sum Qty (lbs)"]) for p in DRUGS + AMO for r in _rows(p)
-              if r["Drug Type"] == "Fentanyl" and r["FY"].startswith("2026") and r["Month (abbv)"] == "DEC")
+    dec = sum(
+        float(r["Sum Qty (lbs)"])
+        for p in DRUGS + AMO
+        for r in _rows(p)
+        if r["Drug Type"] == "Fentanyl" and r["FY"].startswith("2026") and r["Month (abbv)"] == "DEC"
+    )
     month = {r["period"]: r["value"] for r in obs.indicator("fentanyl_seizures_lbs").to_pylist()}
     assert month[date(2025, 12, 1)] == pytest.approx(dec)
     # one AOR, and another drug
@@ -127,8 +137,14 @@ def test_vsrr_counts_percent_rows_and_predicted_values(obs):
     (r,) = obs.ingest(VSRR)
     assert r.kind == "cdc_vsrr_overdose" and r.rows == 13_912 and r.vintage == date(2018, 11, 1)
     rows = _rows(VSRR)
-    us2017 = next(x for x in rows if x["State"] == "US" and x["Year"] == "2017" and x["Month"] == "December"
-                  and x["Indicator"] == "Number of Drug Overdose Deaths")
+    us2017 = next(
+        x
+        for x in rows
+        if x["State"] == "US"
+        and x["Year"] == "2017"
+        and x["Month"] == "December"
+        and x["Indicator"] == "Number of Drug Overdose Deaths"
+    )
     got = obs.indicator("overdose_deaths", by="year").to_pylist()
     assert {x["year"]: x["value"] for x in got}[2017] == float(us2017["Data Value"]) == 70_699
     pred = obs.indicator("overdose_deaths", by="year", predicted=True).to_pylist()
@@ -136,11 +152,14 @@ def test_vsrr_counts_percent_rows_and_predicted_values(obs):
     nyc = obs.indicator("overdose_deaths", jurisdiction="YC", drug="synthetic_opioids").to_pylist()
     assert nyc and nyc[0]["jurisdiction_code"] == "YC"
     # percent rows are kept apart: never in the count column
-    mixed = obs.sql("SELECT count(*) AS n FROM core_cdc__overdose_deaths_monthly WHERE value_kind = 'percent' "
-                    "AND deaths_12m_ending IS NOT NULL").to_pylist()[0]["n"]
+    mixed = obs.sql(
+        "SELECT count(*) AS n FROM core_cdc__overdose_deaths_monthly WHERE value_kind = 'percent' "
+        "AND deaths_12m_ending IS NOT NULL"
+    ).to_pylist()[0]["n"]
     assert mixed == 0
-    pct = obs.sql("SELECT count(*) AS n FROM core_cdc__overdose_deaths_monthly WHERE value_kind = 'percent'"
-                  ).to_pylist()[0]["n"]
+    pct = obs.sql(
+        "SELECT count(*) AS n FROM core_cdc__overdose_deaths_monthly WHERE value_kind = 'percent'"
+    ).to_pylist()[0]["n"]
     assert pct == 893
 
 
@@ -163,8 +182,13 @@ def test_newer_vsrr_layout_with_separators_suppression_and_plus(obs, tmp_path):
     assert r.vintage == date(2023, 11, 1)
     us2022 = obs.indicator("overdose_deaths", by="year").to_pylist()
     assert {x["year"]: x["value"] for x in us2022}[2022] == 70_699
-    assert obs.sql("SELECT count(*) AS n FROM core_cdc__overdose_deaths_monthly WHERE deaths_12m_ending IS NULL "
-                   "AND value_kind = 'count'").to_pylist()[0]["n"] == 1
+    assert (
+        obs.sql(
+            "SELECT count(*) AS n FROM core_cdc__overdose_deaths_monthly WHERE deaths_12m_ending IS NULL "
+            "AND value_kind = 'count'"
+        ).to_pylist()[0]["n"]
+        == 1
+    )
 
 
 def test_cbp_defects_are_named(obs, tmp_path):
@@ -192,28 +216,61 @@ def test_encounters_aor_layout_loads_through_the_header_map(obs, tmp_path):
     """CBP's -aor variant: Component, Area of Responsibility, AOR (Abbv) and Encounter Type instead of State."""
     rows = _rows(ENCOUNTERS)[:400]
     out = io.StringIO()
-    header = ["Fiscal Year", "Month Grouping", "Month (abbv)", "Component", "Land Border Region",
-              "Area of Responsibility", "AOR (Abbv)", "Demographic", "Citizenship", "Title of Authority",
-              "Encounter Type", "Encounter Count"]
+    header = [
+        "Fiscal Year",
+        "Month Grouping",
+        "Month (abbv)",
+        "Component",
+        "Land Border Region",
+        "Area of Responsibility",
+        "AOR (Abbv)",
+        "Demographic",
+        "Citizenship",
+        "Title of Authority",
+        "Encounter Type",
+        "Encounter Count",
+    ]
     w = csv.writer(out, lineterminator="\n")
     w.writerow(header)
     seen, total = set(), 0
     for r in rows:
-        key = (r["Fiscal Year"], r["Month (abbv)"], r["Land Border Region"], r["State"], r["Demographic"],
-               r["Citizenship"], r["Title of Authority"])
+        key = (
+            r["Fiscal Year"],
+            r["Month (abbv)"],
+            r["Land Border Region"],
+            r["State"],
+            r["Demographic"],
+            r["Citizenship"],
+            r["Title of Authority"],
+        )
         if key in seen:
             continue
         seen.add(key)
         total += int(r["Encounter Count"])
-        w.writerow([r["Fiscal Year"], "FYTD", r["Month (abbv)"], "U.S. Border Patrol", r["Land Border Region"],
-                    f"{r['State']} SECTOR", r["State"], r["Demographic"], r["Citizenship"], r["Title of Authority"],
-                    "Apprehensions", r["Encounter Count"]])
+        w.writerow(
+            [
+                r["Fiscal Year"],
+                "FYTD",
+                r["Month (abbv)"],
+                "U.S. Border Patrol",
+                r["Land Border Region"],
+                f"{r['State']} SECTOR",
+                r["State"],
+                r["Demographic"],
+                r["Citizenship"],
+                r["Title of Authority"],
+                "Apprehensions",
+                r["Encounter Count"],
+            ]
+        )
     p = tmp_path / "nationwide-encounters-fy21-aor.csv"
     p.write_text(out.getvalue(), encoding="utf-8")
     (res,) = obs.ingest(p)
     assert res.kind == "cbp_encounters_aor"
-    got = obs.sql("SELECT count(*) AS n, count(us_state) AS s, count(area) AS a, sum(encounters) AS e "
-                  "FROM core_cbp__encounters_monthly").to_pylist()[0]
+    got = obs.sql(
+        "SELECT count(*) AS n, count(us_state) AS s, count(area) AS a, sum(encounters) AS e "
+        "FROM core_cbp__encounters_monthly"
+    ).to_pylist()[0]
     assert got == {"n": len(seen), "s": 0, "a": len(seen), "e": total}
 
 

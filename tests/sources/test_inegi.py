@@ -30,19 +30,26 @@ def test_every_year_loads_and_adds_up_to_the_files_totals(obs, year):
     (res,) = obs.ingest(inegi_file(year))
     assert res.kind == "inegi_homicide_deaths" and res.vintage == date(year, 12, 1)
     national, states = _file_totals(year)
-    got = obs.sql("SELECT sum(deaths) AS n, min(registration_period) AS a, max(registration_period) AS b "
-                  "FROM core_inegi__homicide_deaths_monthly").to_pylist()[0]
+    got = obs.sql(
+        "SELECT sum(deaths) AS n, min(registration_period) AS a, max(registration_period) AS b "
+        "FROM core_inegi__homicide_deaths_monthly"
+    ).to_pylist()[0]
     assert got == {"n": national, "a": date(year, 1, 1), "b": date(year, 12, 1)}
-    by_state = obs.sql("SELECT state_code, sum(deaths) AS n FROM core_inegi__homicide_deaths_monthly GROUP BY 1"
-                       ).to_pylist()
+    by_state = obs.sql(
+        "SELECT state_code, sum(deaths) AS n FROM core_inegi__homicide_deaths_monthly GROUP BY 1"
+    ).to_pylist()
     by_state = {r["state_code"]: r["n"] for r in by_state}
     # subtotal 33 ("Extranjero") covers the abroad codes 33, 34, 35 ...
     abroad = sum(n for code, n in by_state.items() if code >= "33")
     assert {k: v for k, v in by_state.items() if k <= "32"} == {k: v for k, v in states.items() if k <= "32"}
     assert abroad == states.get("33", 0)
     # one row per municipality-month, no subtotal rows stored
-    assert obs.sql("SELECT count(*) AS n FROM core_inegi__homicide_deaths_monthly WHERE length(municipality_code) <> 5"
-                   ).to_pylist()[0]["n"] == 0
+    assert (
+        obs.sql(
+            "SELECT count(*) AS n FROM core_inegi__homicide_deaths_monthly WHERE length(municipality_code) <> 5"
+        ).to_pylist()[0]["n"]
+        == 0
+    )
     assert res.rows % 12 == 0
 
 
@@ -54,8 +61,10 @@ def test_known_national_figures():
 
 def test_abroad_and_unspecified_codes_are_kept(obs):
     obs.ingest(inegi_file(1990))
-    codes = obs.sql("SELECT municipality_code, sum(deaths) AS n FROM core_inegi__homicide_deaths_monthly "
-                    "WHERE state_code >= '33' OR right(municipality_code, 3) = '999' GROUP BY 1 ORDER BY 1").to_pylist()
+    codes = obs.sql(
+        "SELECT municipality_code, sum(deaths) AS n FROM core_inegi__homicide_deaths_monthly "
+        "WHERE state_code >= '33' OR right(municipality_code, 3) = '999' GROUP BY 1 ORDER BY 1"
+    ).to_pylist()
     codes = {r["municipality_code"]: r["n"] for r in codes}
     assert codes["33999"] == 66 and codes["34999"] == 1 and codes["32999"] == 1
 

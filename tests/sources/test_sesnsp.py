@@ -23,7 +23,7 @@ def _independent_totals(path, victims=False):
     by_year_subtype = defaultdict(int)
     total = cells = 0
     for row in reader:
-        for i, v in enumerate(row[first_month:first_month + 12]):
+        for _i, v in enumerate(row[first_month : first_month + 12]):
             if v.strip():
                 n = int(v.replace(",", ""))
                 total += n
@@ -38,44 +38,84 @@ def test_state_crimes_kit_file_loads_with_independent_totals(obs):
     assert res.vintage == date(2020, 12, 1)
     total, cells, by = _independent_totals(STATE_CRIMES)
     assert res.rows == cells == 18_816 * 12
-    got = obs.sql("SELECT sum(crimes) AS s, count(*) AS n, min(period) AS a, max(period) AS b "
-                  "FROM core_sesnsp__state_crimes_monthly").to_pylist()[0]
+    got = obs.sql(
+        "SELECT sum(crimes) AS s, count(*) AS n, min(period) AS a, max(period) AS b "
+        "FROM core_sesnsp__state_crimes_monthly"
+    ).to_pylist()[0]
     assert got == {"s": total, "n": cells, "a": date(2015, 1, 1), "b": date(2020, 12, 1)}
-    hom = obs.sql("SELECT year(period) AS y, sum(crimes) AS n FROM core_sesnsp__state_crimes_monthly "
-                  "WHERE crime_subtype = 'Homicidio doloso' GROUP BY 1 ORDER BY 1").to_pylist()
+    hom = obs.sql(
+        "SELECT year(period) AS y, sum(crimes) AS n FROM core_sesnsp__state_crimes_monthly "
+        "WHERE crime_subtype = 'Homicidio doloso' GROUP BY 1 ORDER BY 1"
+    ).to_pylist()
     assert {r["y"]: r["n"] for r in hom} == {y: by[(y, "Homicidio doloso")] for y in range(2015, 2021)}
     # codes padded, labels verbatim, stable keys
-    row = obs.sql("SELECT * FROM core_sesnsp__state_crimes_monthly WHERE state_code = '02' AND "
-                  "period = '2015-03-01' AND crime_key = 'lesiones.lesiones_dolosas.no_especificado'").to_pylist()
+    row = obs.sql(
+        "SELECT * FROM core_sesnsp__state_crimes_monthly WHERE state_code = '02' AND "
+        "period = '2015-03-01' AND crime_key = 'lesiones.lesiones_dolosas.no_especificado'"
+    ).to_pylist()
     assert row[0]["crimes"] == 1000  # the quoted "1,000" cell in the official file
     assert row[0]["legal_good"] == "La vida y la Integridad corporal"
-    assert obs.sql("SELECT count(DISTINCT crime_key) AS n FROM core_sesnsp__state_crimes_monthly").to_pylist()[0]["n"] == 98
+    assert (
+        obs.sql("SELECT count(DISTINCT crime_key) AS n FROM core_sesnsp__state_crimes_monthly").to_pylist()[0]["n"]
+        == 98
+    )
 
 
 def test_victims_kit_file_gives_published_figures(obs):
     (res,) = obs.ingest(STATE_VICTIMS)
     assert res.kind == "sesnsp_state_victims" and res.vintage == date(2025, 6, 1)
-    per_year = obs.sql("SELECT year(period) AS y, sum(victims) AS v FROM core_sesnsp__state_victims_monthly "
-                       "WHERE crime_subtype = 'Homicidio doloso' GROUP BY 1 ORDER BY 1").to_pylist()
+    per_year = obs.sql(
+        "SELECT year(period) AS y, sum(victims) AS v FROM core_sesnsp__state_victims_monthly "
+        "WHERE crime_subtype = 'Homicidio doloso' GROUP BY 1 ORDER BY 1"
+    ).to_pylist()
     # MANIFEST's figures, computed by the kit's maintainers from the long derivative
-    expected = {2018: 33_742, 2019: 34_723, 2020: 34_569, 2021: 33_359, 2022: 30_979, 2023: 29_721, 2024: 30_046,
-                2025: 12_752}
+    expected = {
+        2018: 33_742,
+        2019: 34_723,
+        2020: 34_569,
+        2021: 33_359,
+        2022: 30_979,
+        2023: 29_721,
+        2024: 30_046,
+        2025: 12_752,
+    }
     assert {r["y"]: r["v"] for r in per_year if r["y"] >= 2018} == expected
-    sept = obs.sql("SELECT sum(victims) / 30 AS d FROM core_sesnsp__state_victims_monthly "
-                   "WHERE crime_subtype = 'Homicidio doloso' AND period = DATE '2024-09-01'").to_pylist()[0]["d"]
+    sept = obs.sql(
+        "SELECT sum(victims) / 30 AS d FROM core_sesnsp__state_victims_monthly "
+        "WHERE crime_subtype = 'Homicidio doloso' AND period = DATE '2024-09-01'"
+    ).to_pylist()[0]["d"]
     assert round(sept, 1) == 86.9
     total, cells, _ = _independent_totals(STATE_VICTIMS, victims=True)
     got = obs.sql("SELECT sum(victims) AS s, count(*) AS n FROM core_sesnsp__state_victims_monthly").to_pylist()[0]
     assert got == {"s": total, "n": cells}
     # months after the cut-off are missing, not zero
-    assert obs.sql("SELECT count(*) AS n FROM core_sesnsp__state_victims_monthly WHERE period > '2025-06-01'"
-                   ).to_pylist()[0]["n"] == 0
+    assert (
+        obs.sql("SELECT count(*) AS n FROM core_sesnsp__state_victims_monthly WHERE period > '2025-06-01'").to_pylist()[
+            0
+        ]["n"]
+        == 0
+    )
     assert set(obs.sql("SELECT DISTINCT sex FROM core_sesnsp__state_victims_monthly").column("sex").to_pylist()) == {
-        "male", "female", "unknown"}
+        "male",
+        "female",
+        "unknown",
+    }
 
 
-def _variant(path, tmp_path, name, *, encoding="utf-8", bom=False, newline="\n", years=None, cut=None,
-             quote_all=False, rename=None, thousands=False):
+def _variant(
+    path,
+    tmp_path,
+    name,
+    *,
+    encoding="utf-8",
+    bom=False,
+    newline="\n",
+    years=None,
+    cut=None,
+    quote_all=False,
+    rename=None,
+    thousands=False,
+):
     """Rewrite a kit file as another release would look: other encoding, line ends, years, cut-off, spellings."""
     reader = csv.reader(io.StringIO(text_of(path)))
     header = next(reader)
@@ -90,7 +130,7 @@ def _variant(path, tmp_path, name, *, encoding="utf-8", bom=False, newline="\n",
         if years and y not in years:
             continue
         if cut and y == cut[0]:
-            row = row[:first + cut[1]] + [""] * (12 - cut[1])
+            row = row[: first + cut[1]] + [""] * (12 - cut[1])
         if thousands:
             row = row[:first] + [f"{int(v.replace(',', '')):,}" if v.strip() else v for v in row[first:]]
         w.writerow(row)
@@ -100,31 +140,52 @@ def _variant(path, tmp_path, name, *, encoding="utf-8", bom=False, newline="\n",
     return p
 
 
-@pytest.mark.parametrize("encoding, bom, newline", [("utf-8", False, "\n"), ("utf-8", True, "\r\n"),
-                                                     ("latin-1", False, "\n")])
+@pytest.mark.parametrize(
+    "encoding, bom, newline", [("utf-8", False, "\n"), ("utf-8", True, "\r\n"), ("latin-1", False, "\n")]
+)
 def test_other_encodings_and_line_ends_load_the_same_numbers(obs, tmp_path, encoding, bom, newline):
-    p = _variant(STATE_CRIMES, tmp_path, "IDEFC_NM_variant.csv", encoding=encoding, bom=bom, newline=newline,
-                 quote_all=True, thousands=True)
+    p = _variant(
+        STATE_CRIMES,
+        tmp_path,
+        "IDEFC_NM_variant.csv",
+        encoding=encoding,
+        bom=bom,
+        newline=newline,
+        quote_all=True,
+        thousands=True,
+    )
     (res,) = obs.ingest(p)
     total, cells, _ = _independent_totals(STATE_CRIMES)
     got = obs.sql("SELECT sum(crimes) AS s, count(*) AS n FROM core_sesnsp__state_crimes_monthly").to_pylist()[0]
     assert got == {"s": total, "n": cells}
-    labels = obs.sql("SELECT DISTINCT modality FROM core_sesnsp__state_crimes_monthly WHERE modality LIKE '%tr_nsito'"
-                     ).column("modality").to_pylist()
+    labels = (
+        obs.sql("SELECT DISTINCT modality FROM core_sesnsp__state_crimes_monthly WHERE modality LIKE '%tr_nsito'")
+        .column("modality")
+        .to_pylist()
+    )
     assert labels == ["En accidente de tránsito"]
 
 
 def test_a_newer_release_becomes_current_and_the_old_one_stays_queryable(obs, tmp_path):
     older = _variant(STATE_CRIMES, tmp_path, "IDEFC_NM_jun2020.csv", years={2019, 2020}, cut=(2020, 6))
-    newer = _variant(STATE_CRIMES, tmp_path, "IDEFC_NM_dic2020_utf8.csv", years={2019, 2020},
-                     rename={"Año": "AÑO", "Clave_Ent": "Cve. Entidad"})
+    newer = _variant(
+        STATE_CRIMES,
+        tmp_path,
+        "IDEFC_NM_dic2020_utf8.csv",
+        years={2019, 2020},
+        rename={"Año": "AÑO", "Clave_Ent": "Cve. Entidad"},
+    )
     (r1,) = obs.ingest(older)
     assert r1.vintage == date(2020, 6, 1) and r1.is_current
     (r2,) = obs.ingest(newer)
     assert r2.vintage == date(2020, 12, 1) and r2.is_current
-    assert obs.sql("SELECT max(period) AS m FROM core_sesnsp__state_crimes_monthly").to_pylist()[0]["m"] == date(2020, 12, 1)
-    vint = obs.sql("SELECT l.vintage, count(*) AS n FROM core_sesnsp__state_crimes_monthly__all_vintages v "
-                   "JOIN loads l USING (load_id) GROUP BY 1 ORDER BY 1").to_pylist()
+    assert obs.sql("SELECT max(period) AS m FROM core_sesnsp__state_crimes_monthly").to_pylist()[0]["m"] == date(
+        2020, 12, 1
+    )
+    vint = obs.sql(
+        "SELECT l.vintage, count(*) AS n FROM core_sesnsp__state_crimes_monthly__all_vintages v "
+        "JOIN loads l USING (load_id) GROUP BY 1 ORDER BY 1"
+    ).to_pylist()
     assert vint == [{"vintage": date(2020, 6, 1), "n": 98 * 32 * 18}, {"vintage": date(2020, 12, 1), "n": 98 * 32 * 24}]
     # loading the older release again, or after the newer one, never displaces the newer
     older2 = _variant(STATE_CRIMES, tmp_path, "IDEFC_NM_mar2020.csv", years={2019, 2020}, cut=(2020, 3))
@@ -160,32 +221,49 @@ def test_municipal_layout_loads_and_adds_up_to_real_state_totals(obs, tmp_path):
     assert res.kind == "sesnsp_municipal_crimes" and res.vintage == date(2020, 9, 1)
     muns = 11 + 16 + 570
     assert res.rows == muns * 98 * (12 + 9)
-    got = obs.sql("SELECT state_code, year(period) AS y, sum(crimes) AS n FROM core_sesnsp__municipal_crimes_monthly "
-                  "GROUP BY ALL").to_pylist()
+    got = obs.sql(
+        "SELECT state_code, year(period) AS y, sum(crimes) AS n FROM core_sesnsp__municipal_crimes_monthly GROUP BY ALL"
+    ).to_pylist()
     assert {(r["state_code"], r["y"]): r["n"] for r in got} == dict(facts["by_state_year"])
     # the municipal rows add up to the official state file for every month before the cut-off
     obs.ingest(STATE_CRIMES)
     diff = obs.sql(
         "WITH m AS (SELECT period, state_code, crime_key, sum(crimes) AS n FROM core_sesnsp__municipal_crimes_monthly "
         "GROUP BY ALL) SELECT count(*) AS bad FROM m JOIN core_sesnsp__state_crimes_monthly s "
-        "USING (period, state_code, crime_key) WHERE m.n <> s.crimes").to_pylist()[0]["bad"]
+        "USING (period, state_code, crime_key) WHERE m.n <> s.crimes"
+    ).to_pylist()[0]["bad"]
     assert diff == 0
-    codes = obs.sql("SELECT DISTINCT municipality_code FROM core_sesnsp__municipal_crimes_monthly "
-                    "WHERE state_code = '01' ORDER BY 1").column("municipality_code").to_pylist()
+    codes = (
+        obs.sql(
+            "SELECT DISTINCT municipality_code FROM core_sesnsp__municipal_crimes_monthly "
+            "WHERE state_code = '01' ORDER BY 1"
+        )
+        .column("municipality_code")
+        .to_pylist()
+    )
     assert codes[0] == "01001" and len(codes) == 11
 
 
 def test_municipal_file_utf8_with_padded_codes_and_gzip(obs, tmp_path):
     p = tmp_path / "IDM_NM_dic2019.csv.gz"
-    facts = synthetic.write_municipal_incidence(p, years=[2018, 2019], states=["25"], encoding="utf-8",
-                                                newline="\n", thousands=False, pad_codes=True)
+    facts = synthetic.write_municipal_incidence(
+        p, years=[2018, 2019], states=["25"], encoding="utf-8", newline="\n", thousands=False, pad_codes=True
+    )
     (res,) = obs.ingest(p)
     assert res.rows == facts["rows"] * 12
-    assert obs.sql("SELECT sum(crimes) AS n FROM core_sesnsp__municipal_crimes_monthly").to_pylist()[0]["n"] == facts["total"]
+    assert (
+        obs.sql("SELECT sum(crimes) AS n FROM core_sesnsp__municipal_crimes_monthly").to_pylist()[0]["n"]
+        == facts["total"]
+    )
 
 
 def test_victims_header_variant_is_a_data_change(obs, tmp_path):
-    p = _variant(STATE_VICTIMS, tmp_path, "IDVFC_NM_variant.csv", years={2024, 2025},
-                 rename={"Rango de edad": "RANGO DE EDAD", "Bien jurídico afectado": "Bien juridico afectado"})
+    p = _variant(
+        STATE_VICTIMS,
+        tmp_path,
+        "IDVFC_NM_variant.csv",
+        years={2024, 2025},
+        rename={"Rango de edad": "RANGO DE EDAD", "Bien jurídico afectado": "Bien juridico afectado"},
+    )
     (res,) = obs.ingest(p)
     assert res.kind == "sesnsp_state_victims"

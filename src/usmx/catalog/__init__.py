@@ -7,6 +7,7 @@ or a new administration, is a data change rather than a code change.
 from __future__ import annotations
 
 import csv
+import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -25,8 +26,7 @@ def _read_yaml(name: str) -> Any:
 
 
 def _read_csv(name: str) -> list[dict[str, str]]:
-    with _PKG.joinpath(name).open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+    return list(csv.DictReader(io.StringIO(_PKG.joinpath(name).read_text(encoding="utf-8"))))
 
 
 def normalise(label: str) -> str:
@@ -167,8 +167,15 @@ def fields() -> dict[str, Field]:
 
 def _field(name: str, spec: dict, constraints: dict | None = None) -> Field:
     rules = constraints if constraints is not None else spec.get("constraints") or {}
-    return Field(name, spec["type"], spec["label_en"], spec["label_es"], spec.get("unit"), spec.get("description"),
-                 tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in rules.items()))
+    return Field(
+        name,
+        spec["type"],
+        spec["label_en"],
+        spec["label_es"],
+        spec.get("unit"),
+        spec.get("description"),
+        tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in rules.items()),
+    )
 
 
 @dataclass(frozen=True)
@@ -242,17 +249,21 @@ def tables() -> dict[str, TableSpec]:
             overrides = spec.get("constraints") or {}
             unknown = [f for f in spec["fields"] if f not in known]
             if unknown:
-                raise ValueError(f"{entry.name}: {name} lists fields {unknown} that catalog/fields.yaml does not define")
+                raise ValueError(
+                    f"{entry.name}: {name} lists fields {unknown} that catalog/fields.yaml does not define"
+                )
             out[name] = TableSpec(
                 name=name,
                 source=spec["source"],
                 kind=spec["kind"],
                 description=" ".join(spec["description"].split()),
                 primary_key=tuple(spec["primary_key"]),
-                fields=tuple(_field(f, raw[f], overrides.get(f)) if f in overrides else known[f]
-                             for f in spec["fields"]),
+                fields=tuple(
+                    _field(f, raw[f], overrides.get(f)) if f in overrides else known[f] for f in spec["fields"]
+                ),
                 coded=Coded(spec["coded"]["dimension"], spec["coded"]["id"], tuple(spec["coded"]["columns"]))
-                if spec.get("coded") else None,
+                if spec.get("coded")
+                else None,
                 derived=tuple((spec.get("derived") or {}).items()),
             )
     return out
@@ -283,11 +294,11 @@ class Layout:
         mapping: dict[int, str] = {}
         unknown: list[str] = []
         for i, col in enumerate(header):
-            canonical = lookup.get(normalise(col))
-            if canonical is None or canonical in mapping.values():
+            found = lookup.get(normalise(col))
+            if found is None or found in mapping.values():
                 unknown.append(col)
             else:
-                mapping[i] = canonical
+                mapping[i] = found
         missing = [c for c in self.columns if c not in mapping.values()]
         return mapping, unknown, missing
 
@@ -337,8 +348,17 @@ class CrimeGroup:
 def crime_groups() -> dict[str, CrimeGroup]:
     """usmx's analytical crime groups (catalog/taxonomy.yaml)."""
     return {
-        k: CrimeGroup(k, v["measure"], v["label_en"], v["label_es"], tuple(v["keys"]), v.get("note_en", ""),
-                      v.get("note_es", ""), v.get("short_en", ""), v.get("short_es", ""))
+        k: CrimeGroup(
+            k,
+            v["measure"],
+            v["label_en"],
+            v["label_es"],
+            tuple(v["keys"]),
+            v.get("note_en", ""),
+            v.get("note_es", ""),
+            v.get("short_en", ""),
+            v.get("short_es", ""),
+        )
         for k, v in _read_yaml("taxonomy.yaml")["groups"].items()
     }
 
@@ -368,7 +388,7 @@ def file_kinds() -> list[str]:
     kinds = {t.kind for t in tables().values()}
     for entry in _PKG.joinpath("headers").iterdir():
         if entry.name.endswith(".yaml"):
-            kinds |= set((yaml.safe_load(entry.read_text(encoding="utf-8")).get("layouts") or {}))
+            kinds |= set(yaml.safe_load(entry.read_text(encoding="utf-8")).get("layouts") or {})
     return sorted(kinds)
 
 

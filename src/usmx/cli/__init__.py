@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("interrupted; any load under way was rolled back.")
         return 130
-    except Exception as exc:  # noqa: BLE001 - the last line of defence
+    except Exception as exc:
         # Typer bundles its own click; recognise its usage errors by class name rather than by import.
         names = {cls.__name__ for cls in type(exc).__mro__}
         if "ClickException" in names:

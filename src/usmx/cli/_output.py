@@ -7,7 +7,7 @@ import sys
 import time
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pyarrow as pa
 import typer
@@ -21,8 +21,9 @@ def _console(stderr: bool) -> Console:
     terminal's width (Rich would otherwise wrap at 80 columns, or at $COLUMNS)."""
     stream = sys.stderr if stderr else sys.stdout
     terminal = stream.isatty()
-    return Console(stderr=stderr, soft_wrap=True, highlight=False, width=None if terminal else 100_000,
-                   force_terminal=None)
+    return Console(
+        stderr=stderr, soft_wrap=True, highlight=False, width=None if terminal else 100_000, force_terminal=None
+    )
 
 
 class _Lazy:
@@ -60,8 +61,8 @@ class Reporter:
 
     def __init__(self, label: str):
         self.label = label
-        self.progress = None
-        self.task = None
+        self.progress: Any = None
+        self.task: Any = None
         self.started = time.perf_counter()
 
     def __enter__(self):
@@ -71,15 +72,22 @@ class Reporter:
         if self.progress is None and time.perf_counter() - self.started > 0.3 and sys.stderr.isatty():
             from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-            self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                                     TextColumn("{task.fields[count]}"), TimeElapsedColumn(),
-                                     console=Console(stderr=True), transient=True)
+            self.progress = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.fields[count]}"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
             self.progress.start()
             self.task = self.progress.add_task(self.label, total=None, count="")
         if self.progress is not None:
             count = f"{done:,}/{total:,}" if done is not None and total else (f"{done:,}" if done else "")
-            self.progress.update(self.task, description=f"{self.label}: {stage}", completed=done or 0, total=total,
-                                 count=count)
+            self.progress.update(
+                self.task, description=f"{self.label}: {stage}", completed=done or 0, total=total, count=count
+            )
 
     def __exit__(self, *exc):
         if self.progress is not None:
@@ -102,9 +110,11 @@ def cell(v) -> str:
 
 def print_aligned(tbl: pa.Table, max_text: int = 60, console=None) -> None:
     """Plain aligned columns (numbers right-aligned); long text cells are cut, lines are never squeezed."""
-    plain = {i for i, n in enumerate(tbl.column_names) if n.endswith("year") or n.endswith("_id") or n == "rank"}
-    rows = [[str(v) if i in plain and isinstance(v, int) else cell(v) for i, v in enumerate(r.values())]
-            for r in tbl.to_pylist()]
+    plain = {i for i, n in enumerate(tbl.column_names) if n.endswith(("year", "_id")) or n == "rank"}
+    rows = [
+        [str(v) if i in plain and isinstance(v, int) else cell(v) for i, v in enumerate(r.values())]
+        for r in tbl.to_pylist()
+    ]
     rows = [[c if len(c) <= max_text else c[: max_text - 1] + "…" for c in r] for r in rows]
     names = tbl.column_names
     numeric = [pa.types.is_integer(t) or pa.types.is_floating(t) for t in tbl.schema.types]

@@ -11,8 +11,9 @@ import typer
 from ..api import Observatory
 from ._output import DbOption, Format, emit, err
 
-app = typer.Typer(help="Data-integrity audit: reclassification, revisions, INEGI gap, series breaks.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Data-integrity audit: reclassification, revisions, INEGI gap, series breaks.", no_args_is_help=True
+)
 JsonFormat = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv.")]
 
 
@@ -28,8 +29,17 @@ def reclassification(
     t: pa.Table = Observatory(db).audit("reclassification", intervention=intervention, window=window)
     if flagged_only:
         t = t.filter(pc.equal(t["flagged"], True))
-    cols = ["state_code", "state", "candidate", "homicide_change_pct", "ratio_pre", "ratio_post", "p_value",
-            "p_holm", "flagged"]
+    cols = [
+        "state_code",
+        "state",
+        "candidate",
+        "homicide_change_pct",
+        "ratio_pre",
+        "ratio_post",
+        "p_value",
+        "p_holm",
+        "flagged",
+    ]
     emit(t.select(cols) if format is Format.table else t, format, None)
 
 
@@ -51,8 +61,11 @@ def inegi_gap(format: JsonFormat = Format.table, db: DbOption = None) -> None:
     t = Observatory(db).audit("inegi-gap")
     emit(t, format, None)
     if t.num_rows == 0:
-        err.print("note: no year has both sources loaded (the bundled INEGI files end in 2012, SESNSP starts in "
-                  "2015); ingest INEGI exports for 2015 or later.", highlight=False)
+        err.print(
+            "note: no year has both sources loaded (the bundled INEGI files end in 2012, SESNSP starts in "
+            "2015); ingest INEGI exports for 2015 or later.",
+            highlight=False,
+        )
 
 
 @app.command("breaks")

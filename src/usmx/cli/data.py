@@ -17,8 +17,10 @@ from ._output import DbOption, Format, FormatOption, OutputOption, Reporter, emi
 
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Official files (CSV, optionally .gz/.bz2/.zip).")],
-    kind: Annotated[str | None, typer.Option(
-        help="Skip detection and read the files as this kind: " + ", ".join(catalog.file_kinds()) + ".")] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(help="Skip detection and read the files as this kind: " + ", ".join(catalog.file_kinds()) + "."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Load official files into the warehouse (the kind is detected from each file's header).
@@ -39,8 +41,11 @@ def tables(db: DbOption = None) -> None:
     width = max(len(i.name) for i in infos)
     out.print(f"[bold]{'name':<{width}}  {'type':<5}  {'rows':>11}  description[/]", highlight=False)
     for info in infos:
-        out.print(f"{info.name:<{width}}  {info.type:<5}  {info.rows:>11,}  {info.description}", highlight=False,
-                  soft_wrap=True)
+        out.print(
+            f"{info.name:<{width}}  {info.type:<5}  {info.rows:>11,}  {info.description}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def sql(
@@ -55,18 +60,29 @@ def sql(
 
 def loads(db: DbOption = None, format: FormatOption = Format.table, output: OutputOption = None) -> None:
     """Show the load ledger: every file loaded, its sha256, vintage, rows and whether it is current."""
-    tbl = Observatory(db).sql(
-        "SELECT load_id, kind, strftime(vintage, '%Y-%m') AS vintage, row_count AS rows, "
-        "CASE WHEN is_current THEN 'yes' ELSE 'no' END AS current, left(sha256, 12) AS sha256, "
-        "strftime(loaded_at, '%Y-%m-%d %H:%M') AS loaded_at, file_name FROM loads ORDER BY load_id"
-    )
-    emit(tbl, format, output)
+    ledger = Observatory(db).loads().to_pylist()
+    rows = [
+        {
+            "load_id": r["load_id"],
+            "kind": r["kind"],
+            "vintage": f"{r['vintage']:%Y-%m}" if r["vintage"] else None,
+            "rows": r["row_count"],
+            "current": "yes" if r["is_current"] else "no",
+            "sha256": r["sha256"][:12],
+            "loaded_at": f"{r['loaded_at']:%Y-%m-%d %H:%M}",
+            "file_name": r["file_name"],
+        }
+        for r in sorted(ledger, key=lambda r: r["load_id"])
+    ]
+    emit(pa.Table.from_pylist(rows) if rows else pa.table({"load_id": pa.array([], pa.int64())}), format, output)
 
 
 def demo(
     db: DbOption = None,
-    report_path: Annotated[Path | None, typer.Option(
-        "--report", help="Where to write the report (default: usmx-report.html beside the warehouse).")] = None,
+    report_path: Annotated[
+        Path | None,
+        typer.Option("--report", help="Where to write the report (default: usmx-report.html beside the warehouse)."),
+    ] = None,
 ) -> None:
     """Build a warehouse offline from the real samples bundled with usmx, print what it holds, write the report."""
     obs = Observatory(db)
@@ -76,24 +92,38 @@ def demo(
         results = obs.demo(progress=rep)
     loaded = sum(r.status == "loaded" for r in results)
     out.print(f"{loaded} files loaded, {len(results) - loaded} already there, {time.perf_counter() - t0:.1f} s.")
-    print_aligned(pa.Table.from_pylist([
-        {"table": s.table, "rows": s.rows,
-         "periods": f"{s.period_min:%Y-%m} … {s.period_max:%Y-%m}" if s.period_min else "-",
-         "current vintage": ", ".join(s.vintages) or "-"} for s in obs.summary()]))
+    print_aligned(
+        pa.Table.from_pylist(
+            [
+                {
+                    "table": s.table,
+                    "rows": s.rows,
+                    "periods": f"{s.period_min:%Y-%m} … {s.period_max:%Y-%m}" if s.period_min else "-",
+                    "current vintage": ", ".join(s.vintages) or "-",
+                }
+                for s in obs.summary()
+            ]
+        )
+    )
     head = obs.indicator("homicide_headline").to_pylist()
     if head:
         h = head[0]
-        out.print(f"\nLatest: [bold]{h['latest_value']:.1f}[/] intentional homicide victims per day in "
-                  f"{h['latest_period']:%B %Y} ({h['change_pct']:+.1f}% against {h['reference']}).", highlight=False)
+        out.print(
+            f"\nLatest: [bold]{h['latest_value']:.1f}[/] intentional homicide victims per day in "
+            f"{h['latest_period']:%B %Y} ({h['value']:+.1f}% against {h['reference']}).",
+            highlight=False,
+        )
     path = report_path or obs.db.parent / "usmx-report.html"
     with Reporter("report") as rep:
         rep("computing indicators and rendering charts", None, None)
         obs.report(path, "both")
     out.print(f"\nReport (Spanish and English, works offline): [bold]{path.resolve()}[/]", highlight=False)
     out.print("Next: [bold]usmx indicators[/], [bold]usmx tables[/], [bold]usmx loads[/], or for example:")
-    out.print("  usmx sql \"SELECT period, sum(victims) AS victims FROM core_sesnsp__state_victims_monthly "
-              "WHERE crime_subtype = 'Homicidio doloso' GROUP BY ALL ORDER BY period DESC LIMIT 12\"",
-              highlight=False)
+    out.print(
+        '  usmx sql "SELECT period, sum(victims) AS victims FROM core_sesnsp__state_victims_monthly '
+        "WHERE crime_subtype = 'Homicidio doloso' GROUP BY ALL ORDER BY period DESC LIMIT 12\"",
+        highlight=False,
+    )
 
 
 def version() -> None:

@@ -14,8 +14,9 @@ from ._output import DbOption, Reporter, err, out, print_loads
 
 
 def _targets() -> str:
-    return "; ".join(f"{name} ({t['kind']}{'' if t.get('url') else ', needs --url'})"
-                     for name, t in catalog.fetch_targets().items())
+    return "; ".join(
+        f"{name} ({t['kind']}{'' if t.get('url') else ', needs --url'})" for name, t in catalog.fetch_targets().items()
+    )
 
 
 def _date(text: str | None, option: str) -> date:
@@ -48,10 +49,20 @@ def fetch(
     if source == "gdelt":
         start, end = _date(date_from, "--from"), _date(date_to, "--to")
         with Reporter("gdelt") as rep:
-            res = obs.fetch_gdelt(start, end, master_url=url or catalog.fetch_targets()["gdelt"]["url"],
-                                  workers=workers, ingest=not no_ingest, progress=rep, retries=retries)
-        out.print(f"GDELT: {res['listed']} export files listed, {res['skipped']} already stored, "
-                  f"{res['downloaded']} downloaded, {len(res['failed'])} failed.", highlight=False)
+            res = obs.fetch_gdelt(
+                start,
+                end,
+                master_url=url or catalog.fetch_targets()["gdelt"]["url"],
+                workers=workers,
+                ingest=not no_ingest,
+                progress=rep,
+                retries=retries,
+            )
+        out.print(
+            f"GDELT: {res['listed']} export files listed, {res['skipped']} already stored, "
+            f"{res['downloaded']} downloaded, {len(res['failed'])} failed.",
+            highlight=False,
+        )
         for f in res["failed"]:
             err.print(f"failed: {f}", highlight=False)
         print_loads(res["loads"])
@@ -60,11 +71,19 @@ def fetch(
         return
     if source == "acled":
         with Reporter("acled") as rep:
-            res = obs.fetch_acled(country=country, start=date_from, end=date_to,
-                                  base_url=url or catalog.fetch_targets()["acled"]["url"], ingest=not no_ingest,
-                                  progress=rep)
-        out.print(f"ACLED: {res['events']:,} events in {res['pages']} page(s); {res['deleted_dropped']} listed by "
-                  "ACLED as deleted were dropped.", highlight=False)
+            res = obs.fetch_acled(
+                country=country,
+                start=date_from,
+                end=date_to,
+                base_url=url or catalog.fetch_targets()["acled"]["url"],
+                ingest=not no_ingest,
+                progress=rep,
+            )
+        out.print(
+            f"ACLED: {res['events']:,} events in {res['pages']} page(s); {res['deleted_dropped']} listed by "
+            "ACLED as deleted were dropped.",
+            highlight=False,
+        )
         print_loads(res["loads"])
         return
     with Reporter(source) as rep:

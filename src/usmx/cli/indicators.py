@@ -34,13 +34,17 @@ def params(by: str | None, state: str | None, param: list[str] | None) -> dict:
     return found
 
 
-ParamOption = Annotated[list[str] | None, typer.Option(
-    "--param", "-p", help="Further parameters as KEY=VALUE (e.g. -p group=extortion -p feminicide=true).")]
+ParamOption = Annotated[
+    list[str] | None,
+    typer.Option("--param", "-p", help="Further parameters as KEY=VALUE (e.g. -p group=extortion -p feminicide=true)."),
+]
 ByOption = Annotated[str | None, typer.Option(help="Grain, per indicator (the first is the default): " + _grains())]
 StateOption = Annotated[str | None, typer.Option(help="One state: INEGI code (09), abbreviation (CDMX) or name.")]
 EngineOption = Annotated[str, typer.Option(help="duckdb (the warehouse) or pyspark (needs the spark extra).")]
-EventsOption = Annotated[str | None, typer.Option(
-    help="Read raw GDELT export files matching this glob in place instead of the warehouse's events.")]
+EventsOption = Annotated[
+    str | None,
+    typer.Option(help="Read raw GDELT export files matching this glob in place instead of the warehouse's events."),
+]
 
 
 def indicators(
@@ -102,8 +106,10 @@ def report(
     with Reporter("report") as rep:
         rep("computing indicators and rendering charts", None, None)
         path = Observatory(db).report(output, lang)
-    out.print(f"report written to [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB, "
-              f"{time.perf_counter() - t0:.1f} s)", highlight=False)
+    out.print(
+        f"report written to [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - t0:.1f} s)",
+        highlight=False,
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -1,7 +1,7 @@
 """Evaluation: effect estimates with uncertainty, never a bare point estimate (see each module's docstring).
 
 Functions here take what they work on (a monthly series, a months x units panel, indicator tables, a read-only
-connection for release comparisons), never the Observatory; ``usmx.Observatory.evaluate`` and ``.audit`` feed them
+connection for release comparisons), never the façade; its ``evaluate`` and ``audit`` methods feed them
 from the warehouse. :func:`monthly_series` and :func:`state_panel` turn an indicator's output (its documented
 ``period`` and ``value`` columns) into the shapes the estimators take.
 """
@@ -26,8 +26,9 @@ def monthly_series(table: pa.Table, name: str = "value") -> pd.Series:
     import pandas as pd
 
     if table.num_rows == 0 or "period" not in table.column_names or "value" not in table.column_names:
-        raise UsmxError(f"{name} gave no monthly series (columns period and value); is its source loaded? "
-                        "(usmx demo loads samples)")
+        raise UsmxError(
+            f"{name} gave no monthly series (columns period and value); is its source loaded? (usmx demo loads samples)"
+        )
     t = table.select(["period", "value"]).to_pandas()
     return pd.Series(t["value"].to_numpy(dtype=float), index=pd.to_datetime(t["period"]), name=name)
 

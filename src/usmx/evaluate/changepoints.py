@@ -2,8 +2,9 @@
 
 Method: PELT (ruptures) with a least-squares cost on the log of the series after removing the average calendar-month
 pattern (so that seasons are not taken for breaks), scaled by the noise level (standard deviation of first
-differences / sqrt(2), winsorised at 4 robust SDs so that level shifts do not inflate it). Penalty rule (documented, not tuned by eye): a BIC-type penalty for a mean shift,
-``penalty = penalty_factor * log(n)`` with ``penalty_factor = 3`` on the standardised series, with a minimum segment of ``min_size`` months.
+differences / sqrt(2), winsorised at 4 robust SDs so that level shifts do not inflate it). Penalty rule (documented,
+not tuned by eye): a BIC-type penalty for a mean shift, ``penalty = penalty_factor * log(n)`` with
+``penalty_factor = 3`` on the standardised series, with a minimum segment of ``min_size`` months.
 The factor 3 is stricter than BIC's 2: on pure noise of 120 months, 2 log(n) reports a spurious break in about 8%
 of series and 3 log(n) in about 1.5% (usmx's own simulations, ruptures' KernelCPD, minimum segment 6).
 Uncertainty: a residual block bootstrap (blocks of 6 months resampled within each fitted segment) re-runs the
@@ -59,8 +60,9 @@ def _detect(z: np.ndarray, penalty: float, min_size: int) -> list[int]:
     return algo.predict(pen=penalty)[:-1]
 
 
-def detect_changepoints(series: pd.Series, *, penalty_factor: float = 3.0, min_size: int = 6, n_boot: int = 200,
-                        seed: int = 0) -> list[Changepoint]:
+def detect_changepoints(
+    series: pd.Series, *, penalty_factor: float = 3.0, min_size: int = 6, n_boot: int = 200, seed: int = 0
+) -> list[Changepoint]:
     """Changepoints of a monthly count series with bootstrap date intervals (see module docstring)."""
     s, y, sigma = _prepare(series)
     n = len(y)
@@ -79,11 +81,11 @@ def detect_changepoints(series: pd.Series, *, penalty_factor: float = 3.0, min_s
         boot = np.empty(n)
         for a, b in zip(bounds, bounds[1:]):
             seg = resid[a:b]
-            out = []
-            while len(out) < b - a:
+            draw: list[float] = []
+            while len(draw) < b - a:
                 start = rng.integers(0, max(1, len(seg) - block + 1))
-                out.extend(seg[start:start + block])
-            boot[a:b] = fitted[a:b] + np.array(out[: b - a])
+                draw.extend(seg[start : start + block])
+            boot[a:b] = fitted[a:b] + np.array(draw[: b - a])
         bcps = _detect(boot, penalty, min_size)
         for i, c in enumerate(cps):
             near = [b for b in bcps if abs(b - c) <= 12]
@@ -92,9 +94,17 @@ def detect_changepoints(series: pd.Series, *, penalty_factor: float = 3.0, min_s
     out = []
     raw = s.to_numpy()
     for i, c in enumerate(cps):
-        lo, hi = (np.percentile(found[i], [2.5, 97.5]) if found[i] else (c, c))
-        before = raw[bounds[i]:c].mean()
-        after = raw[c:bounds[i + 2]].mean()
-        out.append(Changepoint(s.index[c], s.index[int(np.floor(lo))], s.index[min(n - 1, int(np.ceil(hi)))],
-                               len(found[i]) / n_boot, float(before), float(after)))
+        lo, hi = np.percentile(found[i], [2.5, 97.5]) if found[i] else (c, c)
+        before = raw[bounds[i] : c].mean()
+        after = raw[c : bounds[i + 2]].mean()
+        out.append(
+            Changepoint(
+                s.index[c],
+                s.index[int(np.floor(lo))],
+                s.index[min(n - 1, int(np.ceil(hi)))],
+                len(found[i]) / n_boot,
+                float(before),
+                float(after),
+            )
+        )
     return out

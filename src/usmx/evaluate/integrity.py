@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .. import catalog
+from .._db import one
 from ..errors import UsmxError
 
 CANDIDATES = ["other_crimes_against_life", "culpable_homicide_non_traffic", "other_crimes_against_liberty"]
@@ -39,8 +40,9 @@ def _holm(p: list[float]) -> list[float]:
     return out
 
 
-def reclassification(counts: dict[str, pa.Table], intervention: str = "2024-10", window: int = 36,
-                     alpha: float = 0.05) -> pa.Table:
+def reclassification(
+    counts: dict[str, pa.Table], intervention: str = "2024-10", window: int = 36, alpha: float = 0.05
+) -> pa.Table:
     """Per state and candidate: ratios per 100 homicide victims before/after, test, Holm-adjusted p, flag.
 
     ``counts`` maps ``intentional_homicide`` and each of :data:`CANDIDATES` to its monthly victims by state (the
@@ -68,27 +70,45 @@ def reclassification(counts: dict[str, pa.Table], intervention: str = "2024-10",
             a, b = pre[pre.state_code == code], post[post.state_code == code]
             ra = (a[cand] / a["intentional_homicide"].where(a["intentional_homicide"] > 0) * 100).dropna()
             rb = (b[cand] / b["intentional_homicide"].where(b["intentional_homicide"] > 0) * 100).dropna()
-            hom_change = (b["intentional_homicide"].mean() / a["intentional_homicide"].mean() - 1) * 100 \
-                if a["intentional_homicide"].mean() else float("nan")
+            hom_change = (
+                (b["intentional_homicide"].mean() / a["intentional_homicide"].mean() - 1) * 100
+                if a["intentional_homicide"].mean()
+                else float("nan")
+            )
             p = float(mannwhitneyu(rb, ra, alternative="greater").pvalue) if len(ra) >= 6 and len(rb) >= 3 else 1.0
-            block.append({
-                "state_code": code, "state": names.get(code, code), "candidate": cand,
-                "homicide_change_pct": float(hom_change), "ratio_pre": float(ra.mean()) if len(ra) else None,
-                "ratio_post": float(rb.mean()) if len(rb) else None, "months_pre": len(ra), "months_post": len(rb),
-                "p_value": p, "test": "Mann-Whitney U, one-sided (post ratio > pre ratio), Holm across states",
-            })
+            block.append(
+                {
+                    "state_code": code,
+                    "state": names.get(code, code),
+                    "candidate": cand,
+                    "homicide_change_pct": float(hom_change),
+                    "ratio_pre": float(ra.mean()) if len(ra) else None,
+                    "ratio_post": float(rb.mean()) if len(rb) else None,
+                    "months_pre": len(ra),
+                    "months_post": len(rb),
+                    "p_value": p,
+                    "test": "Mann-Whitney U, one-sided (post ratio > pre ratio), Holm across states",
+                }
+            )
         adj = _holm([r["p_value"] for r in block])
         for r, p_adj in zip(block, adj):
             r["p_holm"] = p_adj
-            r["ratio_change"] = (r["ratio_post"] - r["ratio_pre"]) if r["ratio_pre"] is not None and \
-                r["ratio_post"] is not None else None
+            r["ratio_change"] = (
+                (r["ratio_post"] - r["ratio_pre"])
+                if r["ratio_pre"] is not None and r["ratio_post"] is not None
+                else None
+            )
             r["flagged"] = bool(r["homicide_change_pct"] < 0 and (r["ratio_change"] or 0) > 0 and p_adj < alpha)
         rows += block
     return pa.Table.from_pylist(rows)
 
 
-def revisions(con: duckdb.DuckDBPyConnection, table: str = "core_sesnsp__state_victims_monthly",
-              old: int | None = None, new: int | None = None) -> pa.Table:
+def revisions(
+    con: duckdb.DuckDBPyConnection,
+    table: str = "core_sesnsp__state_victims_monthly",
+    old: int | None = None,
+    new: int | None = None,
+) -> pa.Table:
     """What changed between two releases of a table, per month and state: net and gross, in counts and percent.
 
     ``con`` is a (read-only) connection to the warehouse; ``old`` and ``new`` are load ids (default: the two newest
@@ -102,8 +122,10 @@ def revisions(con: duckdb.DuckDBPyConnection, table: str = "core_sesnsp__state_v
     loads = [r for r in table_history(con, table) if r["vintage"] is not None]
     if old is None or new is None:
         if len(loads) < 2:
-            raise UsmxError(f"{table} has {len(loads)} release(s) loaded; revisions need two (ingest an older or "
-                            "newer release of the same file).")
+            raise UsmxError(
+                f"{table} has {len(loads)} release(s) loaded; revisions need two (ingest an older or "
+                "newer release of the same file)."
+            )
         old = old or loads[-2]["load_id"]
         new = new or loads[-1]["load_id"]
     value = next(f.name for f in spec.fields if f.unit in ("crimes", "persons") and f.type == "BIGINT")
@@ -116,23 +138,32 @@ def revisions(con: duckdb.DuckDBPyConnection, table: str = "core_sesnsp__state_v
          j AS (SELECT coalesce(o.period, n.period) AS period, coalesce(o.{unit}, n.{unit}) AS {unit},
                       o.{value} AS old_value, n.{value} AS new_value
                FROM o FULL JOIN n ON o.period = n.period AND o.{unit} = n.{unit}
-               {''.join(f' AND o.{k} = n.{k}' for k in keys)})
+               {"".join(f" AND o.{k} = n.{k}" for k in keys)})
     SELECT period, {unit}, sum(old_value) AS old_total, sum(new_value) AS new_total,
            sum(coalesce(new_value, 0) - coalesce(old_value, 0)) AS net_change,
            sum(abs(coalesce(new_value, 0) - coalesce(old_value, 0))) AS gross_change,
            count(*) FILTER (coalesce(new_value, -1) <> coalesce(old_value, -1)) AS cells_changed
     FROM j WHERE period <= (SELECT max(period) FROM o) GROUP BY ALL HAVING gross_change > 0
     ORDER BY period, {unit}"""
-    out = con.execute(q).to_arrow_table().to_pylist()
+    out = con.sql(q).to_arrow_table().to_pylist()
     for r in out:
         r["net_change_pct"] = (r["net_change"] / r["old_total"] * 100) if r["old_total"] else None
         r["old_load"], r["new_load"] = old, new
     if not out:
-        return pa.table({"period": pa.array([], pa.date32()), unit: pa.array([], pa.string()),
-                         "old_total": pa.array([], pa.int64()), "new_total": pa.array([], pa.int64()),
-                         "net_change": pa.array([], pa.int64()), "gross_change": pa.array([], pa.int64()),
-                         "cells_changed": pa.array([], pa.int64()), "net_change_pct": pa.array([], pa.float64()),
-                         "old_load": pa.array([], pa.int64()), "new_load": pa.array([], pa.int64())})
+        return pa.table(
+            {
+                "period": pa.array([], pa.date32()),
+                unit: pa.array([], pa.string()),
+                "old_total": pa.array([], pa.int64()),
+                "new_total": pa.array([], pa.int64()),
+                "net_change": pa.array([], pa.int64()),
+                "gross_change": pa.array([], pa.int64()),
+                "cells_changed": pa.array([], pa.int64()),
+                "net_change_pct": pa.array([], pa.float64()),
+                "old_load": pa.array([], pa.int64()),
+                "new_load": pa.array([], pa.int64()),
+            }
+        )
     return pa.Table.from_pylist(out)
 
 
@@ -140,11 +171,22 @@ def inegi_gap(by_state: pa.Table) -> pa.Table:
     """INEGI death-record homicides against SESNSP victims by state and year, where both exist (from the output of
     ``inegi_vs_sesnsp`` with ``by=state``)."""
     t = by_state.to_pylist()
-    rows = [r | {"gap": r["inegi_deaths"] - r["sesnsp_victims"]} for r in t
-            if r["inegi_deaths"] is not None and r["sesnsp_victims"] is not None and r["sesnsp_months"] == 12]
-    schema = pa.schema([("year", pa.int32()), ("state_code", pa.string()), ("inegi_deaths", pa.int64()),
-                        ("sesnsp_victims", pa.int64()), ("sesnsp_months", pa.int64()),
-                        ("ratio_sesnsp_to_inegi", pa.float64()), ("gap", pa.int64())])
+    rows = [
+        r | {"gap": r["inegi_deaths"] - r["sesnsp_victims"]}
+        for r in t
+        if r["inegi_deaths"] is not None and r["sesnsp_victims"] is not None and r["sesnsp_months"] == 12
+    ]
+    schema = pa.schema(
+        [
+            ("year", pa.int32()),
+            ("state_code", pa.string()),
+            ("inegi_deaths", pa.int64()),
+            ("sesnsp_victims", pa.int64()),
+            ("sesnsp_months", pa.int64()),
+            ("value", pa.float64()),
+            ("gap", pa.int64()),
+        ]
+    )
     return pa.Table.from_pylist(rows, schema=schema)
 
 
@@ -155,21 +197,43 @@ def breaks(con: duckdb.DuckDBPyConnection) -> pa.Table:
         period = next((f.name for f in spec.fields if f.type == "DATE"), None)
         if period is None:
             continue
-        lo, hi = con.execute(f"SELECT min({period}), max({period}) FROM {spec.name}").fetchone()
+        lo, hi = one(con, f"SELECT min({period}), max({period}) FROM {spec.name}")
         if lo is None:
             continue
         for b in catalog.series_breaks():
             if spec.source not in b.sources:
                 continue
             crosses = lo < b.date <= hi
-            rows.append({"table": spec.name, "break": b.key, "break_date": b.date, "first": lo, "last": hi,
-                         "crosses": crosses,
-                         "note": (b.label_en if crosses else
-                                  "series starts at the break" if lo == b.date else
-                                  "series ends before the break" if hi < b.date else "series starts after the break")})
-    schema = pa.schema([("table", pa.string()), ("break", pa.string()), ("break_date", pa.date32()),
-                        ("first", pa.date32()), ("last", pa.date32()), ("crosses", pa.bool_()),
-                        ("note", pa.string())])
+            rows.append(
+                {
+                    "table": spec.name,
+                    "break": b.key,
+                    "break_date": b.date,
+                    "first": lo,
+                    "last": hi,
+                    "crosses": crosses,
+                    "note": (
+                        b.label_en
+                        if crosses
+                        else "series starts at the break"
+                        if lo == b.date
+                        else "series ends before the break"
+                        if hi < b.date
+                        else "series starts after the break"
+                    ),
+                }
+            )
+    schema = pa.schema(
+        [
+            ("table", pa.string()),
+            ("break", pa.string()),
+            ("break_date", pa.date32()),
+            ("first", pa.date32()),
+            ("last", pa.date32()),
+            ("crosses", pa.bool_()),
+            ("note", pa.string()),
+        ]
+    )
     return pa.Table.from_pylist(rows, schema=schema)
 
 

@@ -63,12 +63,20 @@ class ItsResult:
         cf = self.counterfactual.reset_index().rename(columns={"index": "period"})
         cf["period"] = cf["period"].dt.date.astype(str)
         out = {
-            "model": self.model, "intervention": str(self.intervention.date()),
-            "effect_pct": self.effect_pct, "effect_pct_ci": list(self.effect_pct_ci), "p_value": self.p_value,
-            "observed_total": self.observed_total, "expected_total": self.expected_total,
-            "pre_months": self.pre_months, "post_months": self.post_months, "assumptions": self.assumptions,
+            "model": self.model,
+            "intervention": str(self.intervention.date()),
+            "effect_pct": self.effect_pct,
+            "effect_pct_ci": list(self.effect_pct_ci),
+            "p_value": self.p_value,
+            "observed_total": self.observed_total,
+            "expected_total": self.expected_total,
+            "pre_months": self.pre_months,
+            "post_months": self.post_months,
+            "assumptions": self.assumptions,
             "placebo_effects": [{"intervention": d, "effect_pct": e} for d, e in self.placebo_effects],
-            "placebo_rank": self.placebo_rank, "placebo_p_value": self.placebo_p_value, "notes": self.notes,
+            "placebo_rank": self.placebo_rank,
+            "placebo_p_value": self.placebo_p_value,
+            "notes": self.notes,
             "counterfactual": cf.replace({np.nan: None}).to_dict(orient="records"),
         }
         if self.second_model is not None:
@@ -90,8 +98,9 @@ def _check_series(series: pd.Series, intervention) -> tuple[pd.Series, pd.Timest
         raise UsmxError("counts must be non-negative.")
     t0 = pd.Timestamp(intervention).to_period("M").to_timestamp()
     if t0 <= s.index[0] or t0 > s.index[-1]:
-        raise UsmxError(f"the intervention {t0.date()} must fall inside the series ({s.index[0].date()} … "
-                        f"{s.index[-1].date()}).")
+        raise UsmxError(
+            f"the intervention {t0.date()} must fall inside the series ({s.index[0].date()} … {s.index[-1].date()})."
+        )
     return s, t0
 
 
@@ -104,49 +113,64 @@ def _design(index: pd.DatetimeIndex, origin: pd.Timestamp) -> np.ndarray:
     return np.column_stack([np.ones(len(index)), t, months])
 
 
-def _glm_effect(s: pd.Series, t0: pd.Timestamp, post_end: pd.Timestamp | None = None, *, sims: int = 2000,
-                seed: int = 0, want_cf: bool = True):
+def _glm_effect(
+    s: pd.Series,
+    t0: pd.Timestamp,
+    post_end: pd.Timestamp | None = None,
+    *,
+    sims: int = 2000,
+    seed: int = 0,
+    want_cf: bool = True,
+):
     import statsmodels.api as sm
 
     pre = s[s.index < t0]
     post = s[(s.index >= t0) & ((s.index <= post_end) if post_end is not None else True)]
     if len(pre) < 24:
         raise UsmxError(f"only {len(pre)} pre-intervention months; at least 24 are needed to fit trend and season.")
-    X_pre, X_post = _design(pre.index, pre.index[0]), _design(post.index, pre.index[0])
+    x_pre, x_post = _design(pre.index, pre.index[0]), _design(post.index, pre.index[0])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = sm.GLM(pre.to_numpy(), X_pre, family=sm.families.Poisson()).fit(
-            cov_type="HAC", cov_kwds={"maxlags": min(12, len(pre) // 4)})
-    mu_pre = fit.predict(X_pre)
-    phi = float(np.sum((pre.to_numpy() - mu_pre) ** 2 / mu_pre) / max(1, len(pre) - X_pre.shape[1]))
+        fit = sm.GLM(pre.to_numpy(), x_pre, family=sm.families.Poisson()).fit(
+            cov_type="HAC", cov_kwds={"maxlags": min(12, len(pre) // 4)}
+        )
+    mu_pre = fit.predict(x_pre)
+    phi = float(np.sum((pre.to_numpy() - mu_pre) ** 2 / mu_pre) / max(1, len(pre) - x_pre.shape[1]))
     phi = max(phi, 1.0)
     # the HAC sandwich is already robust to overdispersion and autocorrelation: no further scaling
     cov = np.asarray(fit.cov_params())
     rng = np.random.default_rng(seed)
     beta = rng.multivariate_normal(fit.params, cov, size=sims)
-    mu = np.exp(np.clip(X_post @ beta.T, -50, 50))  # months x sims
+    mu = np.exp(np.clip(x_post @ beta.T, -50, 50))  # months x sims
     if phi > 1.0 + 1e-9:
         shape = mu / (phi - 1.0)
         draws = rng.poisson(rng.gamma(shape, (phi - 1.0)))
     else:
         draws = rng.poisson(mu)
-    expected = np.exp(X_post @ fit.params)
+    expected = np.exp(x_post @ fit.params)
     obs_total, exp_total = float(post.sum()), float(expected.sum())
     sim_totals = draws.sum(axis=0).astype(float)
     sim_totals = np.where(sim_totals <= 0, np.nan, sim_totals)
     effects = (obs_total / sim_totals - 1) * 100
     effect = (obs_total / exp_total - 1) * 100
     lo, hi = np.nanpercentile(effects, [2.5, 97.5])
-    below = np.nanmean(sim_totals <= obs_total)
+    below = float(np.nanmean(sim_totals <= obs_total))
     # two-sided; never reported below the simulation's resolution
     p = float(min(1.0, max(2 * min(below, 1 - below), 1.0 / sims)))
     cf = None
     if want_cf:
-        cf = pd.DataFrame({"observed": post.to_numpy(), "expected": expected,
-                           "lower": np.percentile(draws, 2.5, axis=1), "upper": np.percentile(draws, 97.5, axis=1)},
-                          index=post.index)
-        pre_cf = pd.DataFrame({"observed": pre.to_numpy(), "expected": mu_pre, "lower": np.nan, "upper": np.nan},
-                              index=pre.index)
+        cf = pd.DataFrame(
+            {
+                "observed": post.to_numpy(),
+                "expected": expected,
+                "lower": np.percentile(draws, 2.5, axis=1),
+                "upper": np.percentile(draws, 97.5, axis=1),
+            },
+            index=post.index,
+        )
+        pre_cf = pd.DataFrame(
+            {"observed": pre.to_numpy(), "expected": mu_pre, "lower": np.nan, "upper": np.nan}, index=pre.index
+        )
         cf = pd.concat([pre_cf, cf])
     return effect, (float(lo), float(hi)), p, cf, obs_total, exp_total, len(pre), len(post), phi
 
@@ -160,8 +184,7 @@ def _sarimax(s: pd.Series, t0: pd.Timestamp, *, sims: int = 1000, seed: int = 0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = SARIMAX(y.to_numpy(), order=(1, 0, 0), seasonal_order=(1, 0, 0, 12), trend="ct").fit(disp=False)
-        paths = res.simulate(nsimulations=len(post), repetitions=sims, anchor="end",
-                             rng=np.random.default_rng(seed))
+        paths = res.simulate(nsimulations=len(post), repetitions=sims, anchor="end", rng=np.random.default_rng(seed))
     paths = np.exp(np.asarray(paths).reshape(len(post), -1)) - 1.0
     fc = res.get_forecast(len(post))
     mean_log = np.asarray(fc.predicted_mean)
@@ -172,24 +195,48 @@ def _sarimax(s: pd.Series, t0: pd.Timestamp, *, sims: int = 1000, seed: int = 0)
     totals = np.where(totals <= 0, np.nan, totals)
     effects = (obs_total / totals - 1) * 100
     lo, hi = np.nanpercentile(effects, [2.5, 97.5])
-    below = np.nanmean(totals <= obs_total)
-    cf = pd.DataFrame({"observed": post.to_numpy(), "expected": expected,
-                       "lower": np.percentile(paths, 2.5, axis=1), "upper": np.percentile(paths, 97.5, axis=1)},
-                      index=post.index)
-    return ItsResult("sarimax_log_ar1_seasonal_ar1", t0, (obs_total / exp_total - 1) * 100, (float(lo), float(hi)),
-                     float(min(1.0, max(2 * min(below, 1 - below), 1.0 / sims))), cf, obs_total, exp_total, len(pre),
-                     len(post), ASSUMPTIONS_SARIMAX)
+    below = float(np.nanmean(totals <= obs_total))
+    cf = pd.DataFrame(
+        {
+            "observed": post.to_numpy(),
+            "expected": expected,
+            "lower": np.percentile(paths, 2.5, axis=1),
+            "upper": np.percentile(paths, 97.5, axis=1),
+        },
+        index=post.index,
+    )
+    return ItsResult(
+        "sarimax_log_ar1_seasonal_ar1",
+        t0,
+        (obs_total / exp_total - 1) * 100,
+        (float(lo), float(hi)),
+        float(min(1.0, max(2 * min(below, 1 - below), 1.0 / sims))),
+        cf,
+        obs_total,
+        exp_total,
+        len(pre),
+        len(post),
+        ASSUMPTIONS_SARIMAX,
+    )
 
 
-def interrupted_time_series(series: pd.Series, intervention, *, sims: int = 2000, seed: int = 0,
-                            placebo: bool = True, placebo_step: int = 3, second_model: bool = True,
-                            pre_window: int | None = None) -> ItsResult:
+def interrupted_time_series(
+    series: pd.Series,
+    intervention,
+    *,
+    sims: int = 2000,
+    seed: int = 0,
+    placebo: bool = True,
+    placebo_step: int = 3,
+    second_model: bool = True,
+    pre_window: int | None = None,
+) -> ItsResult:
     """Estimate the average post-intervention change of a monthly count series against its counterfactual.
 
     ``series``: monthly counts with a DatetimeIndex of month starts, no gaps. ``intervention``: the first treated
     month (e.g. "2024-10"). ``pre_window``: use only that many months before the intervention to fit (a linear
-    trend rarely holds for a decade). Returns an :class:`ItsResult` (effect in percent with a 95% interval and p-value, the
-    counterfactual with intervals, a SARIMAX check, placebo-in-time results and the assumptions in words).
+    trend rarely holds for a decade). Returns an :class:`ItsResult` (effect in percent with a 95% interval and
+    p-value, the counterfactual with intervals, a SARIMAX check, placebo-in-time results and the assumptions in words).
     """
     s, t0 = _check_series(series, intervention)
     notes = []
@@ -200,8 +247,9 @@ def interrupted_time_series(series: pd.Series, intervention, *, sims: int = 2000
     notes.append(f"dispersion (Pearson chi2 / df) = {phi:.2f}")
     if n_post < 6:
         notes.append(f"only {n_post} post-intervention months: the estimate is fragile")
-    result = ItsResult("poisson_glm_trend_season_hac", t0, effect, ci, p, cf, obs_t, exp_t, n_pre, n_post,
-                       ASSUMPTIONS_GLM, notes=notes)
+    result = ItsResult(
+        "poisson_glm_trend_season_hac", t0, effect, ci, p, cf, obs_t, exp_t, n_pre, n_post, ASSUMPTIONS_GLM, notes=notes
+    )
     if second_model and n_pre >= 36:
         result.second_model = _sarimax(s, t0, seed=seed)
     if placebo:

@@ -45,12 +45,19 @@ class SynthResult:
         ser = self.series.reset_index().rename(columns={"index": "period"})
         ser["period"] = ser["period"].dt.date.astype(str)
         return {
-            "treated": self.treated, "intervention": str(self.intervention.date()),
+            "treated": self.treated,
+            "intervention": str(self.intervention.date()),
             "weights": {k: v for k, v in sorted(self.weights.items(), key=lambda kv: -kv[1]) if v > 1e-4},
-            "effect_pct": self.effect_pct, "avg_gap": self.avg_gap, "pre_rmspe": self.pre_rmspe,
-            "post_rmspe": self.post_rmspe, "p_value": self.p_value, "rank": self.rank,
-            "placebo_units": int(self.placebo["included"].sum()), "assumptions": self.assumptions,
-            "notes": self.notes, "series": ser.to_dict(orient="records"),
+            "effect_pct": self.effect_pct,
+            "avg_gap": self.avg_gap,
+            "pre_rmspe": self.pre_rmspe,
+            "post_rmspe": self.post_rmspe,
+            "p_value": self.p_value,
+            "rank": self.rank,
+            "placebo_units": int(self.placebo["included"].sum()),
+            "assumptions": self.assumptions,
+            "notes": self.notes,
+            "series": ser.to_dict(orient="records"),
         }
 
 
@@ -58,7 +65,7 @@ def _weights(y1: np.ndarray, y0: np.ndarray) -> np.ndarray:
     from scipy.optimize import minimize
 
     k = y0.shape[1]
-    scale = float(np.mean(y1 ** 2)) or 1.0
+    scale = float(np.mean(y1**2)) or 1.0
 
     def loss(w):
         r = y1 - y0 @ w
@@ -67,9 +74,15 @@ def _weights(y1: np.ndarray, y0: np.ndarray) -> np.ndarray:
     def grad(w):
         return -2 * (y0.T @ (y1 - y0 @ w)) / scale
 
-    res = minimize(loss, np.full(k, 1.0 / k), jac=grad, method="SLSQP", bounds=[(0.0, 1.0)] * k,
-                   constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1.0, "jac": lambda w: np.ones(k)}],
-                   options={"maxiter": 500, "ftol": 1e-12})
+    res = minimize(
+        loss,
+        np.full(k, 1.0 / k),
+        jac=grad,
+        method="SLSQP",
+        bounds=[(0.0, 1.0)] * k,
+        constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1.0, "jac": lambda w: np.ones(k)}],
+        options={"maxiter": 500, "ftol": 1e-12},
+    )
     w = np.clip(res.x, 0, None)
     return w / w.sum()
 
@@ -86,8 +99,15 @@ def _fit(panel: pd.DataFrame, treated: str, donors: list[str], t0: pd.Timestamp)
     return w, synth, gap, pre_rmspe, post_rmspe
 
 
-def synthetic_control(panel: pd.DataFrame, treated: str, intervention, *, donors: list[str] | None = None,
-                      placebo: bool = True, max_pre_rmspe_ratio: float = 5.0) -> SynthResult:
+def synthetic_control(
+    panel: pd.DataFrame,
+    treated: str,
+    intervention,
+    *,
+    donors: list[str] | None = None,
+    placebo: bool = True,
+    max_pre_rmspe_ratio: float = 5.0,
+) -> SynthResult:
     """Synthetic control for ``treated`` (a column of ``panel``: months x units) from ``intervention`` on."""
     if treated not in panel.columns:
         raise UsmxError(f"{treated!r} is not a unit of the panel ({', '.join(map(str, panel.columns))}).")
@@ -104,22 +124,50 @@ def synthetic_control(panel: pd.DataFrame, treated: str, intervention, *, donors
     post = panel.index >= t0
     y1 = panel[treated].to_numpy()
     effect = (y1[post].sum() / synth[post].sum() - 1) * 100 if synth[post].sum() else float("nan")
-    rows = [{"unit": treated, "pre_rmspe": pre_r, "post_rmspe": post_r, "ratio": post_r / pre_r if pre_r else np.inf,
-             "included": True}]
+    rows = [
+        {
+            "unit": treated,
+            "pre_rmspe": pre_r,
+            "post_rmspe": post_r,
+            "ratio": post_r / pre_r if pre_r else np.inf,
+            "included": True,
+        }
+    ]
     if placebo:
         for d in donors:
             pool = [x for x in donors if x != d]
             _, _, _, pr, po = _fit(panel, d, pool, t0)
-            rows.append({"unit": d, "pre_rmspe": pr, "post_rmspe": po, "ratio": po / pr if pr else np.inf,
-                         "included": pr <= max_pre_rmspe_ratio * pre_r})
+            rows.append(
+                {
+                    "unit": d,
+                    "pre_rmspe": pr,
+                    "post_rmspe": po,
+                    "ratio": po / pr if pr else np.inf,
+                    "included": pr <= max_pre_rmspe_ratio * pre_r,
+                }
+            )
     plac = pd.DataFrame(rows)
     inc = plac[plac["included"]]
     rank = int((inc["ratio"] >= plac.loc[0, "ratio"]).sum()) if placebo else None
-    p = rank / len(inc) if placebo else None
+    p = rank / len(inc) if rank is not None else None
     notes = []
     if placebo:
-        notes.append(f"{int((~plac['included']).sum())} placebo units left out for a pre-period fit more than "
-                     f"{max_pre_rmspe_ratio:g} times worse than the treated unit's")
+        notes.append(
+            f"{int((~plac['included']).sum())} placebo units left out for a pre-period fit more than "
+            f"{max_pre_rmspe_ratio:g} times worse than the treated unit's"
+        )
     series = pd.DataFrame({"treated": y1, "synthetic": synth, "gap": gap}, index=panel.index)
-    return SynthResult(treated, t0, dict(zip(donors, map(float, w))), series, float(effect),
-                       float(gap[post].mean()), pre_r, post_r, plac, p, rank, notes=notes)
+    return SynthResult(
+        treated,
+        t0,
+        dict(zip(donors, map(float, w))),
+        series,
+        float(effect),
+        float(gap[post].mean()),
+        pre_r,
+        post_r,
+        plac,
+        p,
+        rank,
+        notes=notes,
+    )

@@ -34,7 +34,12 @@ class Indicator:
     @property
     def params(self) -> dict[str, inspect.Parameter]:
         sig = inspect.signature(self.func)
-        return {k: p for k, p in list(sig.parameters.items())[1:]}
+        return dict(list(sig.parameters.items())[1:])
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The grain columns an output can have, in order (catalog/indicators.yaml)."""
+        return tuple(catalog.indicator_meta()[self.name].get("keys", ()))
 
     @property
     def grains(self) -> tuple[str, ...]:
@@ -57,9 +62,15 @@ def indicator(name: str) -> Callable:
     def wrap(func: Callable) -> Callable:
         meta = catalog.indicator_meta()[name]
         _REGISTRY[name] = Indicator(
-            name=name, func=func, unit=meta["unit"], label_en=meta["label_en"], label_es=meta["label_es"],
-            definition_en=" ".join(meta["definition_en"].split()), definition_es=" ".join(meta["definition_es"].split()),
-            sources=tuple(meta["sources"]), module=func.__module__,
+            name=name,
+            func=func,
+            unit=meta["unit"],
+            label_en=meta["label_en"],
+            label_es=meta["label_es"],
+            definition_en=" ".join(meta["definition_en"].split()),
+            definition_es=" ".join(meta["definition_es"].split()),
+            sources=tuple(meta["sources"]),
+            module=func.__module__,
         )
         return func
 
@@ -81,7 +92,21 @@ def run(con: Any, name: str, **params: Any) -> pa.Table:
     allowed = ind.params
     unknown = sorted(set(params) - set(allowed))
     if unknown:
-        raise UsmxError(f"indicator {name!r} takes no parameter {', '.join(unknown)}; it takes: "
-                        f"{', '.join(allowed) or 'none'}.")
+        raise UsmxError(
+            f"indicator {name!r} takes no parameter {', '.join(unknown)}; it takes: {', '.join(allowed) or 'none'}."
+        )
     clean = {k: v for k, v in params.items() if v is not None}
-    return ind.func(con, **clean)
+    return contract(ind.func(con, **clean), ind)
+
+
+def contract(table: pa.Table, ind: Indicator) -> pa.Table:
+    """Order an indicator's output as documented: its grain keys, a state's name after ``state_code``, then
+    ``value``, then supporting columns (catalog/indicators.yaml, ``keys``)."""
+    names = table.column_names
+    if "value" not in names:
+        raise RuntimeError(f"indicator {ind.name} broke the output contract: it has no `value` column ({names}).")
+    keys = [k for k in ind.keys if k in names]
+    if "state_code" in keys and "state" in names:
+        keys.insert(keys.index("state_code") + 1, "state")
+    lead = [*keys, "value"]
+    return table.select(lead + [n for n in names if n not in lead])

@@ -20,7 +20,6 @@ MUNICIPAL_POP = "core_conapo__municipal_population_yearly"
 INEGI = "core_inegi__homicide_deaths_monthly"
 
 
-
 def as_bool(value: Any) -> bool:
     """A boolean parameter as it arrives from Python (True) or the CLI ('true', '1', 'yes')."""
     return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "y")
@@ -30,8 +29,9 @@ def with_state_names(table: pa.Table) -> pa.Table:
     """Add a ``state`` column (the state's name) right after ``state_code``."""
     names = catalog.state_names()
     codes = table["state_code"].to_pylist()
-    return table.add_column(table.column_names.index("state_code") + 1, "state",
-                            pa.array([names.get(c) for c in codes], pa.string()))
+    return table.add_column(
+        table.column_names.index("state_code") + 1, "state", pa.array([names.get(c) for c in codes], pa.string())
+    )
 
 
 def check_by(indicator: str, by: str) -> None:
@@ -50,8 +50,10 @@ def check_state(state: str | None) -> str | None:
         return None
     code = catalog.state_code(state)
     if code is None or code not in catalog.states():
-        raise UsmxError(f"unknown state {state!r}: give an INEGI code 01-32, an abbreviation such as CDMX or SIN, "
-                        "or a name such as Sinaloa or Michoacán.")
+        raise UsmxError(
+            f"unknown state {state!r}: give an INEGI code 01-32, an abbreviation such as CDMX or SIN, "
+            "or a name such as Sinaloa or Michoacán."
+        )
     return code
 
 
@@ -106,16 +108,17 @@ def monthly_population(con: Any, level: str = "state") -> ir.Table:
         p = p.filter(p.sex == "total").select(unit_code=p.municipality_code, year=p.year, pop=p.population)
     nxt = p.select(unit_code=p.unit_code, year=p.year - 1, pop_next=p.pop)
     j = p.left_join(nxt, ["unit_code", "year"])
-    return j.select(unit_code=j.unit_code, base_year=j.year, pop_mid=j.pop,
-                    pop_next=ibis.coalesce(j.pop_next, j.pop))
+    return j.select(unit_code=j.unit_code, base_year=j.year, pop_mid=j.pop, pop_next=ibis.coalesce(j.pop_next, j.pop))
 
 
 def attach_population(t: ir.Table, con: Any, unit_col: str, level: str = "state") -> ir.Table:
     """Add ``population`` (interpolated to the month of ``period``) to a table with ``period`` and a unit code."""
     pop = monthly_population(con, level)
     m = t.period.month()
-    t = t.mutate(_base_year=ibis.ifelse(m >= 7, t.period.year(), t.period.year() - 1),
-                 _frac=((m + 5) % 12).cast("float64") / 12.0)
+    t = t.mutate(
+        _base_year=ibis.ifelse(m >= 7, t.period.year(), t.period.year() - 1),
+        _frac=((m + 5) % 12).cast("float64") / 12.0,
+    )
     j = t.left_join(pop, [t[unit_col] == pop.unit_code, t._base_year == pop.base_year])
     j = j.mutate(population=j.pop_mid + (j.pop_next - j.pop_mid) * j._frac)
     return j.drop("_base_year", "_frac", "unit_code", "base_year", "pop_mid", "pop_next")

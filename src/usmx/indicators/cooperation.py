@@ -27,7 +27,8 @@ ACTOR_TYPES = {"police": "COP", "judiciary": "JUD", "military": "MIL", "governme
 def _dyad(con, actor_types: str | None):
     t = con.table("core_gdelt__events")
     usa_mex = ((t.actor1_country_code == "USA") & (t.actor2_country_code == "MEX")) | (
-        (t.actor1_country_code == "MEX") & (t.actor2_country_code == "USA"))
+        (t.actor1_country_code == "MEX") & (t.actor2_country_code == "USA")
+    )
     t = t.filter(usa_mex)
     if actor_types:
         wanted = []
@@ -44,29 +45,43 @@ def cooperation_expr(con, actor_types: str | None = None):
     """The monthly USA-MEX dyad aggregate as an Ibis expression (shared by both cooperation indicators)."""
     t = _dyad(con, actor_types)
     law = t.event_code.substr(0, 3).isin(LAW_ENFORCEMENT)
-    return t.group_by("period").aggregate(
-        dyad_events=t.count(),
-        law_enforcement_events=law.cast("int64").sum(),
-        goldstein_mean=t.goldstein_scale.mean(),
-        mentions=t.num_mentions.cast("int64").sum(),
-    ).order_by("period")
+    return (
+        t.group_by("period")
+        .aggregate(
+            dyad_events=t.count(),
+            law_enforcement_events=law.cast("int64").sum(),
+            goldstein_mean=t.goldstein_scale.mean(),
+            mentions=t.num_mentions.cast("int64").sum(),
+        )
+        .order_by("period")
+    )
 
 
 @indicator("cooperation_events")
 def cooperation_events(con, actor_types: str | None = None) -> pa.Table:
     """USA-MEX events in both directions per month: all, law-enforcement cooperation (CAMEO 062/063/064 and
     sub-codes), mean Goldstein score and mentions; actor_types=police,judiciary,military,government filters."""
-    return cooperation_expr(con, actor_types).to_pyarrow()
+    m = cooperation_expr(con, actor_types)
+    return m.rename(value="law_enforcement_events").to_pyarrow()
 
 
 def _ledger(con) -> list[dict]:
     try:
         return con.table("core_ledger__events").to_pyarrow().to_pylist()
-    except Exception:  # noqa: BLE001 - engines without the warehouse read the bundled ledger
-        doc = yaml.safe_load(resources.files("usmx").joinpath("data/ledger/us_mx_security_events.yaml")
-                             .read_text("utf-8"))
-        return [{"event_id": e["id"], "event_date": e["date"], "kind": e["kind"], "title_en": e["title_en"],
-                 "title_es": e["title_es"]} for e in doc["events"]]
+    except Exception:
+        doc = yaml.safe_load(
+            resources.files("usmx").joinpath("data/ledger/us_mx_security_events.yaml").read_text("utf-8")
+        )
+        return [
+            {
+                "event_id": e["id"],
+                "event_date": e["date"],
+                "kind": e["kind"],
+                "title_en": e["title_en"],
+                "title_es": e["title_es"],
+            }
+            for e in doc["events"]
+        ]
 
 
 @indicator("cooperation_index")
@@ -78,14 +93,15 @@ def cooperation_index(con, smooth: int = 3, actor_types: str | None = None) -> p
     m = cooperation_expr(con, actor_types)
     m = m.mutate(share=m.law_enforcement_events.cast("float64") / m.dyad_events)
     w = ibis.window(order_by="period", preceding=smooth - 1, following=0)
-    m = m.mutate(index_smoothed=m.share.mean().over(w))
+    m = m.mutate(value=m.share.mean().over(w))
     t = m.order_by("period").to_pyarrow()
     events: dict[date, list[str]] = {}
     for e in _ledger(con):
         d = e["event_date"]
         events.setdefault(date(d.year, d.month, 1), []).append(f"{e['event_id']}: {e['title_en']}")
-    return t.append_column("ledger_events", pa.array(["; ".join(events.get(p, [])) or None
-                                                      for p in t["period"].to_pylist()], pa.string()))
+    return t.append_column(
+        "ledger_events", pa.array(["; ".join(events.get(p, [])) or None for p in t["period"].to_pylist()], pa.string())
+    )
 
 
 def groups() -> dict[str, dict]:
@@ -99,18 +115,30 @@ _ACCENTS = ("áéíóúüñÁÉÍÓÚÜÑ", "aeiouunAEIOUUN")
 def criminal_group_presence(con, by: str = "summary", group: str | None = None) -> pa.Table:
     """ACLED events naming a Mexican criminal group (curated aliases, catalog/criminal_groups.yaml) as an actor or
     associated actor, per group and year: by Mexican state (by=state), by country outside Mexico (by=country), or
-    a summary with events, fatalities and the number of states and countries reached."""
+    a summary with events, fatalities and the number of states and countries reached. group=any counts each event
+    that names any of the groups once (group 'any')."""
     check_by("criminal_group_presence", by)
     gs = groups()
-    if group and group not in gs:
-        raise UsmxError(f"unknown group {group!r}; groups: {', '.join(gs)}.")
+    if group and group != "any" and group not in gs:
+        raise UsmxError(f"unknown group {group!r}; groups: {', '.join(gs)}, or any.")
     t = con.table("core_acled__events")
-    text = (t.actor1.fill_null("") + " | " + t.assoc_actor_1.fill_null("") + " | " + t.actor2.fill_null("") + " | "
-            + t.assoc_actor_2.fill_null("")).lower().translate(*_ACCENTS)
+    text = (
+        (
+            t.actor1.fill_null("")
+            + " | "
+            + t.assoc_actor_1.fill_null("")
+            + " | "
+            + t.actor2.fill_null("")
+            + " | "
+            + t.assoc_actor_2.fill_null("")
+        )
+        .lower()
+        .translate(*_ACCENTS)
+    )
     t = t.mutate(_text=text)
     parts = []
     for key, g in gs.items():
-        if group and key != group:
+        if group and group != "any" and key != group:
             continue
         cond = None
         for alias in g["aliases"]:
@@ -120,17 +148,20 @@ def criminal_group_presence(con, by: str = "summary", group: str | None = None) 
     u = parts[0]
     for p in parts[1:]:
         u = u.union(p, distinct=False)
+    if group == "any":  # an event naming two groups counts once
+        u = u.drop("group", "_text").distinct().mutate(group=ibis.literal("any"))
     inside = u.country == "Mexico"
     if by == "state":
         u = u.filter(inside)
-        out = u.group_by(["group", "year", "admin1"]).aggregate(events=u.count(), fatalities=u.fatalities.sum())
+        out = u.group_by(["group", "year", "admin1"]).aggregate(value=u.count(), fatalities=u.fatalities.sum())
         return out.order_by(["group", "year", "admin1"]).to_pyarrow()
     if by == "country":
         u = u.filter(~inside)
-        out = u.group_by(["group", "year", "country"]).aggregate(events=u.count(), fatalities=u.fatalities.sum())
+        out = u.group_by(["group", "year", "country"]).aggregate(value=u.count(), fatalities=u.fatalities.sum())
         return out.order_by(["group", "year", "country"]).to_pyarrow()
     out = u.group_by(["group", "year"]).aggregate(
-        events=u.count(), fatalities=u.fatalities.sum(),
+        value=u.count(),
+        fatalities=u.fatalities.sum(),
         states_reached=u.admin1.nullif("").nunique(where=inside),
         countries_reached=u.country.nunique(where=~inside),
     )

@@ -15,7 +15,6 @@ import pyarrow as pa
 from .. import catalog
 from ..errors import UsmxError
 from . import indicator
-from ._common import group as crime_group
 from ._common import (
     INEGI,
     MUNICIPAL_CRIMES,
@@ -33,6 +32,7 @@ from ._common import (
     monthly_population,
     with_state_names,
 )
+from ._common import group as crime_group
 
 
 def _series(con: Any, groups: list[str], *, table: str = VICTIMS, state: str | None = None, by_state: bool = False):
@@ -57,18 +57,22 @@ def _by(expr, by: str, *, daily: bool):
         out = e.mutate(value=(e.value / e.days) if daily else e.value)
         return out.select("period", "value").order_by("period"), None
     if by == "year":
-        g = e.group_by(year=e.period.year()).aggregate(months=e.period.nunique(), days=e.days.sum(), total=e.value.sum())
+        g = e.group_by(year=e.period.year()).aggregate(
+            months=e.period.nunique(), days=e.days.sum(), total=e.value.sum()
+        )
         value = (g.total / g.days) if daily else g.total
         return g.select(g.year, g.months, value=value).order_by("year"), None
     if by == "state":
         g = e.group_by(["state_code", e.period.year().name("year")]).aggregate(
-            months=e.period.nunique(), days=e.days.sum(), total=e.value.sum())
+            months=e.period.nunique(), days=e.days.sum(), total=e.value.sum()
+        )
         value = (g.total / g.days) if daily else g.total
         return g.select("state_code", "year", "months", value=value).order_by(["year", "state_code"]), "state"
     # administration
     g = e.filter(administration(e.period).notnull())
     g = g.group_by(administration=administration(g.period)).aggregate(
-        first=g.period.min(), last=g.period.max(), days=g.days.sum(), total=g.value.sum())
+        first=g.period.min(), last=g.period.max(), days=g.days.sum(), total=g.value.sum()
+    )
     return g, "administration"
 
 
@@ -85,13 +89,23 @@ def _administration_table(t: pa.Table, *, daily: bool, value_name: str) -> pa.Ta
         if start > a.start:
             notes.append(f"data start {start:%Y-%m-%d}; term began {a.start:%Y-%m-%d}")
         if end < a.end:
-            notes.append(f"data end {end:%Y-%m-%d}; term ends {a.end:%Y-%m-%d}" if a.end > date.today()
-                         else f"data end {end:%Y-%m-%d}; term ended {a.end:%Y-%m-%d}")
-        out.append({
-            "administration": a.key, "president": a.president, "start": start, "end": end, "days": r["days"],
-            value_name: r["total"], "value": (r["total"] / r["days"]) if daily else r["total"],
-            "coverage": "; ".join(notes) or "full term",
-        })
+            notes.append(
+                f"data end {end:%Y-%m-%d}; term ends {a.end:%Y-%m-%d}"
+                if a.end > date.today()
+                else f"data end {end:%Y-%m-%d}; term ended {a.end:%Y-%m-%d}"
+            )
+        out.append(
+            {
+                "administration": a.key,
+                "president": a.president,
+                "start": start,
+                "end": end,
+                "days": r["days"],
+                value_name: r["total"],
+                "value": (r["total"] / r["days"]) if daily else r["total"],
+                "coverage": "; ".join(notes) or "full term",
+            }
+        )
     return pa.Table.from_pylist(out)
 
 
@@ -113,8 +127,9 @@ def homicide_victims(con, by: str = "month", state: str | None = None, feminicid
 
 
 @indicator("homicide_victims_daily_average")
-def homicide_victims_daily_average(con, by: str = "month", state: str | None = None,
-                                   feminicide: bool = False) -> pa.Table:
+def homicide_victims_daily_average(
+    con, by: str = "month", state: str | None = None, feminicide: bool = False
+) -> pa.Table:
     """Victims / days in the period; by administration each term is clipped to the data and says so."""
     check_by("homicide_victims_daily_average", by)
     state = check_state(state)
@@ -132,8 +147,14 @@ def _rate_source(group_key: str, level: str, measure: str) -> str:
 
 
 @indicator("crime_rate_per_100k")
-def crime_rate_per_100k(con, group: str = "intentional_homicide", by: str = "year", level: str = "state",
-                        measure: str = "crimes", state: str | None = None) -> pa.Table:
+def crime_rate_per_100k(
+    con,
+    group: str = "intentional_homicide",
+    by: str = "year",
+    level: str = "state",
+    measure: str = "crimes",
+    state: str | None = None,
+) -> pa.Table:
     """Crimes (or victims) of a crime group per 100,000 inhabitants per year, by state, municipality or nation."""
     check_by("crime_rate_per_100k", by)
     check_choice("level", level, ("national", "state", "municipal"))
@@ -184,8 +205,13 @@ def _last_12_months(m, con, unit: str, level: str, group_key: str) -> pa.Table:
     w = attach_population(w, con, unit, "municipal" if level == "municipal" else "state")
     keys = [unit] if unit != "unit_code" else []
     agg = w.group_by(keys or [ibis.literal("00").name("unit_code")]).aggregate(
-        window_start=w.period.min(), window_end=w.period.max(), months=w.period.nunique(),
-        days=w.days.sum(), total=w.total.sum(), population=w.population.mean())
+        window_start=w.period.min(),
+        window_end=w.period.max(),
+        months=w.period.nunique(),
+        days=w.days.sum(),
+        total=w.total.sum(),
+        population=w.population.mean(),
+    )
     agg = agg.mutate(value=agg.total / agg.population * 100_000 * 365.25 / agg.days)
     res = agg.order_by(ibis.desc("value")).to_pyarrow()
     res = res.append_column("rank", pa.array(range(1, res.num_rows + 1), pa.int64()))
@@ -199,29 +225,51 @@ def homicide_headline(con, feminicide: bool = False) -> pa.Table:
     monthly = homicide_victims_daily_average(con, by="month", feminicide=feminicide).to_pylist()
     terms = homicide_victims_daily_average(con, by="administration", feminicide=feminicide).to_pylist()
     if not monthly:
-        return pa.table({"latest_period": pa.array([], pa.date32())})
+        return pa.table({"comparison": pa.array([], pa.string()), "value": pa.array([], pa.float64())})
     last = monthly[-1]
-    year_before = next((r for r in monthly if r["period"] == date(last["period"].year - 1, last["period"].month, 1)),
-                       None)
+    year_before = next(
+        (r for r in monthly if r["period"] == date(last["period"].year - 1, last["period"].month, 1)), None
+    )
     rows = []
     if year_before:
-        rows.append({"comparison": "same_month_previous_year", "reference": f"{year_before['period']:%Y-%m}",
-                     "reference_value": year_before["value"]})
+        rows.append(
+            {
+                "comparison": "same_month_previous_year",
+                "reference": f"{year_before['period']:%Y-%m}",
+                "reference_value": year_before["value"],
+            }
+        )
     for t in terms:
-        rows.append({"comparison": f"administration:{t['administration']}",
-                     "reference": f"{t['start']:%Y-%m} … {t['end']:%Y-%m}", "reference_value": t["value"]})
+        rows.append(
+            {
+                "comparison": f"administration:{t['administration']}",
+                "reference": f"{t['start']:%Y-%m} … {t['end']:%Y-%m}",
+                "reference_value": t["value"],
+            }
+        )
     for r in rows:
         r["latest_period"] = last["period"]
         r["latest_value"] = last["value"]
-        r["change_pct"] = (last["value"] / r["reference_value"] - 1) * 100
-    return pa.Table.from_pylist(rows).select(["latest_period", "latest_value", "comparison", "reference",
-                                              "reference_value", "change_pct"])
+        r["value"] = (last["value"] / r["reference_value"] - 1) * 100
+    return pa.Table.from_pylist(rows).select(
+        ["comparison", "value", "latest_period", "latest_value", "reference", "reference_value"]
+    )
 
 
 #: the groups compared across administrations (each in its catalogue measure: victims where SESNSP counts them)
-COMPARISON_GROUPS = ["intentional_homicide", "feminicide", "kidnapping", "extortion", "human_trafficking",
-                     "other_crimes_against_life", "culpable_homicide", "firearm_injuries", "retail_drug_dealing",
-                     "violent_robbery", "vehicle_theft_violent"]
+COMPARISON_GROUPS = [
+    "intentional_homicide",
+    "feminicide",
+    "kidnapping",
+    "extortion",
+    "human_trafficking",
+    "other_crimes_against_life",
+    "culpable_homicide",
+    "firearm_injuries",
+    "retail_drug_dealing",
+    "violent_robbery",
+    "vehicle_theft_violent",
+]
 
 
 @indicator("administration_comparison")
@@ -246,10 +294,15 @@ def administration_comparison(con, groups: str | None = None) -> pa.Table:
         e = e.mutate(days=days_in_month(e.period))
         e = e.filter(administration(e.period).notnull())
         agg = e.group_by(administration=administration(e.period)).aggregate(
-            first=e.period.min(), last=e.period.max(), days=e.days.sum(), total=e.value.sum(),
-            person_years=(e.population * e.days / 365.25).sum(), months=e.period.nunique())
+            first=e.period.min(),
+            last=e.period.max(),
+            days=e.days.sum(),
+            total=e.value.sum(),
+            person_years=(e.population * e.days / 365.25).sum(),
+            months=e.period.nunique(),
+        )
         res = {r["administration"]: r for r in agg.to_pyarrow().to_pylist()}
-        prev = None
+        prev: float | None = None
         for a in catalog.administrations():
             r = res.get(a.key)
             if r is None:
@@ -259,12 +312,24 @@ def administration_comparison(con, groups: str | None = None) -> pa.Table:
             daily = r["total"] / r["days"]
             rate = r["total"] / r["person_years"] * 100_000 if r["person_years"] else None
             coverage = f"{r['days'] / term_days:.0%} of the term ({start:%Y-%m} … {end:%Y-%m})"
-            change = (daily / prev - 1) * 100 if prev else None
-            rows.append({
-                "administration": a.key, "group": g, "source": source, "value": daily, "president": a.president,
-                "start": start, "end": end, "days": r["days"], "total": r["total"], "rate_per_100k": rate,
-                "change_vs_previous_pct": change, "coverage": coverage, "full_term": r["days"] == term_days,
-            })
+            change: float | None = (daily / prev - 1) * 100 if prev else None
+            rows.append(
+                {
+                    "administration": a.key,
+                    "group": g,
+                    "source": source,
+                    "value": daily,
+                    "president": a.president,
+                    "start": start,
+                    "end": end,
+                    "days": r["days"],
+                    "total": r["total"],
+                    "rate_per_100k": rate,
+                    "change_vs_previous_pct": change,
+                    "coverage": coverage,
+                    "full_term": r["days"] == term_days,
+                }
+            )
             prev = daily
     return pa.Table.from_pylist(rows)
 
@@ -288,18 +353,31 @@ def records(con, feminicide: bool = False) -> pa.Table:
             years.setdefault(p.year, []).append(v)
         complete = {y: sum(v) for y, v in years.items() if len(v) == 12}
         worst_year = max(complete, key=lambda y: (complete[y], y)) if complete else None
-        out.append({
-            "state_code": code, "state": names[code], "worst_month": worst_month, "worst_month_value": s[worst_month],
-            "months_ago": (latest.year - worst_month.year) * 12 + latest.month - worst_month.month,
-            "worst_year": worst_year, "worst_year_value": complete.get(worst_year),
-            "latest_month": latest, "latest_value": s.get(latest),
-        })
+        out.append(
+            {
+                "state_code": code,
+                "state": names[code],
+                "worst_month": worst_month,
+                "value": s[worst_month],
+                "months_ago": (latest.year - worst_month.year) * 12 + latest.month - worst_month.month,
+                "worst_year": worst_year,
+                "worst_year_value": complete.get(worst_year) if worst_year is not None else None,
+                "latest_month": latest,
+                "latest_value": s.get(latest),
+            }
+        )
     return pa.Table.from_pylist(out)
 
 
 @indicator("anomalies")
-def anomalies(con, level: str = "state", group: str = "intentional_homicide", threshold: float = 4.0,
-              min_count: int = 10, since: str | None = None) -> pa.Table:
+def anomalies(
+    con,
+    level: str = "state",
+    group: str = "intentional_homicide",
+    threshold: float = 4.0,
+    min_count: int = 10,
+    since: str | None = None,
+) -> pa.Table:
     """Months far outside their expected range (robust STL residuals); each flag says why it was raised."""
     import numpy as np
     import pandas as pd
@@ -340,12 +418,21 @@ def anomalies(con, level: str = "state", group: str = "intentional_homicide", th
             lo, hi = exp - threshold * sd, exp + threshold * sd
             direction = "above" if obs > exp else "below"
             pct = (obs / exp - 1) * 100 if exp > 0 else float("nan")
-            rows.append({
-                unit: code, "period": p.date(), "value": obs, "expected": round(exp, 1), "lower": round(lo, 1),
-                "upper": round(hi, 1), "z": round(float(z[p]), 2), "direction": direction, "change_pct": pct,
-                "reason": f"observed {obs:,.0f} vs expected {exp:,.0f} (range {max(lo, 0):,.0f}-{hi:,.0f}): "
-                          f"{pct:+.0f}%, {abs(float(z[p])):.1f} robust SDs {direction} the seasonal trend",
-            })
+            rows.append(
+                {
+                    unit: code,
+                    "period": p.date(),
+                    "value": obs,
+                    "expected": round(exp, 1),
+                    "lower": round(lo, 1),
+                    "upper": round(hi, 1),
+                    "z": round(float(z[p]), 2),
+                    "direction": direction,
+                    "change_pct": pct,
+                    "reason": f"observed {obs:,.0f} vs expected {exp:,.0f} (range {max(lo, 0):,.0f}-{hi:,.0f}): "
+                    f"{pct:+.0f}%, {abs(float(z[p])):.1f} robust SDs {direction} the seasonal trend",
+                }
+            )
     if not rows:
         return _empty_anomalies(unit)
     out = pa.Table.from_pylist(sorted(rows, key=lambda r: (-abs(r["z"]), r["period"])))
@@ -353,11 +440,20 @@ def anomalies(con, level: str = "state", group: str = "intentional_homicide", th
 
 
 def _empty_anomalies(unit: str) -> pa.Table:
-    return pa.table({unit: pa.array([], pa.string()), "period": pa.array([], pa.date32()),
-                     "value": pa.array([], pa.float64()), "expected": pa.array([], pa.float64()),
-                     "lower": pa.array([], pa.float64()), "upper": pa.array([], pa.float64()),
-                     "z": pa.array([], pa.float64()), "direction": pa.array([], pa.string()),
-                     "change_pct": pa.array([], pa.float64()), "reason": pa.array([], pa.string())})
+    return pa.table(
+        {
+            unit: pa.array([], pa.string()),
+            "period": pa.array([], pa.date32()),
+            "value": pa.array([], pa.float64()),
+            "expected": pa.array([], pa.float64()),
+            "lower": pa.array([], pa.float64()),
+            "upper": pa.array([], pa.float64()),
+            "z": pa.array([], pa.float64()),
+            "direction": pa.array([], pa.string()),
+            "change_pct": pa.array([], pa.float64()),
+            "reason": pa.array([], pa.string()),
+        }
+    )
 
 
 @indicator("inegi_vs_sesnsp")
@@ -371,9 +467,10 @@ def inegi_vs_sesnsp(con, by: str = "year") -> pa.Table:
     v = con.table(VICTIMS)
     v = v.filter(in_group(v, ["intentional_homicide", "feminicide"]))
     ses = v.group_by([v.period.year().name("year")] + keys[1:]).aggregate(
-        sesnsp_victims=v.victims.sum(), sesnsp_months=v.period.nunique())
+        sesnsp_victims=v.victims.sum(), sesnsp_months=v.period.nunique()
+    )
     j = inegi.outer_join(ses, keys)
     sel = {k: ibis.coalesce(j[k], j[f"{k}_right"]) for k in keys}
     out = j.select(**sel, inegi_deaths=j.inegi_deaths, sesnsp_victims=j.sesnsp_victims, sesnsp_months=j.sesnsp_months)
-    out = out.mutate(ratio_sesnsp_to_inegi=out.sesnsp_victims / out.inegi_deaths).order_by(keys)
+    out = out.mutate(value=out.sesnsp_victims / out.inegi_deaths).order_by(keys)
     return out.to_pyarrow()

@@ -1,7 +1,7 @@
 """The HTML report: one self-contained, offline file in Spanish, English or both (with a switch).
 
 The report computes nothing: :func:`render` formats a :class:`~usmx.report.data.ReportData` that
-``Observatory.report()`` gathers from indicators, evaluations and the ledger, so the report and ``usmx indicator``
+the façade's ``report()`` gathers from indicators, evaluations and the ledger, so the report and ``usmx indicator``
 can never disagree. The page template, styles and script are package files (templates/, static/); every word is in
 strings/<lang>.yaml. Each chart and table names its sources and vintages.
 """
@@ -22,10 +22,18 @@ from .html import esc
 from .i18n import t
 
 SECTIONS = [
-    sections_mexico.section_headline, sections_mexico.section_series, sections_mexico.section_evaluation,
-    sections_mexico.section_map, sections_mexico.section_panel, sections_mexico.section_administrations,
-    sections_mexico.section_anomalies_records, sections_mexico.section_inegi, sections_us.section_fentanyl,
-    sections_us.section_migration, sections_us.section_cooperation, sections_us.section_reach,
+    sections_mexico.section_headline,
+    sections_mexico.section_series,
+    sections_mexico.section_evaluation,
+    sections_mexico.section_map,
+    sections_mexico.section_panel,
+    sections_mexico.section_administrations,
+    sections_mexico.section_anomalies_records,
+    sections_mexico.section_inegi,
+    sections_us.section_fentanyl,
+    sections_us.section_migration,
+    sections_us.section_cooperation,
+    sections_us.section_reach,
     sections_us.section_sources,
 ]
 
@@ -37,13 +45,15 @@ def _asset(name: str) -> str:
 
 def body(data: ReportData, lang: str) -> str:
     latest = data.monthly[-1]["period"] if data.monthly else None
-    meta = f'{t("generated", lang)} {i18n.day(date.today(), lang)} · usmx {__version__}'
+    meta = f"{t('generated', lang)} {i18n.day(date.today(), lang)} · usmx {__version__}"
     if latest:
-        meta = f'{t("data_through", lang)} {i18n.month(latest, lang)} · ' + meta
-    head = (f'<header><h1>{esc(t("title", lang))}</h1><p class="subtitle">{esc(t("subtitle", lang))}</p>'
-            f'<p class="meta">{esc(meta)}</p></header>')
+        meta = f"{t('data_through', lang)} {i18n.month(latest, lang)} · " + meta
+    head = (
+        f'<header><h1>{esc(t("title", lang))}</h1><p class="subtitle">{esc(t("subtitle", lang))}</p>'
+        f'<p class="meta">{esc(meta)}</p></header>'
+    )
     sections = "".join(s(data, lang) for s in SECTIONS)
-    return f'{head}<main>{sections}</main><footer><p>{esc(t("footer", lang))}</p></footer>'
+    return f"{head}<main>{sections}</main><footer><p>{esc(t('footer', lang))}</p></footer>"
 
 
 def render(data: ReportData, lang: str = "both") -> str:
@@ -54,13 +64,20 @@ def render(data: ReportData, lang: str = "both") -> str:
     blocks = "".join(f'<div class="lang lang-{code}" lang="{code}">{body(data, code)}</div>' for code in langs)
     switch = ""
     if len(langs) > 1:
-        switch = (f'<nav class="switch" aria-label="{esc(t("language_switch", "es"))}">'
-                  '<button type="button" data-set-lang="es" aria-pressed="true">Español</button>'
-                  '<button type="button" data-set-lang="en" aria-pressed="false">English</button></nav>')
+        switch = (
+            f'<nav class="switch" aria-label="{esc(t("language_switch", "es"))}">'
+            '<button type="button" data-set-lang="es" aria-pressed="true">Español</button>'
+            '<button type="button" data-set-lang="en" aria-pressed="false">English</button></nav>'
+        )
     first = langs[0]
     return Template(_asset("templates/report.html")).substitute(
-        lang=first, title=esc(t("title", first)), css=_asset("static/report.css"), switch=switch, blocks=blocks,
-        script=f"<script>{_asset('static/report.js')}</script>" if len(langs) > 1 else "")
+        lang=first,
+        title=esc(t("title", first)),
+        css=_asset("static/report.css"),
+        switch=switch,
+        blocks=blocks,
+        script=f"<script>{_asset('static/report.js')}</script>" if len(langs) > 1 else "",
+    )
 
 
 def write(data: ReportData, output: str | Path, lang: str = "both") -> Path:

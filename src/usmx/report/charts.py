@@ -20,11 +20,24 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, s
 
 def _config(chart: alt.TopLevelMixin, width: int, height: int) -> alt.TopLevelMixin:
     return chart.properties(width=width, height=height).configure(
-        font=FONT, background="white",
-        axis={"labelColor": INK, "titleColor": INK, "gridColor": "#eef0f3", "domainColor": MUTED,
-              "labelFontSize": 11, "titleFontSize": 11, "titleFontWeight": "normal"},
-        legend={"labelColor": INK, "titleColor": INK, "labelFontSize": 11, "titleFontSize": 11,
-                "titleFontWeight": "normal"},
+        font=FONT,
+        background="white",
+        axis={
+            "labelColor": INK,
+            "titleColor": INK,
+            "gridColor": "#eef0f3",
+            "domainColor": MUTED,
+            "labelFontSize": 11,
+            "titleFontSize": 11,
+            "titleFontWeight": "normal",
+        },
+        legend={
+            "labelColor": INK,
+            "titleColor": INK,
+            "labelFontSize": 11,
+            "titleFontSize": 11,
+            "titleFontWeight": "normal",
+        },
         view={"stroke": None},
         header={"labelFontSize": 12, "labelColor": INK, "labelFontWeight": "bold"},
     )
@@ -32,8 +45,9 @@ def _config(chart: alt.TopLevelMixin, width: int, height: int) -> alt.TopLevelMi
 
 def render(chart: alt.TopLevelMixin, lang: str) -> str:
     """Vega-Lite -> SVG, with the language's number and date conventions; no network."""
-    svg = vlc.vegalite_to_svg(chart.to_dict(), format_locale=i18n.FORMAT_LOCALE[lang],
-                              time_format_locale=i18n.time_locale(lang))
+    svg = vlc.vegalite_to_svg(
+        chart.to_dict(), format_locale=i18n.FORMAT_LOCALE[lang], time_format_locale=i18n.time_locale(lang)
+    )
     return svg.replace("<svg ", '<svg role="img" ', 1)
 
 
@@ -45,18 +59,34 @@ def national_series(rows: list[dict], administrations: list, breaks: list, lang:
     for a in administrations:
         start, end = max(a.start, first), min(a.end, last)
         if start <= end:
-            bands.append({"start": start.isoformat(), "end": end.isoformat(), "key": a.key,
-                          "label": a.label(lang), "colour": a.colour})
-    rules = [{"date": b.date.isoformat(), "label": getattr(b, f"label_{lang}")}
-             for b in breaks if first <= b.date <= last]
+            bands.append(
+                {
+                    "start": start.isoformat(),
+                    "end": end.isoformat(),
+                    "key": a.key,
+                    "label": a.label(lang),
+                    "colour": a.colour,
+                }
+            )
+    rules = [
+        {"date": b.date.isoformat(), "label": getattr(b, f"label_{lang}")} for b in breaks if first <= b.date <= last
+    ]
     x = alt.X("period:T", title=None, axis=alt.Axis(format="%Y", tickCount="year"))
-    band = alt.Chart(alt.Data(values=bands)).mark_rect(opacity=1).encode(
-        x=alt.X("start:T"), x2="end:T", color=alt.Color("colour:N", scale=None))
-    band_label = alt.Chart(alt.Data(values=bands)).mark_text(
-        align="left", baseline="top", dx=4, dy=4, color=MUTED, fontSize=11).encode(x="start:T", text="label:N",
-                                                                                y=alt.value(0))
-    line = alt.Chart(alt.Data(values=data)).mark_line(color=ACCENT, strokeWidth=2).encode(
-        x=x, y=alt.Y("value:Q", title=i18n.t("value_per_day", lang), scale=alt.Scale(zero=True)))
+    band = (
+        alt.Chart(alt.Data(values=bands))
+        .mark_rect(opacity=1)
+        .encode(x=alt.X("start:T"), x2="end:T", color=alt.Color("colour:N", scale=None))
+    )
+    band_label = (
+        alt.Chart(alt.Data(values=bands))
+        .mark_text(align="left", baseline="top", dx=4, dy=4, color=MUTED, fontSize=11)
+        .encode(x="start:T", text="label:N", y=alt.value(0))
+    )
+    line = (
+        alt.Chart(alt.Data(values=data))
+        .mark_line(color=ACCENT, strokeWidth=2)
+        .encode(x=x, y=alt.Y("value:Q", title=i18n.t("value_per_day", lang), scale=alt.Scale(zero=True)))
+    )
     layers = [band, band_label, line]
     if rules:
         layers.append(alt.Chart(alt.Data(values=rules)).mark_rule(color=INK, strokeDash=[4, 3]).encode(x="date:T"))
@@ -72,29 +102,54 @@ def choropleth(rows: list[dict], lang: str, *, value: str = "value", title: str 
     """States coloured by a value (default: the latest 12-month rate)."""
     values = [{"state_code": r["state_code"], "rate": r[value], "state": r.get("state")} for r in rows]
     geo = alt.Data(values=_topology(), format=alt.DataFormat(type="topojson", feature="collection"))
-    chart = alt.Chart(geo).mark_geoshape(stroke="white", strokeWidth=0.6).transform_lookup(
-        lookup="properties.CVEGEO", from_=alt.LookupData(alt.Data(values=values), "state_code", ["rate", "state"])
-    ).encode(
-        color=alt.Color("rate:Q", title=title or i18n.t("rate_unit", lang), scale=alt.Scale(scheme="reds"),
-                        legend=alt.Legend(orient="bottom-left", direction="vertical", format=",.0f",
-                                          gradientLength=120)),
-    ).project(type="conicConformal", rotate=[102, 0], parallels=[17.5, 29.5])
+    chart = (
+        alt.Chart(geo)
+        .mark_geoshape(stroke="white", strokeWidth=0.6)
+        .transform_lookup(
+            lookup="properties.CVEGEO", from_=alt.LookupData(alt.Data(values=values), "state_code", ["rate", "state"])
+        )
+        .encode(
+            color=alt.Color(
+                "rate:Q",
+                title=title or i18n.t("rate_unit", lang),
+                scale=alt.Scale(scheme="reds"),
+                legend=alt.Legend(orient="bottom-left", direction="vertical", format=",.0f", gradientLength=120),
+            ),
+        )
+        .project(type="conicConformal", rotate=[102, 0], parallels=[17.5, 29.5])
+    )
     return render(_config(chart, 560, 380), lang)
 
 
 def small_multiples(rows: list[dict], lang: str) -> str:
     """One panel per crime group, independent y scales."""
     data = [{"period": r["period"].isoformat(), "value": r["value"], "group": r["label"]} for r in rows]
-    chart = alt.Chart(alt.Data(values=data)).mark_line(color=INK, strokeWidth=1.4).encode(
-        x=alt.X("period:T", title=None, axis=alt.Axis(format="%Y", tickCount=4)),
-        y=alt.Y("value:Q", title=None, axis=alt.Axis(format=",.1~f"), scale=alt.Scale(zero=True)),
-    ).properties(width=250, height=110).facet(
-        facet=alt.Facet("group:N", title=None, header=alt.Header(labelLimit=250, labelAlign="left", labelAnchor="start")),
-        columns=3,
-    ).resolve_scale(y="independent")
-    return render(chart.configure(font=FONT, background="white", view={"stroke": None},
-                                  axis={"labelColor": INK, "gridColor": "#eef0f3", "labelFontSize": 10},
-                                  header={"labelFontSize": 11, "labelColor": INK, "labelFontWeight": "bold"}), lang)
+    chart = (
+        alt.Chart(alt.Data(values=data))
+        .mark_line(color=INK, strokeWidth=1.4)
+        .encode(
+            x=alt.X("period:T", title=None, axis=alt.Axis(format="%Y", tickCount=4)),
+            y=alt.Y("value:Q", title=None, axis=alt.Axis(format=",.1~f"), scale=alt.Scale(zero=True)),
+        )
+        .properties(width=250, height=110)
+        .facet(
+            facet=alt.Facet(
+                "group:N", title=None, header=alt.Header(labelLimit=250, labelAlign="left", labelAnchor="start")
+            ),
+            columns=3,
+        )
+        .resolve_scale(y="independent")
+    )
+    return render(
+        chart.configure(
+            font=FONT,
+            background="white",
+            view={"stroke": None},
+            axis={"labelColor": INK, "gridColor": "#eef0f3", "labelFontSize": 10},
+            header={"labelFontSize": 11, "labelColor": INK, "labelFontWeight": "bold"},
+        ),
+        lang,
+    )
 
 
 def inegi_vs_sesnsp(rows: list[dict], lang: str) -> str:
@@ -104,30 +159,54 @@ def inegi_vs_sesnsp(rows: list[dict], lang: str) -> str:
             data.append({"year": r["year"], "value": r["inegi_deaths"], "series": i18n.t("inegi_series", lang)})
         if r["sesnsp_victims"] is not None and r.get("sesnsp_months") == 12:
             data.append({"year": r["year"], "value": r["sesnsp_victims"], "series": i18n.t("sesnsp_series", lang)})
-    chart = alt.Chart(alt.Data(values=data)).mark_line(point=True, strokeWidth=2).encode(
-        x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0, values=[y for y in range(1990, 2031, 5)])),
-        y=alt.Y("value:Q", title=None, axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=True)),
-        color=alt.Color("series:N", title=None, scale=alt.Scale(range=[MUTED, ACCENT]),
-                        legend=alt.Legend(orient="top-left", labelLimit=400)),
+    chart = (
+        alt.Chart(alt.Data(values=data))
+        .mark_line(point=True, strokeWidth=2)
+        .encode(
+            x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0, values=list(range(1990, 2031, 5)))),
+            y=alt.Y("value:Q", title=None, axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=True)),
+            color=alt.Color(
+                "series:N",
+                title=None,
+                scale=alt.Scale(range=[MUTED, ACCENT]),
+                legend=alt.Legend(orient="top-left", labelLimit=400),
+            ),
+        )
     )
     return render(_config(chart, 860, 260), lang)
 
 
-def lines(rows: list[dict], lang: str, *, y_title: str, colour_title: str | None = None, width: int = 860,
-          height: int = 240, fmt: str = ",.0f", colours: dict[str, str] | None = None) -> str:
+def lines(
+    rows: list[dict],
+    lang: str,
+    *,
+    y_title: str,
+    colour_title: str | None = None,
+    width: int = 860,
+    height: int = 240,
+    fmt: str = ",.0f",
+    colours: dict[str, str] | None = None,
+) -> str:
     """Monthly lines, one per ``series`` (rows: period, value, series); ``colours`` pins a colour per series."""
-    data = [{"period": r["period"].isoformat(), "value": r["value"], "series": r["series"]} for r in rows
-            if r["value"] is not None]
+    data = [
+        {"period": r["period"].isoformat(), "value": r["value"], "series": r["series"]}
+        for r in rows
+        if r["value"] is not None
+    ]
     many = len({r["series"] for r in rows}) > 1
-    enc = dict(
-        x=alt.X("period:T", title=None, axis=alt.Axis(format="%Y", tickCount="year")),
-        y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=True)),
-    )
+    enc: dict[str, object] = {
+        "x": alt.X("period:T", title=None, axis=alt.Axis(format="%Y", tickCount="year")),
+        "y": alt.Y("value:Q", title=y_title, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=True)),
+    }
     if many:
-        scale = (alt.Scale(domain=list(colours), range=list(colours.values())) if colours else
-                 alt.Scale(range=[ACCENT, INK, MUTED, "#d69e2e", "#2b6cb0"]))
-        enc["color"] = alt.Color("series:N", title=colour_title, legend=alt.Legend(orient="top", labelLimit=300),
-                                 scale=scale)
+        scale = (
+            alt.Scale(domain=list(colours), range=list(colours.values()))
+            if colours
+            else alt.Scale(range=[ACCENT, INK, MUTED, "#d69e2e", "#2b6cb0"])
+        )
+        enc["color"] = alt.Color(
+            "series:N", title=colour_title, legend=alt.Legend(orient="top", labelLimit=300), scale=scale
+        )
         mark = alt.Chart(alt.Data(values=data)).mark_line(strokeWidth=1.8)
     else:
         mark = alt.Chart(alt.Data(values=data)).mark_line(strokeWidth=2, color=ACCENT)
@@ -136,12 +215,18 @@ def lines(rows: list[dict], lang: str, *, y_title: str, colour_title: str | None
 
 def ccf(rows: list[dict], lang: str) -> str:
     """Cross-correlation bars by lag with the 95% band."""
-    data = [{"lag": r["lag_months"], "r": r["correlation"], "lo": r["band_low"], "hi": r["band_high"]}
-            for r in rows if r["correlation"] is not None]
+    data = [
+        {"lag": r["lag_months"], "r": r["value"], "lo": r["band_low"], "hi": r["band_high"]}
+        for r in rows
+        if r["value"] is not None
+    ]
     base = alt.Chart(alt.Data(values=data))
-    band = base.mark_area(color="#e4e7eb").encode(x=alt.X("lag:Q", title=i18n.t("lag_months", lang)), y="lo:Q", y2="hi:Q")
-    bars = base.mark_bar(color=ACCENT, size=8).encode(x="lag:Q", y=alt.Y("r:Q", title="r",
-                                                                          scale=alt.Scale(domain=[-1, 1])))
+    band = base.mark_area(color="#e4e7eb").encode(
+        x=alt.X("lag:Q", title=i18n.t("lag_months", lang)), y="lo:Q", y2="hi:Q"
+    )
+    bars = base.mark_bar(color=ACCENT, size=8).encode(
+        x="lag:Q", y=alt.Y("r:Q", title="r", scale=alt.Scale(domain=[-1, 1]))
+    )
     return render(_config(alt.layer(band, bars), 860, 200), lang)
 
 
@@ -150,34 +235,56 @@ def counterfactual(rows: list[dict], intervention: date, lang: str) -> str:
     obs_label = i18n.t("observed_series", lang)
     cf_label = i18n.t("counterfactual_series", lang)
     data = [{"period": r["period"].isoformat(), "value": r["observed"], "series": obs_label} for r in rows]
-    data += [{"period": r["period"].isoformat(), "value": r["expected"], "series": cf_label} for r in rows
-             if r["period"] >= intervention]
-    band = [{"period": r["period"].isoformat(), "lo": r["lower"], "hi": r["upper"]} for r in rows
-            if r["period"] >= intervention and r["lower"] is not None]
+    data += [
+        {"period": r["period"].isoformat(), "value": r["expected"], "series": cf_label}
+        for r in rows
+        if r["period"] >= intervention
+    ]
+    band = [
+        {"period": r["period"].isoformat(), "lo": r["lower"], "hi": r["upper"]}
+        for r in rows
+        if r["period"] >= intervention and r["lower"] is not None
+    ]
     x = alt.X("period:T", title=None, axis=alt.Axis(format="%Y", tickCount="year"))
     area = alt.Chart(alt.Data(values=band)).mark_area(color="#e4e7eb").encode(x=x, y="lo:Q", y2="hi:Q")
-    line = alt.Chart(alt.Data(values=data)).mark_line(strokeWidth=2).encode(
-        x=x, y=alt.Y("value:Q", title=i18n.t("victims_per_month", lang),
-                     axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=False)),
-        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=[obs_label, cf_label], range=[ACCENT, INK]),
-                        legend=alt.Legend(orient="top", direction="horizontal")),
-        strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=[obs_label, cf_label], range=[[1, 0], [5, 3]]),
-                                  legend=None))
+    line = (
+        alt.Chart(alt.Data(values=data))
+        .mark_line(strokeWidth=2)
+        .encode(
+            x=x,
+            y=alt.Y(
+                "value:Q",
+                title=i18n.t("victims_per_month", lang),
+                axis=alt.Axis(format=",.0f"),
+                scale=alt.Scale(zero=False),
+            ),
+            color=alt.Color(
+                "series:N",
+                title=None,
+                scale=alt.Scale(domain=[obs_label, cf_label], range=[ACCENT, INK]),
+                legend=alt.Legend(orient="top", direction="horizontal"),
+            ),
+            strokeDash=alt.StrokeDash(
+                "series:N", scale=alt.Scale(domain=[obs_label, cf_label], range=[[1, 0], [5, 3]]), legend=None
+            ),
+        )
+    )
     rule = alt.Chart(alt.Data(values=[{"d": intervention.isoformat()}])).mark_rule(color=MUTED).encode(x="d:T")
     return render(_config(alt.layer(area, line, rule), 860, 280), lang)
 
 
 def cooperation(rows: list[dict], ledger: list[dict], lang: str) -> str:
     """The smoothed cooperation share with the ledger's events as vertical rules."""
-    data = [{"period": r["period"].isoformat(), "value": r["index_smoothed"]} for r in rows
-            if r["index_smoothed"] is not None]
+    data = [{"period": r["period"].isoformat(), "value": r["value"]} for r in rows if r["value"] is not None]
     first, last = rows[0]["period"], rows[-1]["period"]
     marks = [{"d": e["event_date"].isoformat()} for e in ledger if first <= e["event_date"] <= last]
     x = alt.X("period:T", title=None, axis=alt.Axis(format="%Y", tickCount="year"))
-    line = alt.Chart(alt.Data(values=data)).mark_line(color=ACCENT, strokeWidth=2).encode(
-        x=x, y=alt.Y("value:Q", title=i18n.t("share", lang), axis=alt.Axis(format=".0%")))
+    line = (
+        alt.Chart(alt.Data(values=data))
+        .mark_line(color=ACCENT, strokeWidth=2)
+        .encode(x=x, y=alt.Y("value:Q", title=i18n.t("share", lang), axis=alt.Axis(format=".0%")))
+    )
     layers = [line]
     if marks:
         layers.insert(0, alt.Chart(alt.Data(values=marks)).mark_rule(color=MUTED, strokeDash=[3, 3]).encode(x="d:T"))
     return render(_config(alt.layer(*layers), 860, 240), lang)
-

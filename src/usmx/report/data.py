@@ -18,9 +18,18 @@ from ..evaluate import interrupted_time_series, monthly_series
 from ..evaluate.integrity import CANDIDATES, reclassification
 
 #: crime groups in the "other crimes" panel (each counted in its catalogue measure: victims or crimes)
-PANEL_GROUPS = ["feminicide", "kidnapping", "extortion", "human_trafficking", "other_crimes_against_life",
-                "culpable_homicide", "firearm_injuries", "retail_drug_dealing", "violent_robbery",
-                "vehicle_theft_violent"]
+PANEL_GROUPS = [
+    "feminicide",
+    "kidnapping",
+    "extortion",
+    "human_trafficking",
+    "other_crimes_against_life",
+    "culpable_homicide",
+    "firearm_injuries",
+    "retail_drug_dealing",
+    "violent_robbery",
+    "vehicle_theft_violent",
+]
 
 #: the strategy evaluated in the report (Estrategia Nacional de Seguridad, presented October 2024)
 INTERVENTION = date(2024, 10, 1)
@@ -91,7 +100,7 @@ def collect(con: Any, loads: list[dict], indicators: list) -> ReportData:
     ccf_meta: dict[str, str] = {}
     if has & {"cbp_drug_seizures", "cbp_amo_drug_seizures"}:
         us["seizures_fy"] = get("fentanyl_seizures_lbs", by="fiscal_year")
-        us["seizures_fy_sw"] = get("fentanyl_seizures_lbs", by="fiscal_year", region="southwest_border")
+        us["seizures_fy_region"] = get("fentanyl_seizures_lbs", by="fiscal_year", split="region")
         us["events_fy"] = get("fentanyl_seizure_events", by="fiscal_year")
         us["seizures_month_region"] = get("fentanyl_seizures_lbs", by="month", split="region")
     if "cdc_vsrr_overdose" in has:
@@ -113,8 +122,10 @@ def collect(con: Any, loads: list[dict], indicators: list) -> ReportData:
         series = monthly_series(ind.run(con, "homicide_victims", by="month"), "homicide_victims")
         res = interrupted_time_series(series, INTERVENTION.isoformat()[:7], pre_window=60, sims=2000, seed=0)
         evaluation["its"] = res.to_dict()
-        counts = {g: ind.run(con, "crime_rate_per_100k", group=g, by="month", level="state", measure="victims")
-                  for g in ["intentional_homicide", *CANDIDATES]}
+        counts = {
+            g: ind.run(con, "crime_rate_per_100k", group=g, by="month", level="state", measure="victims")
+            for g in ["intentional_homicide", *CANDIDATES]
+        }
         evaluation["reclassification"] = reclassification(counts, INTERVENTION.isoformat()[:7]).to_pylist()
         timings["evaluation"] = time.perf_counter() - t0
     ev: dict[str, list[dict]] = {}
@@ -124,7 +135,7 @@ def collect(con: Any, loads: list[dict], indicators: list) -> ReportData:
         ev["ledger"] = _rows(con.table("core_ledger__events").order_by("event_date").to_pyarrow())
     if "acled_events" in has:
         ev["reach"] = get("criminal_group_presence")
-        ev["reach_state"] = get("criminal_group_presence", by="state")
+        ev["reach_state"] = get("criminal_group_presence", by="state", group="any")
         ev["reach_country"] = get("criminal_group_presence", by="country")
     return ReportData(
         events=ev,
@@ -135,7 +146,9 @@ def collect(con: Any, loads: list[dict], indicators: list) -> ReportData:
         monthly=monthly,
         last12=get("crime_rate_per_100k", by="last_12_months", measure="victims") if victims and pop else [],
         panel=panel,
-        administrations=get("administration_comparison", groups=",".join(ADMIN_GROUPS)) if pop and (victims or "inegi_homicide_deaths" in has) else [],
+        administrations=get("administration_comparison", groups=",".join(ADMIN_GROUPS))
+        if pop and (victims or "inegi_homicide_deaths" in has)
+        else [],
         anomalies=get("anomalies", since=since) if victims else [],
         records=get("records") if victims else [],
         inegi=get("inegi_vs_sesnsp") if victims or "inegi_homicide_deaths" in has else [],

@@ -12,12 +12,19 @@ from .i18n import t
 
 #: how the report names each kind of file in its source lines
 KIND_LABELS = {
-    "sesnsp_state_victims": "SESNSP IDVFC_NM", "sesnsp_state_crimes": "SESNSP IDEFC_NM",
-    "sesnsp_municipal_crimes": "SESNSP IDM_NM", "inegi_homicide_deaths": "INEGI",
-    "conapo_state_population": "CONAPO", "conapo_municipal_population": "CONAPO",
-    "cbp_drug_seizures": "CBP Nationwide Drug Seizures", "cbp_amo_drug_seizures": "CBP AMO Drug Seizures",
-    "cbp_encounters_state": "CBP Nationwide Encounters", "cbp_encounters_aor": "CBP Nationwide Encounters (AOR)",
-    "cdc_vsrr_overdose": "CDC NCHS VSRR", "gdelt_events": "GDELT 2.0", "acled_events": "ACLED",
+    "sesnsp_state_victims": "SESNSP IDVFC_NM",
+    "sesnsp_state_crimes": "SESNSP IDEFC_NM",
+    "sesnsp_municipal_crimes": "SESNSP IDM_NM",
+    "inegi_homicide_deaths": "INEGI",
+    "conapo_state_population": "CONAPO",
+    "conapo_municipal_population": "CONAPO",
+    "cbp_drug_seizures": "CBP Nationwide Drug Seizures",
+    "cbp_amo_drug_seizures": "CBP AMO Drug Seizures",
+    "cbp_encounters_state": "CBP Nationwide Encounters",
+    "cbp_encounters_aor": "CBP Nationwide Encounters (AOR)",
+    "cdc_vsrr_overdose": "CDC NCHS VSRR",
+    "gdelt_events": "GDELT 2.0",
+    "acled_events": "ACLED",
     "ledger_events": "usmx ledger",
 }
 
@@ -40,13 +47,15 @@ def source_line(data: HasVintages, kinds: list[str], lang: str) -> str:
 
 
 def table(headers: list[str], rows: list[list[str]], numeric: Collection[int] = frozenset(), cls: str = "") -> str:
-    head = "".join(f'<th{" class=num" if i in numeric else ""}>{esc(h)}</th>' for i, h in enumerate(headers))
+    head = "".join(f"<th{' class=num' if i in numeric else ''}>{esc(h)}</th>" for i, h in enumerate(headers))
     body = "".join(
-        "<tr>" + "".join(f'<td{" class=num" if i in numeric else ""}>{c}</td>' for i, c in enumerate(r)) + "</tr>"
+        "<tr>" + "".join(f"<td{' class=num' if i in numeric else ''}>{c}</td>" for i, c in enumerate(r)) + "</tr>"
         for r in rows
     )
-    return (f'<div class="table-wrap"><table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
-            "</table></div>")
+    return (
+        f'<div class="table-wrap"><table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
+        "</table></div>"
+    )
 
 
 def no_data(lang: str) -> str:

@@ -43,7 +43,10 @@ def time_locale(lang: str) -> dict[str, Any]:
         "date": "%d/%m/%Y" if lang == "es" else "%-m/%-d/%Y",
         "time": "%H:%M:%S" if lang == "es" else "%-I:%M:%S %p",
         "periods": ["AM", "PM"],
-        "days": s["days"], "shortDays": s["days_short"], "months": s["months"], "shortMonths": s["months_short"],
+        "days": s["days"],
+        "shortDays": s["days_short"],
+        "months": s["months"],
+        "shortMonths": s["months_short"],
     }
 
 

@@ -11,36 +11,48 @@ from .data import INTERVENTION, ReportData
 from .html import esc, no_data, p_value, source_line, table
 from .i18n import t
 
+ADMIN_SOURCES = ["sesnsp_state_victims", "sesnsp_state_crimes", "inegi_homicide_deaths", "conapo_state_population"]
+
 
 def section_headline(data: ReportData, lang: str) -> str:
     if not data.headline:
         return f'<section id="headline"><h2>{t("headline", lang)}</h2>{no_data(lang)}</section>'
     first = data.headline[0]
     latest, value = first["latest_period"], first["latest_value"]
-    cards = [f'<div class="big"><span class="value">{i18n.number(value, lang, 1)}</span>'
-             f'<span class="label">{esc(t("daily_avg_label", lang))} {esc(i18n.month(latest, lang))}</span></div>']
+    cards = [
+        f'<div class="big"><span class="value">{i18n.number(value, lang, 1)}</span>'
+        f'<span class="label">{esc(t("daily_avg_label", lang))} {esc(i18n.month(latest, lang))}</span></div>'
+    ]
     items = []
     for r in data.headline:
-        change = r["change_pct"]
+        change = r["value"]
         cls = "up" if change > 0 else "down"
         if r["comparison"] == "same_month_previous_year":
-            what = f'{t("vs_year", lang)} ({i18n.number(r["reference_value"], lang, 1)})'
+            what = f"{t('vs_year', lang)} ({i18n.number(r['reference_value'], lang, 1)})"
         else:
             key = r["comparison"].split(":", 1)[1]
             name = catalog.administration(key).label(lang)
-            ongoing = f' {t("so_far", lang)}' if key == catalog.administrations()[-1].key else ""
-            what = f'{t("vs_admin", lang)} {name}{ongoing} ({i18n.number(r["reference_value"], lang, 1)})'
+            ongoing = f" {t('so_far', lang)}" if key == catalog.administrations()[-1].key else ""
+            what = f"{t('vs_admin', lang)} {name}{ongoing} ({i18n.number(r['reference_value'], lang, 1)})"
         items.append(f'<li><span class="chg {cls}">{i18n.pct(change, lang)}</span> {esc(what)}</li>')
-    return (f'<section id="headline"><h2>{t("headline", lang)}</h2><div class="cards">{"".join(cards)}'
-            f'<ul class="changes">{"".join(items)}</ul></div>'
-            f'{source_line(data, ["sesnsp_state_victims"], lang)}</section>')
+    return (
+        f'<section id="headline"><h2>{t("headline", lang)}</h2><div class="cards">{"".join(cards)}'
+        f'<ul class="changes">{"".join(items)}</ul></div>'
+        f"{source_line(data, ['sesnsp_state_victims'], lang)}</section>"
+    )
 
 
 def section_series(data: ReportData, lang: str) -> str:
-    body = no_data(lang) if not data.monthly else charts.national_series(
-        data.monthly, catalog.administrations(), catalog.series_breaks(), lang)
-    return (f'<section id="series"><h2>{t("series_title", lang)}</h2><figure class="chart">{body}</figure>'
-            f'<p class="note">{esc(t("series_note", lang))}</p>{source_line(data, ["sesnsp_state_victims"], lang)}</section>')
+    body = (
+        no_data(lang)
+        if not data.monthly
+        else charts.national_series(data.monthly, catalog.administrations(), catalog.series_breaks(), lang)
+    )
+    return (
+        f'<section id="series"><h2>{t("series_title", lang)}</h2><figure class="chart">{body}</figure>'
+        f'<p class="note">{esc(t("series_note", lang))}</p>'
+        f"{source_line(data, ['sesnsp_state_victims'], lang)}</section>"
+    )
 
 
 def section_evaluation(data: ReportData, lang: str) -> str:
@@ -52,30 +64,61 @@ def section_evaluation(data: ReportData, lang: str) -> str:
     lo, hi = its["effect_pct_ci"]
     cf = [r | {"period": date.fromisoformat(r["period"])} for r in its["counterfactual"]]
     second = its.get("second_model") or {}
-    items = [f'<li>{esc(t("interval", lang))}: {i18n.pct(lo, lang)} … {i18n.pct(hi, lang)}; p = '
-             f'{p_value(its["p_value"], lang)}</li>']
+    items = [
+        f"<li>{esc(t('interval', lang))}: {i18n.pct(lo, lang)} … {i18n.pct(hi, lang)}; p = "
+        f"{p_value(its['p_value'], lang)}</li>"
+    ]
     if its.get("placebo_rank"):
         n = len(its["placebo_effects"]) + 1
-        items.append(f'<li>{esc(t("placebo", lang))} {its["placebo_rank"]} {t("of", lang)} {n} '
-                     f'(p = {i18n.number(its["placebo_p_value"], lang, 2)})</li>')
+        items.append(
+            f"<li>{esc(t('placebo', lang))} {its['placebo_rank']} {t('of', lang)} {n} "
+            f"(p = {i18n.number(its['placebo_p_value'], lang, 2)})</li>"
+        )
     if second:
-        items.append(f'<li>{esc(t("second", lang))}: {i18n.pct(second["effect_pct"], lang)} '
-                     f'({i18n.pct(second["effect_pct_ci"][0], lang)} … {i18n.pct(second["effect_pct_ci"][1], lang)})</li>')
-    out = [head, f'<div class="cards"><div class="big"><span class="value">{i18n.pct(its["effect_pct"], lang)}</span>'
-                 f'<span class="label">{esc(t("eval_lead", lang))}</span></div><ul class="changes">{"".join(items)}'
-                 "</ul></div>",
-           f'<figure class="chart">{charts.counterfactual(cf[-72:], INTERVENTION, lang)}</figure>',
-           f'<p class="note">{esc(t("assumptions_its", lang))}</p>']
+        items.append(
+            f"<li>{esc(t('second', lang))}: {i18n.pct(second['effect_pct'], lang)} "
+            f"({i18n.pct(second['effect_pct_ci'][0], lang)} … {i18n.pct(second['effect_pct_ci'][1], lang)})</li>"
+        )
+    out = [
+        head,
+        f'<div class="cards"><div class="big"><span class="value">{i18n.pct(its["effect_pct"], lang)}</span>'
+        f'<span class="label">{esc(t("eval_lead", lang))}</span></div><ul class="changes">{"".join(items)}'
+        "</ul></div>",
+        f'<figure class="chart">{charts.counterfactual(cf[-72:], INTERVENTION, lang)}</figure>',
+        f'<p class="note">{esc(t("assumptions_its", lang))}</p>',
+    ]
     flagged = [r for r in ev["reclassification"] if r["flagged"]]
     groups = catalog.crime_groups()
     out.append(f'<h3>{esc(t("reclass_title", lang))}</h3><p class="note">{esc(t("reclass_note", lang))}</p>')
     nat = [r for r in ev["reclassification"] if r["state_code"] == "00"]
     states = sorted((r for r in flagged if r["state_code"] != "00"), key=lambda r: r["p_holm"])
-    rows = [[esc(r["state"]), esc(groups[r["candidate"]].short(lang)), i18n.pct(r["homicide_change_pct"], lang, 0),
-             i18n.number(r["ratio_pre"], lang, 1), i18n.number(r["ratio_post"], lang, 1),
-             p_value(r["p_holm"], lang), "✓" if r["flagged"] else ""] for r in nat + states]
-    out.append(table([t("state", lang), t("candidate", lang), t("hom_change", lang), t("per100_before", lang),
-                       t("per100_after", lang), "p (Holm)", "⚑"], rows, {2, 3, 4, 5}))
+    rows = [
+        [
+            esc(r["state"]),
+            esc(groups[r["candidate"]].short(lang)),
+            i18n.pct(r["homicide_change_pct"], lang, 0),
+            i18n.number(r["ratio_pre"], lang, 1),
+            i18n.number(r["ratio_post"], lang, 1),
+            p_value(r["p_holm"], lang),
+            "✓" if r["flagged"] else "",
+        ]
+        for r in nat + states
+    ]
+    out.append(
+        table(
+            [
+                t("state", lang),
+                t("candidate", lang),
+                t("hom_change", lang),
+                t("per100_before", lang),
+                t("per100_after", lang),
+                "p (Holm)",
+                "⚑",
+            ],
+            rows,
+            {2, 3, 4, 5},
+        )
+    )
     out.append(f'<p class="note">{esc(t("caveats", lang))}</p>')
     out.append(source_line(data, ["sesnsp_state_victims"], lang))
     return "".join(out) + "</section>"
@@ -85,14 +128,18 @@ def section_map(data: ReportData, lang: str) -> str:
     if not data.last12:
         return f'<section id="map"><h2>{t("map_title", lang)}</h2>{no_data(lang)}</section>'
     r0 = data.last12[0]
-    span = f'{i18n.month(r0["window_start"], lang)} – {i18n.month(r0["window_end"], lang)}'
-    rows = [[str(r["rank"]), esc(r["state"]), i18n.number(r["value"], lang, 1), i18n.number(r["total"], lang)]
-            for r in data.last12]
+    span = f"{i18n.month(r0['window_start'], lang)} – {i18n.month(r0['window_end'], lang)}"
+    rows = [
+        [str(r["rank"]), esc(r["state"]), i18n.number(r["value"], lang, 1), i18n.number(r["total"], lang)]
+        for r in data.last12
+    ]
     tbl = table(["#", t("state", lang), t("rate", lang), t("victims", lang)], rows, {0, 2, 3}, "ranking")
-    return (f'<section id="map"><h2>{t("map_title", lang)}</h2><p class="note">{esc(span)} · '
-            f'{esc(t("rate_unit", lang))}</p><div class="map-row"><figure class="chart map">'
-            f'{charts.choropleth(data.last12, lang)}</figure>{tbl}</div>'
-            f'{source_line(data, ["sesnsp_state_victims", "conapo_state_population"], lang)}</section>')
+    return (
+        f'<section id="map"><h2>{t("map_title", lang)}</h2><p class="note">{esc(span)} · '
+        f'{esc(t("rate_unit", lang))}</p><div class="map-row"><figure class="chart map">'
+        f"{charts.choropleth(data.last12, lang)}</figure>{tbl}</div>"
+        f"{source_line(data, ['sesnsp_state_victims', 'conapo_state_population'], lang)}</section>"
+    )
 
 
 def section_panel(data: ReportData, lang: str) -> str:
@@ -105,9 +152,11 @@ def section_panel(data: ReportData, lang: str) -> str:
             rows.append({"period": r["period"], "value": r["value"], "label": groups[g].short(lang)})
     unit = t("rate_annualised", lang)
     kinds = ["sesnsp_state_victims", "sesnsp_state_crimes", "conapo_state_population"]
-    return (f'<section id="groups"><h2>{t("groups_title", lang)}</h2><p class="note">{esc(t("groups_note", lang))} '
-            f'{esc(unit)}.</p><figure class="chart">{charts.small_multiples(rows, lang)}</figure>'
-            f'{source_line(data, kinds, lang)}</section>')
+    return (
+        f'<section id="groups"><h2>{t("groups_title", lang)}</h2><p class="note">{esc(t("groups_note", lang))} '
+        f'{esc(unit)}.</p><figure class="chart">{charts.small_multiples(rows, lang)}</figure>'
+        f"{source_line(data, kinds, lang)}</section>"
+    )
 
 
 def section_administrations(data: ReportData, lang: str) -> str:
@@ -117,20 +166,39 @@ def section_administrations(data: ReportData, lang: str) -> str:
     rows = []
     for r in data.administrations:
         src = "INEGI" if r["source"].startswith("INEGI") else "SESNSP"
-        cov = f'{i18n.month(r["start"], lang)} – {i18n.month(r["end"], lang)}'
-        rows.append([
-            esc(catalog.administration(r["administration"]).label(lang)), esc(groups[r["group"]].label(lang)), src,
-            esc(cov) + ("" if r["full_term"] else " *"),
-            i18n.number(r["value"], lang, 1), i18n.number(r["rate_per_100k"], lang, 1),
-            i18n.pct(r["change_vs_previous_pct"], lang) if r["change_vs_previous_pct"] is not None else "–",
-        ])
+        cov = f"{i18n.month(r['start'], lang)} – {i18n.month(r['end'], lang)}"
+        rows.append(
+            [
+                esc(catalog.administration(r["administration"]).label(lang)),
+                esc(groups[r["group"]].label(lang)),
+                src,
+                esc(cov) + ("" if r["full_term"] else " *"),
+                i18n.number(r["value"], lang, 1),
+                i18n.number(r["rate_per_100k"], lang, 1),
+                i18n.pct(r["change_vs_previous_pct"], lang) if r["change_vs_previous_pct"] is not None else "–",
+            ]
+        )
     note = t("partial_term_note", lang)
-    tbl = table([t("administration", lang), t("group", lang), t("source", lang), t("coverage", lang),
-                    t("daily_average", lang), t("rate_year", lang), t("change", lang)], rows, {4, 5, 6}, "admins")
-    return (f'<section id="administrations"><h2>{t("admins_title", lang)}</h2><p class="note">'
-            f'{esc(t("admins_note", lang))}</p>{tbl}<p class="note">{esc(note)}</p>'
-            f'{source_line(data, ["sesnsp_state_victims", "sesnsp_state_crimes", "inegi_homicide_deaths", "conapo_state_population"], lang)}'
-            "</section>")
+    tbl = table(
+        [
+            t("administration", lang),
+            t("group", lang),
+            t("source", lang),
+            t("coverage", lang),
+            t("daily_average", lang),
+            t("rate_year", lang),
+            t("change", lang),
+        ],
+        rows,
+        {4, 5, 6},
+        "admins",
+    )
+    return (
+        f'<section id="administrations"><h2>{t("admins_title", lang)}</h2><p class="note">'
+        f'{esc(t("admins_note", lang))}</p>{tbl}<p class="note">{esc(note)}</p>'
+        + source_line(data, ADMIN_SOURCES, lang)
+        + "</section>"
+    )
 
 
 def section_anomalies_records(data: ReportData, lang: str) -> str:
@@ -139,30 +207,81 @@ def section_anomalies_records(data: ReportData, lang: str) -> str:
         return out[0] + no_data(lang) + "</section>"
     out.append(f'<p class="note">{esc(t("anomalies_note", lang))}</p>')
     if data.anomalies:
-        rows = [[esc(r["state"]), esc(i18n.month(r["period"], lang)), i18n.number(r["value"], lang),
-                 i18n.number(r["expected"], lang),
-                 esc(f'{i18n.number(max(r["lower"], 0), lang)}–{i18n.number(r["upper"], lang)}'),
-                 esc(_why(r, lang))] for r in data.anomalies[:15]]
-        out.append(table([t("state", lang), t("month", lang), t("observed", lang), t("expected", lang),
-                           t("range", lang), t("why", lang)], rows, {2, 3}))
+        rows = [
+            [
+                esc(r["state"]),
+                esc(i18n.month(r["period"], lang)),
+                i18n.number(r["value"], lang),
+                i18n.number(r["expected"], lang),
+                esc(f"{i18n.number(max(r['lower'], 0), lang)}–{i18n.number(r['upper'], lang)}"),
+                esc(_why(r, lang)),
+            ]
+            for r in data.anomalies[:15]
+        ]
+        out.append(
+            table(
+                [
+                    t("state", lang),
+                    t("month", lang),
+                    t("observed", lang),
+                    t("expected", lang),
+                    t("range", lang),
+                    t("why", lang),
+                ],
+                rows,
+                {2, 3},
+            )
+        )
     else:
-        out.append(f'<p>{t("none", lang)}</p>')
+        out.append(f"<p>{t('none', lang)}</p>")
     out.append(f'<h2 id="records">{t("records_title", lang)}</h2><p class="note">{esc(t("records_note", lang))}</p>')
-    rows = [[esc(r["state"]), esc(i18n.month(r["worst_month"], lang)), i18n.number(r["worst_month_value"], lang),
-             str(r["months_ago"]), str(r["worst_year"] or "–"), i18n.number(r["worst_year_value"], lang)]
-            for r in data.records]
-    out.append(table([t("state", lang), t("worst_month", lang), t("victims", lang), t("months_ago", lang),
-                       t("worst_year", lang), t("victims", lang)], rows, {2, 3, 4, 5}, "records"))
+    rows = [
+        [
+            esc(r["state"]),
+            esc(i18n.month(r["worst_month"], lang)),
+            i18n.number(r["value"], lang),
+            str(r["months_ago"]),
+            str(r["worst_year"] or "–"),
+            i18n.number(r["worst_year_value"], lang),
+        ]
+        for r in data.records
+    ]
+    out.append(
+        table(
+            [
+                t("state", lang),
+                t("worst_month", lang),
+                t("victims", lang),
+                t("months_ago", lang),
+                t("worst_year", lang),
+                t("victims", lang),
+            ],
+            rows,
+            {2, 3, 4, 5},
+            "records",
+        )
+    )
     out.append(source_line(data, ["sesnsp_state_victims"], lang) + "</section>")
     return "".join(out)
 
 
 def _why(r: dict, lang: str) -> str:
-    return t("anomaly_why", lang, pct=i18n.pct(r["change_pct"], lang, 0), z=i18n.number(abs(r["z"]), lang, 1),
-             side=t(r["direction"], lang))
+    return t(
+        "anomaly_why",
+        lang,
+        pct=i18n.pct(r["change_pct"], lang, 0),
+        z=i18n.number(abs(r["z"]), lang, 1),
+        side=t(r["direction"], lang),
+    )
 
 
 def section_inegi(data: ReportData, lang: str) -> str:
-    body = no_data(lang) if not data.inegi else f'<figure class="chart">{charts.inegi_vs_sesnsp(data.inegi, lang)}</figure>'
-    return (f'<section id="inegi"><h2>{t("inegi_title", lang)}</h2><p class="note">{esc(t("inegi_note", lang))}</p>'
-            f'{body}{source_line(data, ["inegi_homicide_deaths", "sesnsp_state_victims"], lang)}</section>')
+    body = (
+        no_data(lang)
+        if not data.inegi
+        else f'<figure class="chart">{charts.inegi_vs_sesnsp(data.inegi, lang)}</figure>'
+    )
+    return (
+        f'<section id="inegi"><h2>{t("inegi_title", lang)}</h2><p class="note">{esc(t("inegi_note", lang))}</p>'
+        f"{body}{source_line(data, ['inegi_homicide_deaths', 'sesnsp_state_victims'], lang)}</section>"
+    )

@@ -10,8 +10,12 @@ from .html import esc, fiscal_year, no_data, source_line, table
 from .i18n import t
 
 REGION_COLOURS = {"Southwest Border": charts.ACCENT, "Northern Border": "#2b6cb0", "Coastal/Interior": charts.MUTED}
-DEMOGRAPHIC_COLOURS = {"Single Adults": charts.ACCENT, "FMUA": charts.INK, "UC / Single Minors": "#d69e2e",
-                       "Accompanied Minors": charts.MUTED}
+DEMOGRAPHIC_COLOURS = {
+    "Single Adults": charts.ACCENT,
+    "FMUA": charts.INK,
+    "UC / Single Minors": "#d69e2e",
+    "Accompanied Minors": charts.MUTED,
+}
 
 
 def section_fentanyl(data: ReportData, lang: str) -> str:
@@ -23,44 +27,64 @@ def section_fentanyl(data: ReportData, lang: str) -> str:
     if us.get("seizures_fy"):
         full = [r for r in us["seizures_fy"] if r["months"] == 12]
         last = full[-1] if full else us["seizures_fy"][-1]
-        sw = {r["fiscal_year"]: r["value"] for r in us.get("seizures_fy_sw", [])}
-        share = sw.get(last["fiscal_year"], 0) / last["value"] * 100 if last["value"] else None
+        southwest = {r["fiscal_year"]: r for r in us.get("seizures_fy_region", []) if r["region"] == "Southwest Border"}
+        sw = {fy: r["value"] for fy, r in southwest.items()}
+        share = southwest[last["fiscal_year"]]["share_pct"] if last["fiscal_year"] in southwest else None
         ytd = us["seizures_fy"][-1]
         extra = ""
         if ytd["months"] < 12:
-            extra = (f'<li>{i18n.number(ytd["value"], lang)} lbs {t("fytd", lang)} {ytd["fiscal_year"]} '
-                     f'({ytd["months"]} {t("months_word", lang)})</li>')
-        out.append(f'<div class="cards"><div class="big"><span class="value">{i18n.number(last["value"], lang)}</span>'
-                   f'<span class="label">{esc(t("fentanyl_lead", lang))} {last["fiscal_year"]}</span></div>'
-                   f'<ul class="changes"><li>{i18n.pct(share, lang, 0, signed=False)} {esc(t("sw_share", lang))}</li>'
-                   f'{extra}</ul></div>')
-        rows = [{"period": r["period"], "value": r["value"], "series": r["region"]} for r in us["seizures_month_region"]]
-        out.append(f'<h3>{esc(t("seizures_chart", lang))}</h3><figure class="chart">'
-                   f'{charts.lines(rows, lang, y_title=t("lbs_axis", lang), colours=REGION_COLOURS)}</figure>')
+            extra = (
+                f"<li>{i18n.number(ytd['value'], lang)} lbs {t('fytd', lang)} {ytd['fiscal_year']} "
+                f"({ytd['months']} {t('months_word', lang)})</li>"
+            )
+        out.append(
+            f'<div class="cards"><div class="big"><span class="value">{i18n.number(last["value"], lang)}</span>'
+            f'<span class="label">{esc(t("fentanyl_lead", lang))} {last["fiscal_year"]}</span></div>'
+            f'<ul class="changes"><li>{i18n.pct(share, lang, 0, signed=False)} {esc(t("sw_share", lang))}</li>'
+            f"{extra}</ul></div>"
+        )
+        rows = [
+            {"period": r["period"], "value": r["value"], "series": r["region"]} for r in us["seizures_month_region"]
+        ]
+        out.append(
+            f'<h3>{esc(t("seizures_chart", lang))}</h3><figure class="chart">'
+            f"{charts.lines(rows, lang, y_title=t('lbs_axis', lang), colours=REGION_COLOURS)}</figure>"
+        )
         ev = {r["fiscal_year"]: r["value"] for r in us.get("events_fy", [])}
-        trows = [[esc(fiscal_year(r["fiscal_year"], r["months"], lang)), i18n.number(r["value"], lang),
-                  i18n.number(sw.get(r["fiscal_year"]), lang), i18n.number(ev.get(r["fiscal_year"]), lang)]
-                 for r in us["seizures_fy"]]
-        out.append(table([t("fy", lang), t("lbs_total", lang), t("lbs_sw", lang), t("events", lang)], trows,
-                          {1, 2, 3}))
+        trows = [
+            [
+                esc(fiscal_year(r["fiscal_year"], r["months"], lang)),
+                i18n.number(r["value"], lang),
+                i18n.number(sw.get(r["fiscal_year"]), lang),
+                i18n.number(ev.get(r["fiscal_year"]), lang),
+            ]
+            for r in us["seizures_fy"]
+        ]
+        out.append(table([t("fy", lang), t("lbs_total", lang), t("lbs_sw", lang), t("events", lang)], trows, {1, 2, 3}))
         out.append(f'<p class="note">{esc(t("fy_note", lang))}</p>')
         out.append(source_line(data, ["cbp_drug_seizures", "cbp_amo_drug_seizures"], lang))
     if us.get("deaths_all"):
         rows = [{"period": r["period"], "value": r["value"], "series": t("all_drugs", lang)} for r in us["deaths_all"]]
-        rows += [{"period": r["period"], "value": r["value"], "series": t("synthetic", lang)}
-                 for r in us.get("deaths_synthetic", [])]
-        out.append(f'<h3>{esc(t("overdoses_chart", lang))}</h3><figure class="chart">'
-                   f'{charts.lines(rows, lang, y_title=t("deaths_12m_axis", lang))}</figure>')
+        rows += [
+            {"period": r["period"], "value": r["value"], "series": t("synthetic", lang)}
+            for r in us.get("deaths_synthetic", [])
+        ]
+        out.append(
+            f'<h3>{esc(t("overdoses_chart", lang))}</h3><figure class="chart">'
+            f"{charts.lines(rows, lang, y_title=t('deaths_12m_axis', lang))}</figure>"
+        )
         out.append(source_line(data, ["cdc_vsrr_overdose"], lang))
     if "ccf" in us:
         caution = data.ccf_meta.get(f"caution_{lang}", "")
-        out.append(f'<h3>{esc(t("ccf_title", lang))}</h3>')
+        out.append(f"<h3>{esc(t('ccf_title', lang))}</h3>")
         if us["ccf"]:
-            best = max((r for r in us["ccf"] if r["correlation"] is not None), key=lambda r: abs(r["correlation"]))
-            out.append(f'<figure class="chart">{charts.ccf(us["ccf"], lang)}</figure><p class="note">'
-                       f'{t("largest_corr", lang)}: r = '
-                       f'{i18n.number(best["correlation"], lang, 2)} '
-                       f'({t("lag", lang)} {best["lag_months"]}; n = {best["n"]}).</p>')
+            best = max((r for r in us["ccf"] if r["value"] is not None), key=lambda r: abs(r["value"]))
+            out.append(
+                f'<figure class="chart">{charts.ccf(us["ccf"], lang)}</figure><p class="note">'
+                f"{t('largest_corr', lang)}: r = "
+                f"{i18n.number(best['value'], lang, 2)} "
+                f"({t('lag', lang)} {best['lag_months']}; n = {best['n']}).</p>"
+            )
         else:
             overlap = data.ccf_meta.get("overlap_months", "0")
             msg = t("ccf_overlap_short", lang, overlap=overlap)
@@ -78,23 +102,39 @@ def section_migration(data: ReportData, lang: str) -> str:
     full = [r for r in fy if r["months"] == 12]
     last = full[-1] if full else fy[-1]
     prev = next((r for r in fy if r["fiscal_year"] == last["fiscal_year"] - 1), None)
-    change = (last["value"] / prev["value"] - 1) * 100 if prev else None
-    vs = (f'<li><span class="chg {"up" if (change or 0) > 0 else "down"}">{i18n.pct(change, lang)}</span> '
-          f'{t("against", lang)} FY{prev["fiscal_year"]} ({i18n.number(prev["value"], lang)})</li>'
-          if prev else "")
-    out = [head, f'<div class="cards"><div class="big"><span class="value">{i18n.number(last["value"], lang)}</span>'
-                 f'<span class="label">{esc(t("migration_lead", lang))} {last["fiscal_year"]}</span></div>'
-                 f'<ul class="changes">{vs}</ul></div>']
-    rows = [{"period": r["period"], "value": r["value"], "series": r["demographic"]} for r in us["encounters_month_demo"]]
-    out.append(f'<h3>{esc(t("encounters_chart", lang))}</h3><figure class="chart">'
-               f'{charts.lines(rows, lang, y_title=t("encounters", lang), colours=DEMOGRAPHIC_COLOURS)}</figure>')
+    change = last["change_pct"]
+    vs = (
+        f'<li><span class="chg {"up" if (change or 0) > 0 else "down"}">{i18n.pct(change, lang)}</span> '
+        f"{t('against', lang)} FY{prev['fiscal_year']} ({i18n.number(prev['value'], lang)})</li>"
+        if prev
+        else ""
+    )
+    out = [
+        head,
+        f'<div class="cards"><div class="big"><span class="value">{i18n.number(last["value"], lang)}</span>'
+        f'<span class="label">{esc(t("migration_lead", lang))} {last["fiscal_year"]}</span></div>'
+        f'<ul class="changes">{vs}</ul></div>',
+    ]
+    rows = [
+        {"period": r["period"], "value": r["value"], "series": r["demographic"]} for r in us["encounters_month_demo"]
+    ]
+    out.append(
+        f'<h3>{esc(t("encounters_chart", lang))}</h3><figure class="chart">'
+        f"{charts.lines(rows, lang, y_title=t('encounters', lang), colours=DEMOGRAPHIC_COLOURS)}</figure>"
+    )
     trows = [[esc(fiscal_year(r["fiscal_year"], r["months"], lang)), i18n.number(r["value"], lang)] for r in fy]
-    top = sorted((r for r in us["encounters_fy_citizenship"] if r["fiscal_year"] == last["fiscal_year"]),
-                 key=lambda r: -r["value"])[:8]
+    top = sorted(
+        (r for r in us["encounters_fy_citizenship"] if r["fiscal_year"] == last["fiscal_year"]),
+        key=lambda r: -r["value"],
+    )[:8]
     crows = [[esc(r["citizenship"].title()), i18n.number(r["value"], lang)] for r in top]
-    out.append('<div class="two-col">' + table([t("fy", lang), t("encounters", lang)], trows, {1}) +
-               f'<div><h3>{esc(t("top_citizenship", lang))} {last["fiscal_year"]}</h3>' +
-               table([t("citizenship", lang), t("encounters", lang)], crows, {1}) + "</div></div>")
+    out.append(
+        '<div class="two-col">'
+        + table([t("fy", lang), t("encounters", lang)], trows, {1})
+        + f"<div><h3>{esc(t('top_citizenship', lang))} {last['fiscal_year']}</h3>"
+        + table([t("citizenship", lang), t("encounters", lang)], crows, {1})
+        + "</div></div>"
+    )
     out.append(f'<p class="note">{esc(t("fy_note", lang))}</p>')
     out.append(source_line(data, ["cbp_encounters_state", "cbp_encounters_aor"], lang))
     return "".join(out) + "</section>"
@@ -104,16 +144,22 @@ def section_cooperation(data: ReportData, lang: str) -> str:
     ev = data.events
     out = [f'<section id="cooperation"><h2>{t("coop_title", lang)}</h2>']
     if ev.get("cooperation"):
-        out.append(f'<p class="note">{esc(t("coop_note", lang))}</p><figure class="chart">'
-                   f'{charts.cooperation(ev["cooperation"], ev.get("ledger", []), lang)}</figure>')
+        out.append(
+            f'<p class="note">{esc(t("coop_note", lang))}</p><figure class="chart">'
+            f"{charts.cooperation(ev['cooperation'], ev.get('ledger', []), lang)}</figure>"
+        )
         out.append(source_line(data, ["gdelt_events", "ledger_events"], lang))
     else:
         out.append(f'<p class="empty">{esc(t("coop_empty", lang))}</p>')
     if ev.get("ledger"):
-        rows = [[esc(i18n.day(r["event_date"], lang)), esc(r[f"title_{lang}"]),
-                 esc(r["source"])] for r in reversed(ev["ledger"])]
-        out.append(f'<h3>{esc(t("ledger_title", lang))}</h3>' +
-                   table([t("date", lang), t("event", lang), t("source", lang)], rows, cls="ledger"))
+        rows = [
+            [esc(i18n.day(r["event_date"], lang)), esc(r[f"title_{lang}"]), esc(r["source"])]
+            for r in reversed(ev["ledger"])
+        ]
+        out.append(
+            f"<h3>{esc(t('ledger_title', lang))}</h3>"
+            + table([t("date", lang), t("event", lang), t("source", lang)], rows, cls="ledger")
+        )
     return "".join(out) + "</section>"
 
 
@@ -126,27 +172,54 @@ def section_reach(data: ReportData, lang: str) -> str:
 
     labels = {k: g["label"] for k, g in groups().items()}
     latest = max(r["year"] for r in ev["reach"])
-    rows = [[esc(labels.get(r["group"], r["group"])), str(r["year"]), i18n.number(r["events"], lang),
-             i18n.number(r["fatalities"], lang), str(r["states_reached"]), str(r["countries_reached"])]
-            for r in sorted(ev["reach"], key=lambda r: (-r["year"], -r["events"])) if r["year"] >= latest - 2]
+    rows = [
+        [
+            esc(labels.get(r["group"], r["group"])),
+            str(r["year"]),
+            i18n.number(r["value"], lang),
+            i18n.number(r["fatalities"], lang),
+            str(r["states_reached"]),
+            str(r["countries_reached"]),
+        ]
+        for r in sorted(ev["reach"], key=lambda r: (-r["year"], -r["value"]))
+        if r["year"] >= latest - 2
+    ]
     out.append(f'<p class="note">{esc(t("reach_note", lang))}</p>')
     by_state: dict[str, int] = {}
     for r in ev.get("reach_state", []):
         code = catalog.state_code(r["admin1"])
         if r["year"] == latest and code:
-            by_state[code] = by_state.get(code, 0) + r["events"]
+            by_state[code] = by_state.get(code, 0) + r["value"]
     if by_state:
         names = catalog.state_names()
         mrows = [{"state_code": c, "events": by_state.get(c, 0), "state": names[c]} for c in names]
-        out.append(f'<h3>{esc(t("reach_map", lang))} {latest}</h3><figure class="chart map">'
-                   f'{charts.choropleth(mrows, lang, value="events", title=t("events_col", lang))}</figure>')
-    out.append(table([t("group", lang), t("year", lang), t("events_col", lang), t("fatalities", lang),
-                       t("states_reached", lang), t("countries_reached", lang)], rows, {2, 3, 4, 5}))
-    abroad = [[esc(labels.get(r["group"], r["group"])), str(r["year"]), esc(r["country"]), i18n.number(r["events"], lang)]
-              for r in ev.get("reach_country", []) if r["year"] >= latest - 2]
+        out.append(
+            f'<h3>{esc(t("reach_map", lang))} {latest}</h3><figure class="chart map">'
+            f"{charts.choropleth(mrows, lang, value='events', title=t('events_col', lang))}</figure>"
+        )
+    out.append(
+        table(
+            [
+                t("group", lang),
+                t("year", lang),
+                t("events_col", lang),
+                t("fatalities", lang),
+                t("states_reached", lang),
+                t("countries_reached", lang),
+            ],
+            rows,
+            {2, 3, 4, 5},
+        )
+    )
+    abroad = [
+        [esc(labels.get(r["group"], r["group"])), str(r["year"]), esc(r["country"]), i18n.number(r["value"], lang)]
+        for r in ev.get("reach_country", [])
+        if r["year"] >= latest - 2
+    ]
     if abroad:
-        out.append(table([t("group", lang), t("year", lang), t("countries_reached", lang), t("events_col", lang)],
-                          abroad, {3}))
+        out.append(
+            table([t("group", lang), t("year", lang), t("countries_reached", lang), t("events_col", lang)], abroad, {3})
+        )
     out.append(source_line(data, ["acled_events"], lang))
     return "".join(out) + "</section>"
 
@@ -154,13 +227,25 @@ def section_reach(data: ReportData, lang: str) -> str:
 def section_sources(data: ReportData, lang: str) -> str:
     rows = []
     for r in data.loads:
-        rows.append([esc(r["file_name"].replace("usmx bundled sample: ", "").rsplit("/", 1)[-1]), esc(r["kind"]), f'<code>{esc(r["sha256"])}</code>',
-                     esc(i18n.month(r["vintage"], lang) if r["vintage"] else "–"), i18n.number(r["row_count"], lang),
-                     "✓" if r["is_current"] else ""])
+        rows.append(
+            [
+                esc(r["file_name"].replace("usmx bundled sample: ", "").rsplit("/", 1)[-1]),
+                esc(r["kind"]),
+                f"<code>{esc(r['sha256'])}</code>",
+                esc(i18n.month(r["vintage"], lang) if r["vintage"] else "–"),
+                i18n.number(r["row_count"], lang),
+                "✓" if r["is_current"] else "",
+            ]
+        )
     cur = t("current", lang)
-    tbl = table([t("file", lang), t("kind", lang), "SHA-256", t("vintage", lang), t("rows", lang), cur], rows,
-                   {4}, "sources")
-    defs = "".join(f'<dt><code>{esc(i.name)}</code> — {esc(i.label(lang))} ({esc(i.unit)})</dt><dd>{esc(i.definition(lang))}</dd>'
-                   for i in data.indicators)
-    return (f'<section id="sources"><h2>{t("sources_title", lang)}</h2>{tbl}<p class="note">'
-            f'{esc(t("sources_note", lang))}</p><dl class="defs">{defs}</dl></section>')
+    tbl = table(
+        [t("file", lang), t("kind", lang), "SHA-256", t("vintage", lang), t("rows", lang), cur], rows, {4}, "sources"
+    )
+    defs = "".join(
+        f"<dt><code>{esc(i.name)}</code> — {esc(i.label(lang))} ({esc(i.unit)})</dt><dd>{esc(i.definition(lang))}</dd>"
+        for i in data.indicators
+    )
+    return (
+        f'<section id="sources"><h2>{t("sources_title", lang)}</h2>{tbl}<p class="note">'
+        f'{esc(t("sources_note", lang))}</p><dl class="defs">{defs}</dl></section>'
+    )

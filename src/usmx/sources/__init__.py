@@ -14,7 +14,7 @@ MODULES: tuple[ModuleType, ...] = (sesnsp, conapo, inegi, cbp, cdc, gdelt, acled
 
 def module(source: str) -> ModuleType:
     """The module of a source (``sesnsp``, ``cbp``...)."""
-    return next(m for m in MODULES if m.SOURCE == source)
+    return next(m for m in MODULES if source == m.SOURCE)
 
 
 def kinds() -> dict[str, ModuleType]:

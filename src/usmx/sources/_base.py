@@ -157,8 +157,16 @@ def duck_error(display: str, exc: Exception) -> UsmxError:
     )
 
 
-def read_wide(ctx: ParseContext, table: str, names: list[str], delim: str, *, select: str = "*",
-              header: bool = True, quote: str = '"') -> None:
+def read_wide(
+    ctx: ParseContext,
+    table: str,
+    names: list[str],
+    delim: str,
+    *,
+    select: str = "*",
+    header: bool = True,
+    quote: str = '"',
+) -> None:
     """Read a delimited file into a temporary table: every column as text under its canonical name, then ``select``
     (a projection over those names; the default keeps them as text). Reader errors name the file."""
     encoding = ctx.facts.duckdb_encoding
@@ -167,14 +175,15 @@ def read_wide(ctx: ParseContext, table: str, names: list[str], delim: str, *, se
             f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {select} FROM read_csv(?, header=?, all_varchar=true, "
             "delim=?, quote=?, escape=?, encoding=?, strict_mode=true, null_padding=false, auto_detect=false, "
             "columns=?)",
-            [str(ctx.readable), header, delim, quote, quote, encoding, {n: "VARCHAR" for n in names}],
+            [str(ctx.readable), header, delim, quote, quote, encoding, dict.fromkeys(names, "VARCHAR")],
         )
     except (duckdb.InvalidInputException, duckdb.ConversionException, duckdb.IOException) as exc:
         raise duck_error(ctx.display, exc) from exc
 
 
-def locate(ctx: ParseContext, column_index: int, predicate, delim: str = ",",
-           row_filter=None) -> tuple[int | None, str | None]:
+def locate(
+    ctx: ParseContext, column_index: int, predicate, delim: str = ",", row_filter=None
+) -> tuple[int | None, str | None]:
     """Find the first data row (1-based file line) whose cell at ``column_index`` satisfies ``predicate`` (and
     whose whole row satisfies ``row_filter``, when given).
 
@@ -205,8 +214,15 @@ def _is_bad_count(value: str, allow_blank: bool, pattern: str = COUNT_RE) -> boo
 
 
 def validate_integer_cells(
-    ctx: ParseContext, table: str, columns: Iterable[str], header: list[str], mapping: dict[int, str], delim: str,
-    *, allow_blank: bool = True, what: str = "a whole, non-negative number (thousands separators allowed)",
+    ctx: ParseContext,
+    table: str,
+    columns: Iterable[str],
+    header: list[str],
+    mapping: dict[int, str],
+    delim: str,
+    *,
+    allow_blank: bool = True,
+    what: str = "a whole, non-negative number (thousands separators allowed)",
     pattern: str = COUNT_RE,
 ) -> None:
     """Raise CellError naming row and column for the first cell that does not match ``pattern`` (by default a

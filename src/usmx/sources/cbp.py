@@ -14,6 +14,7 @@ CBP's footnote marks (``Other Drugs**`` -> ``Other Drugs``) and get a stable key
 from __future__ import annotations
 
 from .. import catalog
+from .._db import one
 from ..checks import Check
 from ..rawstore import FileFacts
 from ._base import (
@@ -45,8 +46,9 @@ def detect(facts: FileFacts) -> list[Candidate]:
 
 def _months_sql() -> str:
     months = catalog.header_maps(SOURCE)["months"]
-    return " UNION ALL ".join(f"SELECT '{abbr}' AS abbr, {m} AS cal_month, {off} AS year_offset"
-                              for abbr, (m, off) in months.items())
+    return " UNION ALL ".join(
+        f"SELECT '{abbr}' AS abbr, {m} AS cal_month, {off} AS year_offset" for abbr, (m, off) in months.items()
+    )
 
 
 def parse(ctx: ParseContext, kind: str) -> Staged:
@@ -55,18 +57,38 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
     seizures = spec.name == "core_cbp__drug_seizures_monthly"
     con = ctx.con
     read_wide(ctx, "_cbp", names, delim)
-    validate_integer_cells(ctx, "_cbp", ["fiscal_year"], header, cand.mapping, delim, allow_blank=False,
-                           what="a fiscal year such as 2024 or '2026 (FYTD)'", pattern=FY_RE)
+    validate_integer_cells(
+        ctx,
+        "_cbp",
+        ["fiscal_year"],
+        header,
+        cand.mapping,
+        delim,
+        allow_blank=False,
+        what="a fiscal year such as 2024 or '2026 (FYTD)'",
+        pattern=FY_RE,
+    )
     if seizures:
         validate_integer_cells(ctx, "_cbp", ["events"], header, cand.mapping, delim, allow_blank=False)
-        validate_integer_cells(ctx, "_cbp", ["quantity_lbs"], header, cand.mapping, delim, allow_blank=False,
-                               what="a non-negative amount of pounds", pattern=AMOUNT_RE)
+        validate_integer_cells(
+            ctx,
+            "_cbp",
+            ["quantity_lbs"],
+            header,
+            cand.mapping,
+            delim,
+            allow_blank=False,
+            what="a non-negative amount of pounds",
+            pattern=AMOUNT_RE,
+        )
     else:
         validate_integer_cells(ctx, "_cbp", ["encounters"], header, cand.mapping, delim, allow_blank=False)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _cbp_months AS {_months_sql()}")
     fy = "CAST(regexp_extract(fiscal_year, '([0-9]{4})', 1) AS INTEGER)"
-    base = (f"SELECT make_date({fy} + m.year_offset, m.cal_month, 1) AS period, {fy} AS fiscal_year, c.* "
-            "FROM _cbp c LEFT JOIN _cbp_months m ON m.abbr = upper(trim(c.month))")
+    base = (
+        f"SELECT make_date({fy} + m.year_offset, m.cal_month, 1) AS period, {fy} AS fiscal_year, c.* "
+        "FROM _cbp c LEFT JOIN _cbp_months m ON m.abbr = upper(trim(c.month))"
+    )
     if seizures:
         area_type = "'branch'" if kind == "cbp_amo_drug_seizures" else "'aor'"
         drug_label = "trim(regexp_replace(drug_type, '[*]+$', ''))"
@@ -78,6 +100,7 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
             "CAST(replace(quantity_lbs, ',', '') AS DOUBLE) AS quantity_lbs FROM _canon_cbp"
         )
     else:
+
         def col(name: str) -> str:
             return f"trim({name})" if name in names else "CAST(NULL AS VARCHAR)"
 
@@ -90,23 +113,41 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
         )
     con.execute(f"CREATE OR REPLACE TEMP TABLE _canon_cbp AS {base}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _cbp_rows AS {select}")
-    pmin, pmax, fymin, fymax = con.execute(
-        "SELECT min(period), max(period), min(fiscal_year), max(fiscal_year) FROM _cbp_rows").fetchone()
-    return Staged(kind, spec, "_cbp_rows", rows_of(spec, "_cbp_rows"), scope=f"{kind}:FY{fymin}", vintage=pmax,
-                  period_min=pmin, period_max=pmax, checks=CHECKS + (SEIZURE_CHECKS if seizures else []),
-                  notes=[f"fiscal years {fymin}-{fymax}"])
+    pmin, pmax, fymin, fymax = one(
+        con, "SELECT min(period), max(period), min(fiscal_year), max(fiscal_year) FROM _cbp_rows"
+    )
+    return Staged(
+        kind,
+        spec,
+        "_cbp_rows",
+        rows_of(spec, "_cbp_rows"),
+        scope=f"{kind}:FY{fymin}",
+        vintage=pmax,
+        period_min=pmin,
+        period_max=pmax,
+        checks=CHECKS + (SEIZURE_CHECKS if seizures else []),
+        notes=[f"fiscal years {fymin}-{fymax}"],
+    )
 
 
 CHECKS = [
-    Check("months_known", "SELECT DISTINCT month FROM _cbp_rows WHERE period IS NULL LIMIT 5",
-          lambda rows: f"month labels {[r[0] for r in rows]} are not CBP's fiscal month abbreviations (OCT ... SEP).",
-          early=True),
-    Check("fiscal_year_matches_month",
-          "SELECT period, fiscal_year FROM _cbp_rows WHERE fiscal_year <> year(period) + (month(period) >= 10)::INT "
-          "LIMIT 3",
-          lambda rows: f"calendar month and fiscal year disagree: {rows}."),
+    Check(
+        "months_known",
+        "SELECT DISTINCT month FROM _cbp_rows WHERE period IS NULL LIMIT 5",
+        lambda rows: f"month labels {[r[0] for r in rows]} are not CBP's fiscal month abbreviations (OCT ... SEP).",
+        early=True,
+    ),
+    Check(
+        "fiscal_year_matches_month",
+        "SELECT period, fiscal_year FROM _cbp_rows WHERE fiscal_year <> year(period) + (month(period) >= 10)::INT "
+        "LIMIT 3",
+        lambda rows: f"calendar month and fiscal year disagree: {rows}.",
+    ),
 ]
 SEIZURE_CHECKS = [
-    Check("events_positive", "SELECT period, area, drug_type FROM _cbp_rows WHERE events <= 0 LIMIT 3",
-          lambda rows: f"rows with zero seizure events: {rows}. CBP lists only months with seizures."),
+    Check(
+        "events_positive",
+        "SELECT period, area, drug_type FROM _cbp_rows WHERE events <= 0 LIMIT 3",
+        lambda rows: f"rows with zero seizure events: {rows}. CBP lists only months with seizures.",
+    ),
 ]

@@ -10,6 +10,7 @@ completeness is sometimes written "99.5+" (kept as 99.5).
 from __future__ import annotations
 
 from .. import catalog
+from .._db import one
 from ..checks import Check
 from ..rawstore import FileFacts
 from ._base import (
@@ -36,8 +37,9 @@ def detect(facts: FileFacts) -> list[Candidate]:
 
 
 def _values(name: str, rows: list[tuple]) -> str:
-    return " UNION ALL ".join("SELECT " + ", ".join(f"'{v}'" if isinstance(v, str) else str(v) for v in r)
-                              for r in rows)
+    return " UNION ALL ".join(
+        "SELECT " + ", ".join(f"'{v}'" if isinstance(v, str) else str(v) for v in r) for r in rows
+    )
 
 
 def parse(ctx: ParseContext, kind: str) -> Staged:
@@ -47,19 +49,40 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
     read_wide(ctx, "_cdc", names, delim)
     validate_integer_cells(ctx, "_cdc", ["year"], header, cand.mapping, delim, allow_blank=False, what="a year")
     for col in ("data_value", "predicted_value"):
-        validate_integer_cells(ctx, "_cdc", [col], header, cand.mapping, delim,
-                               what="a non-negative number (blank when suppressed)", pattern=AMOUNT_RE)
+        validate_integer_cells(
+            ctx,
+            "_cdc",
+            [col],
+            header,
+            cand.mapping,
+            delim,
+            what="a non-negative number (blank when suppressed)",
+            pattern=AMOUNT_RE,
+        )
     # CDC writes "99.5+" for completeness of at least 99.5 %: kept as 99.5
     for col in ("percent_complete", "percent_pending"):
-        validate_integer_cells(ctx, "_cdc", [col], header, cand.mapping, delim,
-                               what="a percentage (blank, or e.g. 99.5 or 99.5+)", pattern=f"({AMOUNT_RE})[+]?")
+        validate_integer_cells(
+            ctx,
+            "_cdc",
+            [col],
+            header,
+            cand.mapping,
+            delim,
+            what="a percentage (blank, or e.g. 99.5 or 99.5+)",
+            pattern=f"({AMOUNT_RE})[+]?",
+        )
     doc = catalog.header_maps(SOURCE)
     ind_rows = [(catalog.normalise(label), v["key"], v["kind"]) for label, v in doc["indicators"].items()]
     month_rows = [(catalog.normalise(m), n) for m, n in doc["months"].items()]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _cdc_ind (norm VARCHAR, key VARCHAR, kind VARCHAR); "
-                f"INSERT INTO _cdc_ind {_values('i', ind_rows)}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _cdc_months (norm VARCHAR, m INTEGER); "
-                f"INSERT INTO _cdc_months {_values('m', month_rows)}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _cdc_ind (norm VARCHAR, key VARCHAR, kind VARCHAR); "
+        f"INSERT INTO _cdc_ind {_values('i', ind_rows)}"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _cdc_months (norm VARCHAR, m INTEGER); "
+        f"INSERT INTO _cdc_months {_values('m', month_rows)}"
+    )
+
     def num(c: str) -> str:
         return f"CAST(nullif(rtrim(replace(trim({c}), ',', ''), '+'), '') AS DOUBLE)"
 
@@ -77,19 +100,37 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
         f"FROM _cdc c LEFT JOIN _cdc_ind i ON i.norm = {catalog.NORMALISE_SQL('c.indicator')} "
         f"LEFT JOIN _cdc_months mo ON mo.norm = {catalog.NORMALISE_SQL('c.month')}"
     )
-    pmin, pmax = con.execute("SELECT min(period), max(period) FROM _cdc_rows").fetchone()
-    return Staged(kind, spec, "_cdc_rows", rows_of(spec, "_cdc_rows"), scope=kind, vintage=pmax, period_min=pmin,
-                  period_max=pmax, checks=CHECKS)
+    pmin, pmax = one(con, "SELECT min(period), max(period) FROM _cdc_rows")
+    return Staged(
+        kind,
+        spec,
+        "_cdc_rows",
+        rows_of(spec, "_cdc_rows"),
+        scope=kind,
+        vintage=pmax,
+        period_min=pmin,
+        period_max=pmax,
+        checks=CHECKS,
+    )
 
 
 CHECKS = [
-    Check("indicators_known", "SELECT DISTINCT indicator_label FROM _cdc_rows WHERE indicator_key IS NULL LIMIT 5",
-          lambda rows: f"unknown indicators {[r[0] for r in rows]}; add them to catalog/headers/cdc.yaml.",
-          early=True),
-    Check("months_known", "SELECT DISTINCT month_label FROM _cdc_rows WHERE period IS NULL LIMIT 5",
-          lambda rows: f"unknown month names {[r[0] for r in rows]}.", early=True),
-    Check("twelve_month_ending",
-          "SELECT DISTINCT period_type FROM _cdc_rows WHERE lower(period_type) <> '12 month-ending' LIMIT 3",
-          lambda rows: f"period types {[r[0] for r in rows]}: usmx reads the 12 month-ending series only.",
-          early=True),
+    Check(
+        "indicators_known",
+        "SELECT DISTINCT indicator_label FROM _cdc_rows WHERE indicator_key IS NULL LIMIT 5",
+        lambda rows: f"unknown indicators {[r[0] for r in rows]}; add them to catalog/headers/cdc.yaml.",
+        early=True,
+    ),
+    Check(
+        "months_known",
+        "SELECT DISTINCT month_label FROM _cdc_rows WHERE period IS NULL LIMIT 5",
+        lambda rows: f"unknown month names {[r[0] for r in rows]}.",
+        early=True,
+    ),
+    Check(
+        "twelve_month_ending",
+        "SELECT DISTINCT period_type FROM _cdc_rows WHERE lower(period_type) <> '12 month-ending' LIMIT 3",
+        lambda rows: f"period types {[r[0] for r in rows]}: usmx reads the 12 month-ending series only.",
+        early=True,
+    ),
 ]

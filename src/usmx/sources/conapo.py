@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from .. import catalog
+from .._db import one
 from ..checks import Check
 from ..rawstore import FileFacts
 from ._base import (
@@ -28,8 +29,10 @@ from ._base import (
 
 SOURCE = "conapo"
 LICENSE = "Libre Uso MX (CONAPO, Proyecciones de la población de México y de las entidades federativas 2020-2070)"
-_PAGE = ("https://www.gob.mx/conapo/documentos/bases-de-datos-de-la-conciliacion-demografica-1950-a-2019-y-"
-         "proyecciones-de-la-poblacion-de-mexico-2020-a-2070")
+_PAGE = (
+    "https://www.gob.mx/conapo/documentos/bases-de-datos-de-la-conciliacion-demografica-1950-a-2019-y-"
+    "proyecciones-de-la-poblacion-de-mexico-2020-a-2070"
+)
 URLS = {"conapo_state_population": _PAGE, "conapo_municipal_population": _PAGE}
 
 
@@ -44,8 +47,16 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
     state_level = kind == "conapo_state_population"
     counts = ["population_start_year", "population_mid_year"] if state_level else ["male", "female", "total"]
     validate_integer_cells(ctx, "_pop", ["year"], header, cand.mapping, delim, allow_blank=False, what="a year")
-    validate_integer_cells(ctx, "_pop", ["state_code"], header, cand.mapping, delim, allow_blank=False,
-                           what="a state code (00 for the nation)")
+    validate_integer_cells(
+        ctx,
+        "_pop",
+        ["state_code"],
+        header,
+        cand.mapping,
+        delim,
+        allow_blank=False,
+        what="a state code (00 for the nation)",
+    )
     validate_integer_cells(ctx, "_pop", counts, header, cand.mapping, delim, allow_blank=False)
     if state_level:
         ctx.con.execute(
@@ -65,26 +76,45 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
             "FROM (UNPIVOT _pop ON male, female, total INTO NAME sex VALUE population)"
         )
         own = MUNICIPAL_CHECKS
-    ymin, ymax = ctx.con.execute("SELECT min(year), max(year) FROM _conapo").fetchone()
-    return Staged(kind, spec, "_conapo", rows_of(spec, "_conapo"), scope=kind, vintage=None,
-                  period_min=date(ymin, 1, 1), period_max=date(ymax, 1, 1), checks=own)
+    ymin, ymax = one(ctx.con, "SELECT min(year), max(year) FROM _conapo")
+    return Staged(
+        kind,
+        spec,
+        "_conapo",
+        rows_of(spec, "_conapo"),
+        scope=kind,
+        vintage=None,
+        period_min=date(ymin, 1, 1),
+        period_max=date(ymax, 1, 1),
+        checks=own,
+    )
 
 
 STATE_CHECKS = [
-    Check("sex_labels_known", "SELECT DISTINCT sex_label FROM _conapo WHERE sex IS NULL LIMIT 5",
-          lambda rows: f"unknown sex labels {[r[0] for r in rows]}; expected Hombres, Mujeres or Total.", early=True),
-    Check("sexes_add_to_total",
-          "SELECT year, state_code FROM _conapo GROUP BY year, state_code HAVING "
-          "sum(population_mid_year) FILTER (sex <> 'total') <> sum(population_mid_year) FILTER (sex = 'total') LIMIT 3",
-          lambda rows: f"male + female differ from the total for {rows}."),
-    Check("states_add_to_nation",
-          "SELECT year, sex FROM _conapo GROUP BY year, sex HAVING abs(sum(population_mid_year) FILTER "
-          "(state_code <> '00') - sum(population_mid_year) FILTER (state_code = '00')) > 32 LIMIT 3",
-          lambda rows: f"the states do not add up to the national figure for {rows}."),
+    Check(
+        "sex_labels_known",
+        "SELECT DISTINCT sex_label FROM _conapo WHERE sex IS NULL LIMIT 5",
+        lambda rows: f"unknown sex labels {[r[0] for r in rows]}; expected Hombres, Mujeres or Total.",
+        early=True,
+    ),
+    Check(
+        "sexes_add_to_total",
+        "SELECT year, state_code FROM _conapo GROUP BY year, state_code HAVING "
+        "sum(population_mid_year) FILTER (sex <> 'total') <> sum(population_mid_year) FILTER (sex = 'total') LIMIT 3",
+        lambda rows: f"male + female differ from the total for {rows}.",
+    ),
+    Check(
+        "states_add_to_nation",
+        "SELECT year, sex FROM _conapo GROUP BY year, sex HAVING abs(sum(population_mid_year) FILTER "
+        "(state_code <> '00') - sum(population_mid_year) FILTER (state_code = '00')) > 32 LIMIT 3",
+        lambda rows: f"the states do not add up to the national figure for {rows}.",
+    ),
 ]
 MUNICIPAL_CHECKS = [
-    Check("sexes_add_to_total",
-          "SELECT year, municipality_code FROM _conapo GROUP BY ALL HAVING "
-          "sum(population) FILTER (sex <> 'total') <> sum(population) FILTER (sex = 'total') LIMIT 3",
-          lambda rows: f"male + female differ from the total for {rows}."),
+    Check(
+        "sexes_add_to_total",
+        "SELECT year, municipality_code FROM _conapo GROUP BY ALL HAVING "
+        "sum(population) FILTER (sex <> 'total') <> sum(population) FILTER (sex = 'total') LIMIT 3",
+        lambda rows: f"male + female differ from the total for {rows}.",
+    ),
 ]

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from .. import catalog
-from .. import checks
+from .. import catalog, checks
+from .._db import one
 from ..checks import Check
 from ..rawstore import FileFacts
 from ._base import Candidate, ParseContext, Staged, read_wide, rows_of, validate_integer_cells
@@ -42,18 +42,29 @@ def detect(facts: FileFacts) -> list[Candidate]:
 #: non-blank cell, ``date`` parses YYYYMMDD, ``month`` gives the first day of its month. Both the parser's SQL
 #: (:func:`canonical_sql`) and the engines' Ibis expression (:func:`canonical_events`) are read off this table.
 PROJECTION: dict[str, tuple[str, str]] = {
-    "global_event_id": ("bigint", "global_event_id"), "event_date": ("date", "sql_date"),
+    "global_event_id": ("bigint", "global_event_id"),
+    "event_date": ("date", "sql_date"),
     "period": ("month", "sql_date"),
-    **{f"actor{i}_{c}": ("text", f"actor{i}_{c}") for i in (1, 2)
-       for c in ("code", "name", "country_code", "type1_code")},
-    "is_root_event": ("int", "is_root_event"), "event_code": ("code", "event_code"),
-    "event_base_code": ("code", "event_base_code"), "event_root_code": ("code", "event_root_code"),
-    "quad_class": ("int", "quad_class"), "goldstein_scale": ("double", "goldstein_scale"),
-    "num_mentions": ("int", "num_mentions"), "num_sources": ("int", "num_sources"),
-    "num_articles": ("int", "num_articles"), "avg_tone": ("double", "avg_tone"),
+    **{
+        f"actor{i}_{c}": ("text", f"actor{i}_{c}")
+        for i in (1, 2)
+        for c in ("code", "name", "country_code", "type1_code")
+    },
+    "is_root_event": ("int", "is_root_event"),
+    "event_code": ("code", "event_code"),
+    "event_base_code": ("code", "event_base_code"),
+    "event_root_code": ("code", "event_root_code"),
+    "quad_class": ("int", "quad_class"),
+    "goldstein_scale": ("double", "goldstein_scale"),
+    "num_mentions": ("int", "num_mentions"),
+    "num_sources": ("int", "num_sources"),
+    "num_articles": ("int", "num_articles"),
+    "avg_tone": ("double", "avg_tone"),
     "action_geo_country_code": ("text", "action_geo_country_code"),
-    "action_geo_adm1_code": ("text", "action_geo_adm1_code"), "action_geo_lat": ("double", "action_geo_lat"),
-    "action_geo_long": ("double", "action_geo_long"), "date_added": ("bigint", "date_added"),
+    "action_geo_adm1_code": ("text", "action_geo_adm1_code"),
+    "action_geo_lat": ("double", "action_geo_lat"),
+    "action_geo_long": ("double", "action_geo_long"),
+    "date_added": ("bigint", "date_added"),
     "source_url": ("text", "source_url"),
 }
 _SQL_TYPES = {"int": "INTEGER", "bigint": "BIGINT", "double": "DOUBLE"}
@@ -99,29 +110,55 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
     cand = ctx.candidate
     assert cand is not None
     read_wide(ctx, "_gdelt", names, "\t", header=False, quote="")
-    validate_integer_cells(ctx, "_gdelt", ["global_event_id", "sql_date", "num_mentions"], names, cand.mapping,
-                           "\t", allow_blank=False, what="a whole number")
+    validate_integer_cells(
+        ctx,
+        "_gdelt",
+        ["global_event_id", "sql_date", "num_mentions"],
+        names,
+        cand.mapping,
+        "\t",
+        allow_blank=False,
+        what="a whole number",
+    )
     # dates are parsed by the projection below, so they are checked before it
     passed = checks.run(ctx.con, ctx.display, [DATES_VALID])
     select = ", ".join(f"{canonical_sql(c)} AS {c}" for c in spec.fact_columns)
     ctx.con.execute(f"CREATE OR REPLACE TEMP TABLE _gdelt_rows AS SELECT {select} FROM _gdelt")
-    pmin, pmax = ctx.con.execute("SELECT min(event_date), max(event_date) FROM _gdelt_rows").fetchone()
+    pmin, pmax = one(ctx.con, "SELECT min(event_date), max(event_date) FROM _gdelt_rows")
     # one scope per 15-minute export (its timestamp), so files accumulate; files of other names: one per content
     m = re.search(r"(\d{14})\.export\.csv", ctx.display, re.IGNORECASE)
     scope = f"{KIND}:{m.group(1) if m else ctx.facts.sha256}"
-    return Staged(KIND, spec, "_gdelt_rows", rows_of(spec, "_gdelt_rows"), scope=scope, vintage=None,
-                  period_min=pmin, period_max=pmax, checks=CHECKS, checks_passed=passed)
+    return Staged(
+        KIND,
+        spec,
+        "_gdelt_rows",
+        rows_of(spec, "_gdelt_rows"),
+        scope=scope,
+        vintage=None,
+        period_min=pmin,
+        period_max=pmax,
+        checks=CHECKS,
+        checks_passed=passed,
+    )
 
 
-DATES_VALID = Check("dates_valid", "SELECT sql_date FROM _gdelt WHERE try_strptime(sql_date, '%Y%m%d') IS NULL LIMIT 3",
-                    lambda rows: f"dates {[r[0] for r in rows]} are not YYYYMMDD.")
+DATES_VALID = Check(
+    "dates_valid",
+    "SELECT sql_date FROM _gdelt WHERE try_strptime(sql_date, '%Y%m%d') IS NULL LIMIT 3",
+    lambda rows: f"dates {[r[0] for r in rows]} are not YYYYMMDD.",
+)
 CHECKS = [
-    Check("cameo_codes_are_text",
-          "SELECT event_code, event_root_code FROM _gdelt_rows WHERE NOT regexp_full_match(event_code, '[0-9]{2,4}') "
-          "OR NOT regexp_full_match(event_root_code, '[0-9]{2}') OR NOT starts_with(event_code, event_root_code) "
-          "OR NOT starts_with(event_code, event_base_code) LIMIT 3",
-          lambda rows: f"event codes {rows} are not CAMEO codes that start with their root and base codes; were "
-          "leading zeros lost (a spreadsheet reads '0211' as 211)? Use the original export file.", early=True),
+    Check(
+        "cameo_codes_are_text",
+        "SELECT event_code, event_root_code FROM _gdelt_rows WHERE NOT regexp_full_match(event_code, '[0-9]{2,4}') "
+        "OR NOT regexp_full_match(event_root_code, '[0-9]{2}') OR NOT starts_with(event_code, event_root_code) "
+        "OR NOT starts_with(event_code, event_base_code) LIMIT 3",
+        lambda rows: (
+            f"event codes {rows} are not CAMEO codes that start with their root and base codes; were "
+            "leading zeros lost (a spreadsheet reads '0211' as 211)? Use the original export file."
+        ),
+        early=True,
+    ),
 ]
 
 

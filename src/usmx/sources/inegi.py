@@ -12,10 +12,12 @@ from __future__ import annotations
 import csv
 import re
 from datetime import date
+from typing import Any
 
 import pyarrow as pa
 
 from .. import catalog
+from .._db import one
 from ..checks import Check
 from ..errors import CellError, UnknownFormatError
 from ..rawstore import FileFacts, open_text
@@ -64,14 +66,16 @@ def _header(ctx: ParseContext, rows: list[list[str]], layout: catalog.Layout) ->
             if year is None:
                 raise UnknownFormatError(
                     f"{ctx.display}: the title rows do not say the year ('Año de registro : YYYY'); export the cube "
-                    "with the registration year as a filter.")
+                    "with the registration year as a filter."
+                )
             expected = [catalog.normalise(sp[0]) for k, sp in layout.columns.items() if k.startswith("m")]
             if [catalog.normalise(h) for h in row[3:15]] != expected:
                 raise CellError(ctx.display, i + 1, "header", ",".join(row[3:15])[:80], "the months Enero..Diciembre")
             return year, i
     raise UnknownFormatError(
         f"{ctx.display}: no header row ('', '', 'Total', 'Enero', ..., 'Diciembre') in the first 20 rows; this "
-        "is not an INEGI cube export by municipality and month of registration.")
+        "is not an INEGI cube export by municipality and month of registration."
+    )
 
 
 def parse(ctx: ParseContext, kind: str) -> Staged:
@@ -84,24 +88,36 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
     periods = [date(year, m, 1) for m in range(1, 13)]
     # Every data line, typed, with what it is: the national total, a state subtotal or a municipality. The checks
     # below compare them in SQL; only a cell that is not a number is reported here.
-    lines: dict[str, list] = {k: [] for k in ("line", "level", "state_code", "municipality_code", "label", "total")}
+    lines: dict[str, list[Any]] = {
+        k: [] for k in ("line", "level", "state_code", "municipality_code", "label", "total")
+    }
     months: list[list[int]] = []
     group: str | None = None
-    for lineno, row in enumerate(rows[header_at + 1:], start=header_at + 2):
+    for lineno, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
         if not row or all(not c.strip() for c in row):
             continue
         code = row[0]
         if code.strip().upper().startswith("FUENTE") or (len(row) == 1 and "fuente" in catalog.normalise(code)):
             break
         if len(row) < 15:
-            raise CellError(ctx.display, lineno, "row", ",".join(row)[:60],
-                            "15 cells (code, name, total and 12 months); the file looks truncated")
+            raise CellError(
+                ctx.display,
+                lineno,
+                "row",
+                ",".join(row)[:60],
+                "15 cells (code, name, total and 12 months); the file looks truncated",
+            )
         values = []
         for col in range(2, 15):
             v = _number(row[col])
             if v is None:
-                raise CellError(ctx.display, lineno, header[col] or f"column {col + 1}", row[col],
-                                "a whole, non-negative number (thousands separators allowed)")
+                raise CellError(
+                    ctx.display,
+                    lineno,
+                    header[col] or f"column {col + 1}",
+                    row[col],
+                    "a whole, non-negative number (thousands separators allowed)",
+                )
             values.append(v)
         sub, mun = _SUBTOTAL.match(code.strip()), _MUN_CODE.match(code)
         if code.strip() == "" and catalog.normalise(row[1]) == "total":
@@ -115,11 +131,25 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
             level, state = "municipality", f"{int(mun.group(1)):02d}"
             municipality = state + f"{int(mun.group(2)):03d}"
         else:
-            raise CellError(ctx.display, lineno, "code (first column)", code,
-                            "a municipality code like ' 01 001 ', a '=CONCATENAR(0,01)' subtotal or the Total row")
-        for k, v in zip(lines, (lineno, level, state if level != "municipality" else group, municipality,
-                                f"{code.strip()} {row[1]}".strip(), values[0])):
-            lines[k].append(v)
+            raise CellError(
+                ctx.display,
+                lineno,
+                "code (first column)",
+                code,
+                "a municipality code like ' 01 001 ', a '=CONCATENAR(0,01)' subtotal or the Total row",
+            )
+        for key, cell in zip(
+            lines,
+            (
+                lineno,
+                level,
+                state if level != "municipality" else group,
+                municipality,
+                f"{code.strip()} {row[1]}".strip(),
+                values[0],
+            ),
+        ):
+            lines[key].append(cell)
         months.append(values[1:])
     table = pa.table({**lines, **{f"m{m:02d}": [r[m - 1] for r in months] for m in range(1, 13)}})
     ctx.con.register("_inegi_arrow", table)
@@ -128,35 +158,63 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
     # municipality rows: the state is the code's own (municipalities of 34 abroad sit under their subtotal)
     unpivot = " UNION ALL ".join(
         f"SELECT DATE '{p}' AS registration_period, left(municipality_code, 2) AS state_code, municipality_code, "
-        f"m{p.month:02d} AS deaths FROM _inegi_lines WHERE level = 'municipality'" for p in periods)
+        f"m{p.month:02d} AS deaths FROM _inegi_lines WHERE level = 'municipality'"
+        for p in periods
+    )
     ctx.con.execute(f"CREATE OR REPLACE TEMP TABLE _inegi AS {unpivot}")
-    national = ctx.con.execute("SELECT sum(total) FROM _inegi_lines WHERE level = 'national'").fetchone()[0]
-    return Staged(kind, spec, "_inegi", rows_of(spec, "_inegi"), scope=f"{kind}:{year}", vintage=date(year, 12, 1),
-                  period_min=periods[0], period_max=periods[-1], checks=CHECKS,
-                  notes=[f"national total {national or 0:,} deaths registered in {year}"])
+    national = one(ctx.con, "SELECT sum(total) FROM _inegi_lines WHERE level = 'national'")[0]
+    return Staged(
+        kind,
+        spec,
+        "_inegi",
+        rows_of(spec, "_inegi"),
+        scope=f"{kind}:{year}",
+        vintage=date(year, 12, 1),
+        period_min=periods[0],
+        period_max=periods[-1],
+        checks=CHECKS,
+        notes=[f"national total {national or 0:,} deaths registered in {year}"],
+    )
 
 
 _MONTHS = [f"m{m:02d}" for m in range(1, 13)]
 _SUM = " + ".join(_MONTHS)
 CHECKS = [
-    Check("row_total", f"SELECT line, label, {_SUM}, total FROM _inegi_lines WHERE {_SUM} <> total LIMIT 1",
-          lambda r: f"row {r[0][0]} ({r[0][1]}): months add to {r[0][2]}, Total says {r[0][3]}.", early=True),
-    Check("national_total_present", "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM _inegi_lines WHERE level = 'national')",
-          lambda _: "no national 'Total' row was found.", early=True),
-    Check("municipalities_add_to_state",
-          "WITH m AS (SELECT state_code, " + ", ".join(f"sum({c}) AS {c}" for c in _MONTHS) + " FROM _inegi_lines "
-          "WHERE level = 'municipality' GROUP BY 1), s AS (SELECT * FROM _inegi_lines WHERE level = 'state') "
-          "SELECT s.state_code, " + ", ".join(f"coalesce(m.{c}, 0), s.{c}" for c in _MONTHS) + " FROM s LEFT JOIN m "
-          "USING (state_code) WHERE " + " OR ".join(f"coalesce(m.{c}, 0) <> s.{c}" for c in _MONTHS) + " LIMIT 1",
-          lambda r: _first_gap("municipality rows under subtotal " + r[0][0] + " add to {got} in month {m}, the "
-                               "subtotal says {want}. The file looks truncated or edited.", r[0][1:])),
-    Check("states_add_to_national",
-          "WITH s AS (SELECT " + ", ".join(f"sum({c}) AS {c}" for c in _MONTHS) + " FROM _inegi_lines WHERE level = "
-          "'state'), n AS (SELECT * FROM _inegi_lines WHERE level = 'national') SELECT "
-          + ", ".join(f"s.{c}, n.{c}" for c in _MONTHS) + " FROM s, n WHERE "
-          + " OR ".join(f"s.{c} <> n.{c}" for c in _MONTHS),
-          lambda r: _first_gap("state subtotals add to {got} in month {m}, the national Total says {want}. The file "
-                               "looks truncated.", r[0])),
+    Check(
+        "row_total",
+        f"SELECT line, label, {_SUM}, total FROM _inegi_lines WHERE {_SUM} <> total LIMIT 1",
+        lambda r: f"row {r[0][0]} ({r[0][1]}): months add to {r[0][2]}, Total says {r[0][3]}.",
+        early=True,
+    ),
+    Check(
+        "national_total_present",
+        "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM _inegi_lines WHERE level = 'national')",
+        lambda _: "no national 'Total' row was found.",
+        early=True,
+    ),
+    Check(
+        "municipalities_add_to_state",
+        "WITH m AS (SELECT state_code, " + ", ".join(f"sum({c}) AS {c}" for c in _MONTHS) + " FROM _inegi_lines "
+        "WHERE level = 'municipality' GROUP BY 1), s AS (SELECT * FROM _inegi_lines WHERE level = 'state') "
+        "SELECT s.state_code, " + ", ".join(f"coalesce(m.{c}, 0), s.{c}" for c in _MONTHS) + " FROM s LEFT JOIN m "
+        "USING (state_code) WHERE " + " OR ".join(f"coalesce(m.{c}, 0) <> s.{c}" for c in _MONTHS) + " LIMIT 1",
+        lambda r: _first_gap(
+            "municipality rows under subtotal " + r[0][0] + " add to {got} in month {m}, the "
+            "subtotal says {want}. The file looks truncated or edited.",
+            r[0][1:],
+        ),
+    ),
+    Check(
+        "states_add_to_national",
+        "WITH s AS (SELECT " + ", ".join(f"sum({c}) AS {c}" for c in _MONTHS) + " FROM _inegi_lines WHERE level = "
+        "'state'), n AS (SELECT * FROM _inegi_lines WHERE level = 'national') SELECT "
+        + ", ".join(f"s.{c}, n.{c}" for c in _MONTHS)
+        + " FROM s, n WHERE "
+        + " OR ".join(f"s.{c} <> n.{c}" for c in _MONTHS),
+        lambda r: _first_gap(
+            "state subtotals add to {got} in month {m}, the national Total says {want}. The file looks truncated.", r[0]
+        ),
+    ),
 ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from importlib import resources
+from typing import Any
 
 import pyarrow as pa
 import yaml
@@ -52,53 +53,82 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
     spec = catalog.tables()["core_ledger__events"]
     with open_text(ctx.facts) as fh:
         try:
-            doc = yaml.load(fh.read(), Loader=_TextDates)  # noqa: S506 - a SafeLoader subclass
+            doc = yaml.load(fh.read(), Loader=_TextDates)
         except yaml.YAMLError as exc:
             raise UnknownFormatError(f"{ctx.display}: not valid YAML ({exc}).") from exc
     events = (doc or {}).get("events") if isinstance(doc, dict) else None
     if not isinstance(events, list) or not events:
         raise CheckError(ctx.display, "has_events", "the file has no `events:` list.")
-    rows = []
+    rows: list[dict[str, Any]] = []
     for i, e in enumerate(events, start=1):
         where = f"event {i} ({e.get('id', 'no id')})" if isinstance(e, dict) else f"event {i}"
         if not isinstance(e, dict):
             raise CellError(ctx.display, None, where, str(e)[:60], "a mapping with id, date, kind, titles and source")
         missing = [k for k in REQUIRED if not str(e.get(k) or "").strip()]
         if missing:
-            raise CheckError(ctx.display, "fields_present", f"{where} lacks {', '.join(missing)}; every entry needs "
-                             f"{', '.join(REQUIRED)} (a source on every entry).")
+            raise CheckError(
+                ctx.display,
+                "fields_present",
+                f"{where} lacks {', '.join(missing)}; every entry needs "
+                f"{', '.join(REQUIRED)} (a source on every entry).",
+            )
         d = e["date"]
         if not isinstance(d, date):
             try:
                 d = date.fromisoformat(str(d))
             except ValueError:
-                raise CellError(ctx.display, None, f"{where}: date", str(e["date"]),
-                                "an ISO date (YYYY-MM-DD)") from None
+                raise CellError(
+                    ctx.display, None, f"{where}: date", str(e["date"]), "an ISO date (YYYY-MM-DD)"
+                ) from None
         persons = e.get("persons")
         if persons is not None and (not isinstance(persons, int) or persons < 0):
             raise CellError(ctx.display, None, f"{where}: persons", str(persons), "a whole number of people")
-        rows.append({"event_id": str(e["id"]), "event_date": d, "kind": str(e["kind"]), "persons": persons,
-                     "title_en": str(e["title_en"]), "title_es": str(e["title_es"]), "source": str(e["source"]),
-                     "ledger_file": ctx.display.rsplit("/", 1)[-1]})
+        rows.append(
+            {
+                "event_id": str(e["id"]),
+                "event_date": d,
+                "kind": str(e["kind"]),
+                "persons": persons,
+                "title_en": str(e["title_en"]),
+                "title_es": str(e["title_es"]),
+                "source": str(e["source"]),
+                "ledger_file": ctx.display.rsplit("/", 1)[-1],
+            }
+        )
     types = {"VARCHAR": pa.string(), "DATE": pa.date32(), "INTEGER": pa.int32()}
     table = pa.Table.from_pylist(rows, schema=pa.schema([(f.name, types[f.type]) for f in spec.fields]))
     ctx.con.register("_ledger_rows", table)
     ctx.con.execute("CREATE OR REPLACE TEMP TABLE _ledger AS SELECT * FROM _ledger_rows")
     ctx.con.unregister("_ledger_rows")
-    dates = [r["event_date"] for r in rows]
+    dates: list[date] = [r["event_date"] for r in rows]
     scope = f"ledger_events:{ctx.display.rsplit('/', 1)[-1]}"
-    return Staged(kind, spec, "_ledger", rows_of(spec, "_ledger"), scope=scope, vintage=None,
-                  period_min=min(dates), period_max=max(dates), checks=_checks(),
-                  checks_passed=["fields_present", "dates_valid"])
+    return Staged(
+        kind,
+        spec,
+        "_ledger",
+        rows_of(spec, "_ledger"),
+        scope=scope,
+        vintage=None,
+        period_min=min(dates),
+        period_max=max(dates),
+        checks=_checks(),
+        checks_passed=["fields_present", "dates_valid"],
+    )
 
 
 def _checks() -> list[Check]:
     allowed = sorted(kinds())
     listed = ", ".join("'" + k + "'" for k in allowed)
     return [
-        Check("kinds_known", f"SELECT event_id, kind FROM _ledger WHERE kind NOT IN ({listed}) LIMIT 3",
-              lambda rows: f"event {rows[0][0]}: kind {rows[0][1]!r} is not one of {', '.join(allowed)}.",
-              early=True),
-        Check("dates_not_future", "SELECT event_id, event_date FROM _ledger WHERE event_date > current_date LIMIT 3",
-              lambda rows: f"event {rows[0][0]} is dated {rows[0][1]}, in the future."),
+        Check(
+            "kinds_known",
+            f"SELECT event_id, kind FROM _ledger WHERE kind NOT IN ({listed}) LIMIT 3",
+            lambda rows: f"event {rows[0][0]}: kind {rows[0][1]!r} is not one of {', '.join(allowed)}.",
+            early=True,
+        ),
+        Check(
+            "dates_not_future",
+            "SELECT event_id, event_date FROM _ledger WHERE event_date > current_date LIMIT 3",
+            lambda rows: f"event {rows[0][0]} is dated {rows[0][1]}, in the future.",
+        ),
     ]

@@ -73,7 +73,8 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _labels AS SELECT *, "
         f"{catalog.KEY_SQL('crime_type', 'crime_subtype', 'modality')} AS crime_key FROM (SELECT DISTINCT crime_id, "
-        + ", ".join(label_cols) + " FROM _canon)"
+        + ", ".join(label_cols)
+        + " FROM _canon)"
     )
 
     # Vintage: the last month with any value. Cells before it must be filled; cells after it must be blank.
@@ -106,53 +107,93 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
     own = _checks(unit, municipal, victims)
     # the wide rows' key: crime_id stands for crime_key one to one (label_ids_unique, labels_distinct)
     grain = ("year", unit, "crime_id") + (("sex", "age_group") if victims else ())
-    return Staged(kind, spec, "_canon", " UNION ALL ".join(per_month), scope=kind, vintage=cut,
-                  period_min=date(min(r[0] for r in fill), 1, 1), period_max=cut, checks=own,
-                  checks_passed=passed, grain=grain, key_label=lambda key: _with_key(con, key),
-                  dimension_sql=f"SELECT crime_id, {', '.join(label_cols)}, crime_key FROM _labels")
+    return Staged(
+        kind,
+        spec,
+        "_canon",
+        " UNION ALL ".join(per_month),
+        scope=kind,
+        vintage=cut,
+        period_min=date(min(r[0] for r in fill), 1, 1),
+        period_max=cut,
+        checks=own,
+        checks_passed=passed,
+        grain=grain,
+        key_label=lambda key: _with_key(con, key),
+        dimension_sql=f"SELECT crime_id, {', '.join(label_cols)}, crime_key FROM _labels",
+    )
 
 
 def _checks(unit: str, municipal: bool, victims: bool) -> list[Check]:
     """SESNSP's own checks (the catalogue adds rows present, unique keys and known codes)."""
     this_year = date.today().year
     own = [
-        Check("years_in_method",
-              f"SELECT DISTINCT year FROM _canon WHERE year < {FIRST_YEAR} OR year > {this_year} ORDER BY year",
-              lambda rows: f"years {[r[0] for r in rows]} fall outside {FIRST_YEAR}..{this_year}; this layout is "
-              "SESNSP's current methodology, which starts in January 2015.", early=True),
-        Check("label_ids_unique", "SELECT crime_id FROM _labels GROUP BY crime_id HAVING count(*) > 1 LIMIT 1",
-              lambda rows: "two different label sets share a hash; report this file to the usmx developers.",
-              early=True),
-        Check("labels_distinct",
-              "SELECT crime_key, count(*) FROM _labels GROUP BY crime_key HAVING count(*) > 1 LIMIT 3",
-              lambda rows: f"categories spelled in more than one way in the same file: {rows[0][0]!r} appears with "
-              f"{rows[0][1]} spellings (case, accents, spacing or legal good). Official files spell each one way.",
-              early=True),
+        Check(
+            "years_in_method",
+            f"SELECT DISTINCT year FROM _canon WHERE year < {FIRST_YEAR} OR year > {this_year} ORDER BY year",
+            lambda rows: (
+                f"years {[r[0] for r in rows]} fall outside {FIRST_YEAR}..{this_year}; this layout is "
+                "SESNSP's current methodology, which starts in January 2015."
+            ),
+            early=True,
+        ),
+        Check(
+            "label_ids_unique",
+            "SELECT crime_id FROM _labels GROUP BY crime_id HAVING count(*) > 1 LIMIT 1",
+            lambda rows: "two different label sets share a hash; report this file to the usmx developers.",
+            early=True,
+        ),
+        Check(
+            "labels_distinct",
+            "SELECT crime_key, count(*) FROM _labels GROUP BY crime_key HAVING count(*) > 1 LIMIT 3",
+            lambda rows: (
+                f"categories spelled in more than one way in the same file: {rows[0][0]!r} appears with "
+                f"{rows[0][1]} spellings (case, accents, spacing or legal good). Official files spell each one way."
+            ),
+            early=True,
+        ),
     ]
     if victims:
-        own.append(Check(
-            "sex_labels_known", "SELECT DISTINCT sex_label FROM _canon WHERE sex IS NULL LIMIT 5",
-            lambda rows: f"unknown sex labels {[r[0] for r in rows]}; expected one of "
-            f"{sorted(set(catalog.header_maps(SOURCE)['sex']))} (add new spellings to catalog/headers/sesnsp.yaml).",
-            early=True))
+        own.append(
+            Check(
+                "sex_labels_known",
+                "SELECT DISTINCT sex_label FROM _canon WHERE sex IS NULL LIMIT 5",
+                lambda rows: (
+                    f"unknown sex labels {[r[0] for r in rows]}; expected one of "
+                    f"{sorted(set(catalog.header_maps(SOURCE)['sex']))} (add new spellings to "
+                    "catalog/headers/sesnsp.yaml)."
+                ),
+                early=True,
+            )
+        )
     if not municipal:
-        own.append(Check(
-            "all_states_every_year",
-            "SELECT year, count(DISTINCT state_code) FROM _canon GROUP BY year HAVING count(DISTINCT state_code) <> 32",
-            lambda rows: f"years with other than 32 states: {rows}. A truncated file is the usual cause."))
+        own.append(
+            Check(
+                "all_states_every_year",
+                "SELECT year, count(DISTINCT state_code) FROM _canon GROUP BY year "
+                "HAVING count(DISTINCT state_code) <> 32",
+                lambda rows: f"years with other than 32 states: {rows}. A truncated file is the usual cause.",
+            )
+        )
     # A complete panel: within a year every unit reports the same categories; units never disappear later.
     own += [
-        Check("complete_panel",
-              f"WITH per AS (SELECT year, {unit} AS u, count(*) AS n FROM _canon GROUP BY ALL) "
-              "SELECT year, u, n, max(n) OVER (PARTITION BY year) AS full_n FROM per QUALIFY n < full_n "
-              "ORDER BY year DESC LIMIT 3",
-              lambda rows: f"{rows[0][1]} has {rows[0][2]} rows in {rows[0][0]} where other units have "
-              f"{rows[0][3]}; the file looks truncated or filtered."),
-        Check("units_persist",
-              f"WITH u AS (SELECT DISTINCT year, {unit} AS u FROM _canon), y AS (SELECT DISTINCT year FROM _canon) "
-              "SELECT y.year, a.u FROM u a JOIN y ON y.year > a.year "
-              "ANTI JOIN u b ON b.u = a.u AND b.year = y.year ORDER BY y.year DESC LIMIT 3",
-              lambda rows: f"unit {rows[0][1]} disappears in {rows[0][0]}; the file looks truncated."),
+        Check(
+            "complete_panel",
+            f"WITH per AS (SELECT year, {unit} AS u, count(*) AS n FROM _canon GROUP BY ALL) "
+            "SELECT year, u, n, max(n) OVER (PARTITION BY year) AS full_n FROM per QUALIFY n < full_n "
+            "ORDER BY year DESC LIMIT 3",
+            lambda rows: (
+                f"{rows[0][1]} has {rows[0][2]} rows in {rows[0][0]} where other units have "
+                f"{rows[0][3]}; the file looks truncated or filtered."
+            ),
+        ),
+        Check(
+            "units_persist",
+            f"WITH u AS (SELECT DISTINCT year, {unit} AS u FROM _canon), y AS (SELECT DISTINCT year FROM _canon) "
+            "SELECT y.year, a.u FROM u a JOIN y ON y.year > a.year "
+            "ANTI JOIN u b ON b.u = a.u AND b.year = y.year ORDER BY y.year DESC LIMIT 3",
+            lambda rows: f"unit {rows[0][1]} disappears in {rows[0][0]}; the file looks truncated.",
+        ),
     ]
     return own
 
@@ -163,22 +204,32 @@ def _with_key(con, key: tuple) -> tuple:
     return (*key[:2], label[0] if label else key[2], *key[3:])
 
 
-def read_typed(ctx: ParseContext, table: str, names: list[str], delim: str, *, municipal: bool,
-               victims: bool) -> None:
+def read_typed(ctx: ParseContext, table: str, names: list[str], delim: str, *, municipal: bool, victims: bool) -> None:
     """Read the file once into canonical, typed columns plus the ``_ok`` flag (see parse)."""
     cell = "(" + COUNT_RE + ")?"
     months_ok = f"regexp_full_match(concat_ws('|', {', '.join(MONTHS)}), '({cell}\\|)*{cell}')"
-    ok = [months_ok, "regexp_full_match(trim(year), '[0-9]{4}')",
-          "coalesce(TRY_CAST(trim(state_code) AS INTEGER) BETWEEN 1 AND 32, false)"]
+    ok = [
+        months_ok,
+        "regexp_full_match(trim(year), '[0-9]{4}')",
+        "coalesce(TRY_CAST(trim(state_code) AS INTEGER) BETWEEN 1 AND 32, false)",
+    ]
     cols = ["TRY_CAST(trim(year) AS INTEGER) AS year", f"{state_code_sql('state_code')} AS state_code"]
     if municipal:
         ok.append("regexp_full_match(trim(municipality_code), '[0-9]{4,5}')")
         cols.append(f"{municipality_code_sql('municipality_code')} AS municipality_code")
-    cols += ["legal_good", "crime_type", "crime_subtype", "modality",
-             "hash(legal_good, crime_type, crime_subtype, modality) AS crime_id"]
+    cols += [
+        "legal_good",
+        "crime_type",
+        "crime_subtype",
+        "modality",
+        "hash(legal_good, crime_type, crime_subtype, modality) AS crime_id",
+    ]
     if victims:
-        cols += [f"{label_case_sql('sex', catalog.value_map(SOURCE, 'sex'))} AS sex", "trim(sex) AS sex_label",
-                 "trim(age_group) AS age_group"]
+        cols += [
+            f"{label_case_sql('sex', catalog.value_map(SOURCE, 'sex'))} AS sex",
+            "trim(sex) AS sex_label",
+            "trim(age_group) AS age_group",
+        ]
     cols += [f"TRY_CAST(replace({m}, ',', '') AS BIGINT) AS {m}" for m in MONTHS]
     cols.append(" AND ".join(f"coalesce({c}, false)" for c in ok) + " AS _ok")
     read_wide(ctx, table, names, delim, select=", ".join(cols))
@@ -187,14 +238,18 @@ def read_typed(ctx: ParseContext, table: str, names: list[str], delim: str, *, m
 def _explain_bad_cell(ctx, header, cand, delim, names, municipal) -> None:
     """The slow path: find and name the first cell that broke the layout (raises CellError)."""
     read_wide(ctx, "_wide", names, delim)
-    validate_integer_cells(ctx, "_wide", ["year"], header, cand.mapping, delim, allow_blank=False,
-                           what="a four-digit year")
-    validate_integer_cells(ctx, "_wide", ["state_code"], header, cand.mapping, delim, allow_blank=False,
-                           what="a state code from 1 to 32")
+    validate_integer_cells(
+        ctx, "_wide", ["year"], header, cand.mapping, delim, allow_blank=False, what="a four-digit year"
+    )
+    validate_integer_cells(
+        ctx, "_wide", ["state_code"], header, cand.mapping, delim, allow_blank=False, what="a state code from 1 to 32"
+    )
     _check_codes(ctx, header, cand, delim, municipal)
     validate_integer_cells(ctx, "_wide", MONTHS, header, cand.mapping, delim)
-    raise UsmxError(f"{ctx.display}: a row does not match the layout, but no single cell could be named; check "
-                    "the file for stray characters.")
+    raise UsmxError(
+        f"{ctx.display}: a row does not match the layout, but no single cell could be named; check "
+        "the file for stray characters."
+    )
 
 
 def _check_codes(ctx: ParseContext, header: list[str], cand: Candidate, delim: str, municipal: bool) -> None:
@@ -213,8 +268,9 @@ def _check_codes(ctx: ParseContext, header: list[str], cand: Candidate, delim: s
         ).fetchall()
         if bad:
             row, value = locate(ctx, idx, lambda v: re.fullmatch(r"[0-9]{4,5}", v.strip()) is None, delim)
-            raise CellError(ctx.display, row, header[idx], value or bad[0][0],
-                            "a 4- or 5-digit INEGI municipality code")
+            raise CellError(
+                ctx.display, row, header[idx], value or bad[0][0], "a 4- or 5-digit INEGI municipality code"
+            )
 
 
 def _blank_message(ctx, header, cand, delim, rows, cut) -> str:

@@ -36,8 +36,9 @@ def test_kill_mid_load_leaves_no_partial_load(tmp_path):
     obs = Observatory(db)
     obs.ingest(CONAPO_STATE)
     before = snapshot(obs)
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(db), str(STATE_VICTIMS)], stdout=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(db), str(STATE_VICTIMS)], stdout=subprocess.PIPE, text=True
+    )
     try:
         line = proc.stdout.readline()
         assert line.startswith("INSERTED"), line

@@ -14,8 +14,17 @@ def run(capsys, *args):
 
 
 def test_evaluate_its_table_and_json(loaded, capsys):
-    code, out, _ = run(capsys, "evaluate", "its", "--indicator", "homicide_victims", "--intervention", "2024-10",
-                       "--db", str(loaded.db))
+    code, out, _ = run(
+        capsys,
+        "evaluate",
+        "its",
+        "--indicator",
+        "homicide_victims",
+        "--intervention",
+        "2024-10",
+        "--db",
+        str(loaded.db),
+    )
     assert code == 0 and "95% interval" in out and "placebo in time" in out and "assumptions" in out
     code, out, _ = run(capsys, "evaluate", "its", "--state", "SIN", "--format", "json", "--db", str(loaded.db))
     d = json.loads(out)
@@ -25,8 +34,9 @@ def test_evaluate_its_table_and_json(loaded, capsys):
 def test_evaluate_changepoints_and_synth(loaded, capsys):
     code, out, _ = run(capsys, "evaluate", "changepoints", "--state", "25", "--format", "csv", "--db", str(loaded.db))
     assert code == 0 and out.startswith('"state_code","date","lower","upper"') and "2024-09-01" in out
-    code, out, _ = run(capsys, "evaluate", "synth", "--treated", "SIN", "--intervention", "2024-09",
-                       "--db", str(loaded.db))
+    code, out, _ = run(
+        capsys, "evaluate", "synth", "--treated", "SIN", "--intervention", "2024-09", "--db", str(loaded.db)
+    )
     assert code == 0 and "donor weights" in out and "placebo in space" in out
 
 

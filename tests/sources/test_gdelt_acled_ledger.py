@@ -59,11 +59,15 @@ def test_cooperation_events_match_the_planted_counts(obs, gdelt_files):
     assert set(got) == set(want)
     for p, w in want.items():
         g = got[p]
-        assert (g["dyad_events"], g["law_enforcement_events"], g["mentions"]) == (
-            w["dyad_events"], w["law_enforcement_events"], w["mentions"])
+        assert (g["dyad_events"], g["value"], g["mentions"]) == (
+            w["dyad_events"],
+            w["law_enforcement_events"],
+            w["mentions"],
+        )
         assert g["goldstein_mean"] == pytest.approx(sum(w["goldstein"]) / len(w["goldstein"]))
-    police = {r["period"]: r["dyad_events"] for r in obs.indicator("cooperation_events",
-                                                                  actor_types="police").to_pylist()}
+    police = {
+        r["period"]: r["dyad_events"] for r in obs.indicator("cooperation_events", actor_types="police").to_pylist()
+    }
     assert police == {p: w["dyad_events"] for p, w in gdelt_oracle(types={"COP"}).items()}
 
 
@@ -72,8 +76,8 @@ def test_cooperation_index_share_smoothing_and_ledger(obs, gdelt_files):
     rows = obs.indicator("cooperation_index", smooth=3).to_pylist()
     shares = [r["law_enforcement_events"] / r["dyad_events"] for r in rows]
     assert [r["share"] for r in rows] == pytest.approx(shares)
-    assert rows[5]["index_smoothed"] == pytest.approx(sum(shares[3:6]) / 3)
-    assert rows[0]["index_smoothed"] == pytest.approx(shares[0])
+    assert rows[5]["value"] == pytest.approx(sum(shares[3:6]) / 3)
+    assert rows[0]["value"] == pytest.approx(shares[0])
     notes = {r["period"]: r["ledger_events"] for r in rows if r["ledger_events"]}
     assert "culiacanazo" in notes[date(2019, 10, 1)] and "cienfuegos-arrest" in notes[date(2020, 10, 1)]
 
@@ -95,20 +99,65 @@ def test_a_gdelt_file_with_lost_leading_zeros_is_refused(obs, tmp_path, gdelt_fi
 
 
 PLANTED = [
-    {"id": "MEX1", "date": "2023-01-05", "actor1": "Sinaloa Cartel", "country": "Mexico", "admin1": "Sinaloa",
-     "fatalities": 3},
-    {"id": "MEX2", "date": "2023-02-10", "actor1": "Police Forces of Mexico (2018-2024)",
-     "assoc_actor_1": "Sinaloa Cartel: Los Chapitos", "country": "Mexico", "admin1": "Sonora", "fatalities": 1},
-    {"id": "MEX3", "date": "2023-03-11", "actor1": "CJNG: Jalisco New Generation Cartel", "actor2": "Sinaloa Cartel",
-     "country": "Mexico", "admin1": "Zacatecas", "fatalities": 5},
-    {"id": "MEX4", "date": "2024-06-01", "actor1": "Cártel Jalisco Nueva Generación", "country": "Mexico",
-     "admin1": "Jalisco", "fatalities": 2},
-    {"id": "COL1", "date": "2023-07-07", "actor1": "Sinaloa Cartel", "country": "Colombia", "admin1": "Cauca",
-     "fatalities": 0},
-    {"id": "ECU1", "date": "2024-02-02", "actor1": "Los Lobos", "assoc_actor_1": "CJNG", "country": "Ecuador",
-     "admin1": "Guayas", "fatalities": 4},
-    {"id": "MEX5", "date": "2024-03-03", "actor1": "Unidentified Armed Group (Mexico)", "country": "Mexico",
-     "admin1": "Guerrero", "fatalities": 2},
+    {
+        "id": "MEX1",
+        "date": "2023-01-05",
+        "actor1": "Sinaloa Cartel",
+        "country": "Mexico",
+        "admin1": "Sinaloa",
+        "fatalities": 3,
+    },
+    {
+        "id": "MEX2",
+        "date": "2023-02-10",
+        "actor1": "Police Forces of Mexico (2018-2024)",
+        "assoc_actor_1": "Sinaloa Cartel: Los Chapitos",
+        "country": "Mexico",
+        "admin1": "Sonora",
+        "fatalities": 1,
+    },
+    {
+        "id": "MEX3",
+        "date": "2023-03-11",
+        "actor1": "CJNG: Jalisco New Generation Cartel",
+        "actor2": "Sinaloa Cartel",
+        "country": "Mexico",
+        "admin1": "Zacatecas",
+        "fatalities": 5,
+    },
+    {
+        "id": "MEX4",
+        "date": "2024-06-01",
+        "actor1": "Cártel Jalisco Nueva Generación",
+        "country": "Mexico",
+        "admin1": "Jalisco",
+        "fatalities": 2,
+    },
+    {
+        "id": "COL1",
+        "date": "2023-07-07",
+        "actor1": "Sinaloa Cartel",
+        "country": "Colombia",
+        "admin1": "Cauca",
+        "fatalities": 0,
+    },
+    {
+        "id": "ECU1",
+        "date": "2024-02-02",
+        "actor1": "Los Lobos",
+        "assoc_actor_1": "CJNG",
+        "country": "Ecuador",
+        "admin1": "Guayas",
+        "fatalities": 4,
+    },
+    {
+        "id": "MEX5",
+        "date": "2024-03-03",
+        "actor1": "Unidentified Armed Group (Mexico)",
+        "country": "Mexico",
+        "admin1": "Guerrero",
+        "fatalities": 2,
+    },
 ]
 
 
@@ -118,12 +167,12 @@ def test_acled_presence_by_state_country_and_summary(obs, tmp_path):
     assert r.kind == "acled_events" and r.rows == 7
     summary = {(x["group"], x["year"]): x for x in obs.indicator("criminal_group_presence").to_pylist()}
     s23 = summary[("sinaloa_cartel", 2023)]
-    assert (s23["events"], s23["fatalities"], s23["states_reached"], s23["countries_reached"]) == (4, 9, 3, 1)
+    assert (s23["value"], s23["fatalities"], s23["states_reached"], s23["countries_reached"]) == (4, 9, 3, 1)
     c23, c24 = summary[("cjng", 2023)], summary[("cjng", 2024)]
-    assert (c23["events"], c24["events"], c24["countries_reached"], c24["states_reached"]) == (1, 2, 1, 1)
+    assert (c23["value"], c24["value"], c24["countries_reached"], c24["states_reached"]) == (1, 2, 1, 1)
     assert not any(k[0] == "gulf_cartel" for k in summary)
     states = obs.indicator("criminal_group_presence", by="state", group="sinaloa_cartel").to_pylist()
-    assert {(x["admin1"], x["events"]) for x in states} == {("Sinaloa", 1), ("Sonora", 1), ("Zacatecas", 1)}
+    assert {(x["admin1"], x["value"]) for x in states} == {("Sinaloa", 1), ("Sonora", 1), ("Zacatecas", 1)}
     countries = obs.indicator("criminal_group_presence", by="country").to_pylist()
     assert {(x["group"], x["country"]) for x in countries} == {("sinaloa_cartel", "Colombia"), ("cjng", "Ecuador")}
 
@@ -131,14 +180,23 @@ def test_acled_presence_by_state_country_and_summary(obs, tmp_path):
 def test_a_newer_acled_export_applies_deletions_and_changes(obs, tmp_path):
     obs.ingest(synthetic.write_acled_events(tmp_path / "acled_1.csv", PLANTED))
     changed = [e | {"fatalities": 10} if e["id"] == "MEX1" else e for e in PLANTED if e["id"] != "MEX3"]
-    changed.append({"id": "MEX6", "date": "2024-06-30", "actor1": "Gulf Cartel", "country": "Mexico",
-                    "admin1": "Tamaulipas", "fatalities": 1})
+    changed.append(
+        {
+            "id": "MEX6",
+            "date": "2024-06-30",
+            "actor1": "Gulf Cartel",
+            "country": "Mexico",
+            "admin1": "Tamaulipas",
+            "fatalities": 1,
+        }
+    )
     (r,) = obs.ingest(synthetic.write_acled_events(tmp_path / "acled_2.csv", changed))
     assert r.is_current
     ids = set(obs.sql("SELECT event_id_cnty FROM core_acled__events").column("event_id_cnty").to_pylist())
     assert "MEX3" not in ids and "MEX6" in ids
     assert obs.sql("SELECT fatalities FROM core_acled__events WHERE event_id_cnty = 'MEX1'").to_pylist() == [
-        {"fatalities": 10}]
+        {"fatalities": 10}
+    ]
     # the older export stays queryable
     assert obs.sql("SELECT count(*) AS n FROM core_acled__events__all_vintages").to_pylist()[0]["n"] == 7 + 7
 
@@ -146,26 +204,46 @@ def test_a_newer_acled_export_applies_deletions_and_changes(obs, tmp_path):
 def test_ledger_loads_and_validates(obs, tmp_path):
     (r,) = obs.ingest(DATA / "ledger" / "us_mx_security_events.yaml")
     assert r.kind == "ledger_events" and r.rows == 22
-    assert obs.sql("SELECT count(*) AS n FROM core_ledger__events WHERE source IS NULL OR source = ''"
-                   ).to_pylist()[0]["n"] == 0
+    assert (
+        obs.sql("SELECT count(*) AS n FROM core_ledger__events WHERE source IS NULL OR source = ''").to_pylist()[0]["n"]
+        == 0
+    )
     transfers = obs.sql("SELECT sum(persons) AS n FROM core_ledger__events WHERE kind = 'transfer'").to_pylist()
     assert transfers == [{"n": 55}]
     mine = tmp_path / "my_events.yaml"
-    mine.write_text("events:\n  - {id: my-1, date: 2025-03-01, kind: meeting, title_en: A meeting, "
-                    "title_es: Una reunión, source: Official communiqué}\n", encoding="utf-8")
+    mine.write_text(
+        "events:\n  - {id: my-1, date: 2025-03-01, kind: meeting, title_en: A meeting, "
+        "title_es: Una reunión, source: Official communiqué}\n",
+        encoding="utf-8",
+    )
     (r2,) = obs.ingest(mine)
     assert r2.rows == 1 and obs.sql("SELECT count(*) AS n FROM core_ledger__events").to_pylist()[0]["n"] == 23
     cases = {
-        "no source": ("  - {id: x, date: 2025-03-01, kind: meeting, title_en: a, title_es: b}\n",
-                      CheckError, "lacks source"),
-        "bad date": ("  - {id: x, date: 2025-13-01, kind: meeting, title_en: a, title_es: b, source: s}\n",
-                     CellError, "an ISO date"),
-        "bad kind": ("  - {id: x, date: 2025-03-01, kind: party, title_en: a, title_es: b, source: s}\n",
-                     CheckError, "kinds_known.*kind 'party' is not one of"),
-        "duplicate id": ("  - {id: x, date: 2025-03-01, kind: meeting, title_en: a, title_es: b, source: s}\n" * 2,
-                         CheckError, "keys_unique.*appears 2 times"),
-        "future": ("  - {id: x, date: 2999-01-01, kind: meeting, title_en: a, title_es: b, source: s}\n",
-                   CheckError, "future"),
+        "no source": (
+            "  - {id: x, date: 2025-03-01, kind: meeting, title_en: a, title_es: b}\n",
+            CheckError,
+            "lacks source",
+        ),
+        "bad date": (
+            "  - {id: x, date: 2025-13-01, kind: meeting, title_en: a, title_es: b, source: s}\n",
+            CellError,
+            "an ISO date",
+        ),
+        "bad kind": (
+            "  - {id: x, date: 2025-03-01, kind: party, title_en: a, title_es: b, source: s}\n",
+            CheckError,
+            "kinds_known.*kind 'party' is not one of",
+        ),
+        "duplicate id": (
+            "  - {id: x, date: 2025-03-01, kind: meeting, title_en: a, title_es: b, source: s}\n" * 2,
+            CheckError,
+            "keys_unique.*appears 2 times",
+        ),
+        "future": (
+            "  - {id: x, date: 2999-01-01, kind: meeting, title_en: a, title_es: b, source: s}\n",
+            CheckError,
+            "future",
+        ),
     }
     before = snapshot(obs)
     for name, (body, error, pattern) in cases.items():

@@ -30,39 +30,79 @@ def _edit(row: int, col: int, value: str):
 
 
 CASES = {
-    "non-numeric cell": (lambda t: _write(t, "a.csv", _edit(40, 10, "n/d")), CellError,
-                         r"row 40, column 'Abril' holds 'n/d'"),
-    "negative count": (lambda t: _write(t, "b.csv", _edit(7, 8, "-3")), CellError,
-                       r"row 7, column 'Febrero' holds '-3', but a count of zero or more"),
+    "non-numeric cell": (
+        lambda t: _write(t, "a.csv", _edit(40, 10, "n/d")),
+        CellError,
+        r"row 40, column 'Abril' holds 'n/d'",
+    ),
+    "negative count": (
+        lambda t: _write(t, "b.csv", _edit(7, 8, "-3")),
+        CellError,
+        r"row 7, column 'Febrero' holds '-3', but a count of zero or more",
+    ),
     "decimal count": (lambda t: _write(t, "c.csv", _edit(12, 18, "2.5")), CellError, r"row 12, column 'Diciembre'"),
-    "bad state code": (lambda t: _write(t, "d.csv", _edit(30, 1, "33")), CellError,
-                       r"row 30, column 'Clave_Ent' holds '33'.*state code from 1 to 32"),
+    "bad state code": (
+        lambda t: _write(t, "d.csv", _edit(30, 1, "33")),
+        CellError,
+        r"row 30, column 'Clave_Ent' holds '33'.*state code from 1 to 32",
+    ),
     "bad year": (lambda t: _write(t, "e.csv", _edit(3, 0, "20x5")), CellError, r"row 3, column 'Año' holds '20x5'"),
-    "duplicate keys": (lambda t: _write(t, "f.csv", [HEADER, *BODY[:50], BODY[10], *BODY[50:]]), CheckError,
-                       r"keys_unique.*appears 2 times"),
-    "truncated mid-row": (lambda t: _write(t, "g.csv", [HEADER, *BODY[:-200], BODY[-200][:25]]), UsmxError,
-                          r"g.csv: the file could not be read"),
-    "truncated at a line end": (lambda t: _write(t, "h.csv", [HEADER, *BODY[:-150], ""]), CheckError,
-                                r"all_states_every_year.*\[\(2020, 31\)\].*truncated"),
-    "truncated inside a state": (lambda t: _write(t, "h2.csv", [HEADER, *BODY[:-51], ""]), CheckError,
-                                 r"complete_panel.*32 has 48 rows in 2020 where other units have 98"),
-    "truncated gzip": (lambda t: _bytes(t, "i.csv.gz", STATE_CRIMES.read_bytes()[:100_000]), UnknownFormatError,
-                       r"corrupt or truncated"),
+    "duplicate keys": (
+        lambda t: _write(t, "f.csv", [HEADER, *BODY[:50], BODY[10], *BODY[50:]]),
+        CheckError,
+        r"keys_unique.*appears 2 times",
+    ),
+    "truncated mid-row": (
+        lambda t: _write(t, "g.csv", [HEADER, *BODY[:-200], BODY[-200][:25]]),
+        UsmxError,
+        r"g.csv: the file could not be read",
+    ),
+    "truncated at a line end": (
+        lambda t: _write(t, "h.csv", [HEADER, *BODY[:-150], ""]),
+        CheckError,
+        r"all_states_every_year.*\[\(2020, 31\)\].*truncated",
+    ),
+    "truncated inside a state": (
+        lambda t: _write(t, "h2.csv", [HEADER, *BODY[:-51], ""]),
+        CheckError,
+        r"complete_panel.*32 has 48 rows in 2020 where other units have 98",
+    ),
+    "truncated gzip": (
+        lambda t: _bytes(t, "i.csv.gz", STATE_CRIMES.read_bytes()[:100_000]),
+        UnknownFormatError,
+        r"corrupt or truncated",
+    ),
     "empty file": (lambda t: _bytes(t, "j.csv", b""), UnknownFormatError, r"j.csv: the file is empty"),
     "header only": (lambda t: _write(t, "k.csv", [HEADER, ""]), CheckError, r"has_rows"),
     "binary garbage": (lambda t: _bytes(t, "l.csv", bytes(range(256)) * 400), UnknownFormatError, r"binary data"),
-    "utf-16": (lambda t: _bytes(t, "m.csv", "\r\n".join([HEADER, *BODY[:5]]).encode("utf-16")), UnknownFormatError,
-               r"UTF-16"),
-    "mixed encodings": (lambda t: _bytes(t, "n.csv", "\r\n".join([HEADER, *BODY[:3]]).encode("utf-8") + b"\r\n"
-                                         + "\r\n".join(BODY[3:600]).encode("latin-1")), UnknownFormatError,
-                        r"mixed text encodings"),
-    "unknown header": (lambda t: _write(t, "o.csv", [HEADER.replace("Modalidad", "Modo").replace(",Diciembre", ""),
-                                                    *BODY]), HeaderError,
-                       r"Unknown columns: 'Modo'\. Missing columns: ('Diciembre', 'Modalidad'|'Modalidad', 'Diciembre')\."),
-    "another kind of file": (lambda t: _bytes(t, "p.csv", b"CAMEOEVENTCODE\tEVENTDESCRIPTION\n01\tMAKE PUBLIC "
-                                              b"STATEMENT\n010\tMake statement, not specified below\n"),
-                             UnknownFormatError,
-                             r"does not match any layout usmx knows"),
+    "utf-16": (
+        lambda t: _bytes(t, "m.csv", "\r\n".join([HEADER, *BODY[:5]]).encode("utf-16")),
+        UnknownFormatError,
+        r"UTF-16",
+    ),
+    "mixed encodings": (
+        lambda t: _bytes(
+            t,
+            "n.csv",
+            "\r\n".join([HEADER, *BODY[:3]]).encode("utf-8") + b"\r\n" + "\r\n".join(BODY[3:600]).encode("latin-1"),
+        ),
+        UnknownFormatError,
+        r"mixed text encodings",
+    ),
+    "unknown header": (
+        lambda t: _write(t, "o.csv", [HEADER.replace("Modalidad", "Modo").replace(",Diciembre", ""), *BODY]),
+        HeaderError,
+        r"Unknown columns: 'Modo'\. Missing columns: ('Diciembre', 'Modalidad'|'Modalidad', 'Diciembre')\.",
+    ),
+    "another kind of file": (
+        lambda t: _bytes(
+            t,
+            "p.csv",
+            b"CAMEOEVENTCODE\tEVENTDESCRIPTION\n01\tMAKE PUBLIC STATEMENT\n010\tMake statement, not specified below\n",
+        ),
+        UnknownFormatError,
+        r"does not match any layout usmx knows",
+    ),
 }
 
 

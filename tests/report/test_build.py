@@ -107,10 +107,10 @@ def test_evaluation_section_states_effect_interval_and_caveats(html_both):
 def test_event_sections_say_how_to_fetch_when_empty_and_render_when_loaded(html_both, tmp_path):
     import shutil
 
-    from usmx import Observatory
     from tests import synthetic
+    from usmx import Observatory
 
-    from ..sources.test_events import PLANTED
+    from ..sources.test_gdelt_acled_ledger import PLANTED
 
     text, obs = html_both
     assert "usmx fetch gdelt --from" in text and "ACLED_USERNAME" in text
@@ -118,8 +118,10 @@ def test_event_sections_say_how_to_fetch_when_empty_and_render_when_loaded(html_
     db = tmp_path / "e.duckdb"
     shutil.copy(obs.db, db)
     full = Observatory(db)
-    full.ingest(*synthetic.write_gdelt_events(tmp_path / "gd", 5000, months=84, start="2018-01", files=1),
-                synthetic.write_acled_events(tmp_path / "acled.csv", PLANTED))
+    full.ingest(
+        *synthetic.write_gdelt_events(tmp_path / "gd", 5000, months=84, start="2018-01", files=1),
+        synthetic.write_acled_events(tmp_path / "acled.csv", PLANTED),
+    )
     html = full.report(tmp_path / "full.html", "en").read_text(encoding="utf-8")
     assert "usmx fetch gdelt --from" not in html and "ACLED_USERNAME" not in html
     assert "Events by state in 2024" in html and "Jalisco New Generation Cartel (CJNG)" in html
