@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -92,3 +93,60 @@ def test_unknown_engine_and_empty_glob(events_setup):
         obs.indicator("cooperation_events", engine="bigquery")
     with pytest.raises(UsmxError, match="matches no file"):
         obs.indicator("cooperation_events", events="/nonexistent/*.zip")
+
+
+def _zip(path, member: str, data: bytes):
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(member, data)
+    return path
+
+
+def test_zip_member_names_are_never_paths(tmp_path):
+    """Zip Slip: a member named ../../x or /abs/x is unpacked under a safe name inside the scratch folder only."""
+    from usmx.engines import expand_events
+
+    scratch = tmp_path / "data" / "tmp"
+    victim = tmp_path / "victim.txt"
+    for i, name in enumerate(["../../victim.txt", str(victim), "../../../../tmp/usmx_slip.txt"]):
+        z = _zip(tmp_path / f"evil{i}.export.CSV.zip", name, b"owned")
+        (out,) = expand_events(str(z), scratch)
+        assert Path(out).parent == scratch and Path(out).read_bytes() == b"owned"
+    assert not victim.exists() and not Path("/tmp/usmx_slip.txt").exists()
+    assert sorted(p.parent for p in tmp_path.rglob("*") if p.is_file() and p.suffix == ".CSV") == [scratch] * 3
+
+
+def test_zip_bombs_are_refused_and_leave_nothing(tmp_path):
+    from usmx.engines import expand_events
+    from usmx.errors import UsmxError
+
+    z = _zip(tmp_path / "bomb.export.CSV.zip", "a.CSV", b"0" * 5_000_000)
+    with pytest.raises(UsmxError, match="more than the 1,000,000 allowed"):
+        expand_events(str(z), tmp_path / "s", max_bytes=1_000_000)
+    assert not [p for p in (tmp_path / "s").rglob("*") if p.is_file()]
+
+
+def test_the_unzip_cache_is_keyed_by_content(tmp_path):
+    """Two different zips with the same name and mtime never share an unpacked copy."""
+    import os
+
+    from usmx.engines import expand_events
+
+    z = tmp_path / "20190101000000.export.CSV.zip"
+    _zip(z, "20190101000000.export.CSV", b"first")
+    (a,) = expand_events(str(z), tmp_path / "s")
+    stamp = z.stat().st_mtime
+    _zip(z, "20190101000000.export.CSV", b"second")
+    os.utime(z, (stamp, stamp))
+    (b,) = expand_events(str(z), tmp_path / "s")
+    assert Path(a).read_bytes() == b"first" and Path(b).read_bytes() == b"second"
+
+
+def test_a_file_that_is_not_gdelt_gets_a_clear_error(tmp_path, obs):
+    from usmx.errors import UsmxError
+
+    bad = tmp_path / "notes.CSV"
+    bad.write_text("a,b\n1,2\n")
+    with pytest.raises(UsmxError, match="could not be read as GDELT 2.0 event exports"):
+        obs.indicator("cooperation_events", events=str(bad))

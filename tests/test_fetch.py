@@ -33,6 +33,12 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/missing/"):
             self.send_error(404)
             return
+        if self.path.startswith("/loop/"):
+            self.send_response(302)
+            self.send_header("Location", self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(len(body)))
@@ -137,3 +143,21 @@ def test_cli_fetch(tmp_path, server, capsys):
     code = cli.main(["fetch", "sesnsp-state-crimes", "--url", f"{server}/ok/IDEFC.csv.gz", "--db", str(db)])
     assert code == 0
     assert "loaded 225,792 rows" in capsys.readouterr().out
+
+
+def test_permanent_failures_are_not_retried(tmp_path, server):
+    Handler.hits.clear()
+    with pytest.raises(FetchError, match="HTTP 404"):
+        download(f"{server}/missing/x.csv", tmp_path, backoff=0.01)
+    assert Handler.hits["/missing/x.csv"] == 1
+    with pytest.raises(FetchError, match="http.s. addresses only"):
+        download("file:///etc/passwd", tmp_path, backoff=0.01)
+    with pytest.raises(FetchError, match="too many redirects"):
+        download(f"{server}/loop/x.csv", tmp_path, backoff=0.01)
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_downloads_have_a_size_cap_and_leave_no_part_file(tmp_path, server):
+    with pytest.raises(FetchError, match="more than the 1,000 allowed"):
+        download(f"{server}/ok/IDEFC.csv.gz", tmp_path, backoff=0.01, max_bytes=1000)
+    assert not list(tmp_path.glob("*.part"))

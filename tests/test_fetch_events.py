@@ -64,6 +64,14 @@ class Server(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", 0))
         form = parse_qs(self.rfile.read(length).decode())
         Server.token_requests.append(form)
+        if self.path.startswith("/redirect/"):  # a token endpoint that sends the client elsewhere
+            self.send_response(307)
+            self.send_header("Location", "http://evil.example.invalid/oauth/token")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if self.path.startswith("/html/"):
+            return self._send(200, b"<html>maintenance</html>", "text/html")
         if form.get("username") == ["analyst@example.org"] and form.get("password") == ["s3cret"]:
             return self._send(
                 200, json.dumps({"access_token": "tok-123", "expires_in": 86400}).encode(), "application/json"
@@ -170,3 +178,17 @@ def test_cli_fetch_gdelt(tmp_path, server, capsys):
     out = capsys.readouterr().out
     assert code == 0 and "2 export files listed" in out
     assert cli.main(["fetch", "gdelt", "--db", str(tmp_path / "g.duckdb")]) == 2
+
+
+def test_acled_credentials_never_follow_a_redirect_nor_go_over_plain_http(obs, server, monkeypatch):
+    monkeypatch.setenv("ACLED_USERNAME", "analyst@example.org")
+    monkeypatch.setenv("ACLED_PASSWORD", "s3cret")
+    monkeypatch.delenv("ACLED_ACCESS_TOKEN", raising=False)
+    Server.token_requests.clear()
+    with pytest.raises(FetchError, match="redirect to 'http://evil.example.invalid/oauth/token'.*does not send"):
+        obs.fetch_acled(base_url=f"{server}/redirect")
+    assert len(Server.token_requests) == 1  # posted once, to the address given; never re-posted elsewhere
+    with pytest.raises(FetchError, match="refused to send credentials over http"):
+        obs.fetch_acled(base_url="http://acled.example.invalid")
+    with pytest.raises(FetchError, match="did not give a token.*not JSON"):
+        obs.fetch_acled(base_url=f"{server}/html")

@@ -153,3 +153,16 @@ def test_gzip_kit_file_and_plain_copy_are_distinct_files_with_equal_rows(obs, tm
     (a,) = obs.ingest(STATE_CRIMES)
     (b,) = obs.ingest(plain)
     assert a.sha256 != b.sha256 and a.rows == b.rows
+
+
+def test_a_damaged_warehouse_is_never_written_to(tmp_path):
+    from usmx import Observatory
+
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(b"this is not a database" * 100)
+    before = db.read_bytes()
+    with pytest.raises(UsmxError, match="not a usmx warehouse.*did not open or change it"):
+        Observatory(db).ingest(CONAPO_STATE)
+    with pytest.raises(UsmxError, match="not a usmx warehouse"):
+        Observatory(db).sql("SELECT 1")
+    assert db.read_bytes() == before

@@ -17,7 +17,7 @@ CHILD = textwrap.dedent(
     import sys, time
     from usmx import Observatory, warehouse
 
-    real = warehouse._insert
+    real = warehouse.load._insert
 
     def slow_insert(con, **kw):
         out = real(con, **kw)          # rows are written inside the open transaction ...
@@ -25,7 +25,7 @@ CHILD = textwrap.dedent(
         time.sleep(60)                 # ... and the process dies before it commits
         return out
 
-    warehouse._insert = slow_insert
+    warehouse.load._insert = slow_insert
     Observatory(sys.argv[1]).ingest(sys.argv[2])
     """
 )

@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import os
+import re
+import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -20,7 +22,7 @@ import pyarrow as pa
 
 from . import catalog, config, rawstore, warehouse
 from ._db import one
-from .errors import ReadOnlyError, UsmxError
+from .errors import MissingFileError, ReadOnlyError, UsmxError
 from .warehouse import LoadResult, Progress
 
 __all__ = ["LoadResult", "Observatory", "Progress", "TableInfo", "TableSummary"]
@@ -47,6 +49,12 @@ class TableSummary:
 
 
 _ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+#: functions that would tell a query where files live or how the machine is set up
+_HIDDEN = re.compile(
+    r"\b(duckdb_settings|current_setting|duckdb_databases|pragma_database_list|duckdb_extensions|getenv|"
+    r"duckdb_temporary_files|duckdb_secrets|pragma_\w+|which_secret|glob|read_\w+|parquet_\w+|sniff_csv)\s*\(",
+    re.IGNORECASE,
+)
 
 
 class Observatory:
@@ -108,12 +116,38 @@ class Observatory:
                 )
         if len(statements) > 1:
             raise UsmxError("send one statement at a time.")
+        hidden = _HIDDEN.search(query)
+        if hidden:
+            raise ReadOnlyError(
+                f"refused: {hidden.group(1)}() reveals the machine's settings or paths; `sql` reads "
+                "the warehouse's tables and views only."
+            )
+        seconds = float(os.environ.get("USMX_SQL_TIMEOUT", 120))
         with warehouse.opened(self.db, read_only=True) as con:
+            # no files, no extensions, bounded memory; then the configuration is locked for the query
             con.execute("SET enable_external_access = false")
+            con.execute("SET autoinstall_known_extensions = false")
+            con.execute("SET autoload_known_extensions = false")
+            con.execute(f"SET memory_limit = '{os.environ.get('USMX_SQL_MEMORY', '4GB')}'")
+            con.execute("SET lock_configuration = true")
+            timer = threading.Timer(seconds, con.interrupt)
+            timer.start()
             try:
                 return con.sql(query, params=params).to_arrow_table()
+            except duckdb.InterruptException:
+                raise UsmxError(
+                    f"the query was stopped after {seconds:g} s (USMX_SQL_TIMEOUT sets the limit); "
+                    "aggregate more, or add a LIMIT."
+                ) from None
+            except duckdb.OutOfMemoryException:
+                raise UsmxError(
+                    "the query needs more memory than `sql` allows (USMX_SQL_MEMORY, default 4GB); "
+                    "aggregate more, or add a LIMIT."
+                ) from None
             except duckdb.Error as exc:
                 raise UsmxError(f"the query failed: {exc}") from exc
+            finally:
+                timer.cancel()
 
     def tables(self, include_internal: bool = False) -> list[TableInfo]:
         """Core views (current vintage and all vintages), catalogue tables and ``loads``, with row counts.
@@ -134,10 +168,19 @@ class Observatory:
                 out.append(TableInfo(name, "view" if ttype == "VIEW" else "table", n, _describe(name, specs)))
         return out
 
-    def loads(self) -> pa.Table:
-        """The ``loads`` ledger, newest first."""
+    def loads(self, history: bool = False) -> pa.Table:
+        """The ``loads`` ledger, newest first; ``history=True``: oldest first, with superseded and unloaded loads
+        and a ``status`` column."""
+        self._require()
         with warehouse.opened(self.db, read_only=True) as con:
-            return warehouse.ledger(con, newest_first=True)
+            return warehouse.history(con) if history else warehouse.ledger(con, newest_first=True)
+
+    def unload(self, load_id: int) -> dict:
+        """Revert one load: its rows leave the warehouse, the cells it covered come back from older releases, its
+        ledger record is kept as unloaded. The raw file stays in the store (ingest it again to undo)."""
+        self._require()
+        with warehouse.opened(self.db) as con:
+            return warehouse.unload(con, int(load_id))
 
     def summary(self) -> list[TableSummary]:
         """Rows, periods covered and current vintages of every core table."""
@@ -183,7 +226,15 @@ class Observatory:
 
         self._ensure()
         with engines.backend(self.db, self.scratch, engine, events) as con:
-            return ind.run(con, name, **params)
+            try:
+                return ind.run(con, name, **params)
+            except duckdb.Error as exc:
+                if not events:
+                    raise
+                raise UsmxError(
+                    f"--events {events}: the files could not be read as GDELT 2.0 event exports "
+                    f"(61 tab-separated columns, no header): {str(exc).splitlines()[0]}"
+                ) from exc
 
     # -- evaluation and audit --------------------------------------------------------------------------------------
     def series(self, indicator: str = "homicide_victims", state: str | None = None, **params: Any):
@@ -284,18 +335,18 @@ class Observatory:
         return self.ingest(got.path, kind=got.kind, origin=got.origin, progress=progress)
 
     def fetch_gdelt(self, start: date, end: date, *, ingest: bool = True, **options: Any) -> dict:
-        """Download GDELT exports for a date range (see :func:`usmx.fetch.fetch_gdelt`) and ingest the new ones."""
-        from . import fetch as _fetch
+        """Download GDELT exports for a date range (:func:`usmx.fetch_events.fetch_gdelt`); ingest the new ones."""
+        from . import fetch_events
 
-        res = _fetch.fetch_gdelt(self.raw, start, end, **options)
+        res = fetch_events.fetch_gdelt(self.raw, start, end, **options)
         res["loads"] = self._ingest_fetched(res["stored"]) if ingest else []
         return res
 
     def fetch_acled(self, *, ingest: bool = True, **options: Any) -> dict:
-        """Download ACLED events (see :func:`usmx.fetch.fetch_acled`) and ingest them."""
-        from . import fetch as _fetch
+        """Download ACLED events (see :func:`usmx.fetch_events.fetch_acled`) and ingest them."""
+        from . import fetch_events
 
-        res = _fetch.fetch_acled(self.raw, **options)
+        res = fetch_events.fetch_acled(self.raw, **options)
         res["loads"] = self._ingest_fetched(res["stored"]) if ingest else []
         return res
 
@@ -322,6 +373,14 @@ class Observatory:
                 )
                 for path in bundled_files()
             ]
+
+    def _require(self) -> None:
+        """Read-only commands need a warehouse: say so rather than create an empty one."""
+        if not self.db.exists():
+            raise MissingFileError(
+                f"{self.db}: no warehouse here. Check --db (or $USMX_DB), or build one with `usmx demo` or "
+                "`usmx ingest FILE`."
+            )
 
     def _ensure(self) -> None:
         """Create an empty warehouse when none exists yet, so read-only readers can open it."""

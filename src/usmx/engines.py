@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import glob as globmod
+import hashlib
 import os
 import shutil
 import tempfile
@@ -33,29 +34,66 @@ ENGINES = ("duckdb", "pyspark")
 SHARED_TABLES = ("core_gdelt__events", "core_acled__events", "core_ledger__events")
 
 
-def expand_events(pattern: str, scratch: Path) -> list[str]:
-    """The files a glob names, zips unpacked (once) into ``scratch``; gzip and plain files as they are."""
+def expand_events(pattern: str, scratch: Path, *, max_bytes: int | None = None) -> list[str]:
+    """The files a glob names, zips unpacked (once) into ``scratch``; gzip and plain files as they are.
+
+    Member names inside a zip are never used as paths: each export is unpacked to ``<sha256 of the zip>.CSV`` in
+    ``scratch`` (so a changed zip never reuses an older file's unpacked copy), through a temporary name, and the
+    expanded size is capped (a zip bomb is refused, and its partial output removed).
+    """
+    from .rawstore import MAX_EXPANDED_BYTES
+
+    limit = max_bytes or MAX_EXPANDED_BYTES
     files = sorted(globmod.glob(os.path.expanduser(pattern)))
     if not files:
         raise UsmxError(f"--events {pattern!r} matches no file.")
     out = []
     for f in files:
-        if f.lower().endswith(".zip"):
-            scratch.mkdir(parents=True, exist_ok=True)
-            with zipfile.ZipFile(f) as zf:
-                members = [m for m in zf.namelist() if not m.endswith("/")]
-                if len(members) != 1:
-                    raise UsmxError(f"{f}: a GDELT export zip holds one file; this one holds {len(members)}.")
-                target = scratch / (Path(f).stem if Path(f).stem.lower().endswith(".csv") else members[0])
-                if not target.exists() or target.stat().st_mtime < Path(f).stat().st_mtime:
-                    tmp = target.with_name(target.name + ".part")
-                    with zf.open(members[0]) as src, tmp.open("wb") as dst:
-                        shutil.copyfileobj(src, dst, 1 << 20)
-                    tmp.replace(target)
-                out.append(str(target))
-        else:
+        if not Path(f).is_file():
+            raise UsmxError(f"--events: {f} is not a file.")
+        if not f.lower().endswith(".zip"):
             out.append(f)
+            continue
+        scratch.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        with open(f, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        target = scratch / f"{digest.hexdigest()}.CSV"
+        if not target.exists():
+            _unzip_one(Path(f), target, limit)
+        out.append(str(target))
     return out
+
+
+def _unzip_one(path: Path, target: Path, limit: int) -> None:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = [m for m in zf.infolist() if not m.is_dir()]
+            if len(members) != 1:
+                raise UsmxError(f"{path}: a GDELT export zip holds one file; this one holds {len(members)}.")
+            if members[0].file_size > limit:
+                raise UsmxError(
+                    f"{path}: the export would expand to {members[0].file_size:,} bytes, more than the "
+                    f"{limit:,} allowed (set USMX_MAX_EXPANDED_BYTES to allow more)."
+                )
+            tmp = target.with_name(target.name + f".{os.getpid()}.part")
+            written = 0
+            try:
+                with zf.open(members[0]) as src, tmp.open("wb") as dst:
+                    for chunk in iter(lambda: src.read(1 << 20), b""):
+                        written += len(chunk)
+                        if written > limit:  # the header may lie about the size
+                            raise UsmxError(
+                                f"{path}: the export expands past {limit:,} bytes; refused as a likely "
+                                "zip bomb (set USMX_MAX_EXPANDED_BYTES to allow more)."
+                            )
+                        dst.write(chunk)
+                tmp.replace(target)
+            finally:
+                tmp.unlink(missing_ok=True)
+    except zipfile.BadZipFile as exc:
+        raise UsmxError(f"{path}: not a readable zip archive ({exc}); re-download the export.") from exc
 
 
 def _gdelt_names() -> list[str]:

@@ -16,6 +16,10 @@ class UsmxError(Exception):
     exit_code = 2
 
 
+class MissingFileError(UsmxError, FileNotFoundError):
+    """A file the user named does not exist or cannot be opened (also a FileNotFoundError for Python callers)."""
+
+
 class UnknownFormatError(UsmxError):
     """The file is not one of the layouts usmx knows (or is not text at all)."""
 

@@ -54,6 +54,28 @@ def targets() -> dict[str, Target]:
 
 
 RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
+MAX_DOWNLOAD_BYTES = int(os.environ.get("USMX_MAX_DOWNLOAD_BYTES", 8 << 30))
+DOWNLOAD_DEADLINE = float(os.environ.get("USMX_DOWNLOAD_DEADLINE", 6 * 3600))
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def _check_url(url: str) -> None:
+    scheme = urlparse(url).scheme.lower()
+    if scheme not in ("http", "https"):
+        raise FetchError(
+            f"{url}: usmx downloads http(s) addresses only (got {scheme or 'no'} scheme); for a local "
+            "file use `usmx ingest FILE`."
+        )
+
+
+def _safe_for_credentials(url: str) -> None:
+    """Credentials go over https only (plain http to this machine's loopback is allowed, for local tests)."""
+    parsed = urlparse(url)
+    if parsed.scheme != "https" and not (parsed.scheme == "http" and parsed.hostname in _LOOPBACK):
+        raise FetchError(
+            f"{url}: refused to send credentials over {parsed.scheme or 'an unknown scheme'}; ACLED's "
+            "addresses are https."
+        )
 
 
 @dataclass(frozen=True)
@@ -75,11 +97,17 @@ def download(
     sha256: str | None = None,
     progress=None,
     client: httpx.Client | None = None,
+    max_bytes: int = MAX_DOWNLOAD_BYTES,
+    deadline: float = DOWNLOAD_DEADLINE,
 ) -> Downloaded:
     """Stream ``url`` to a temporary file in ``dest_dir`` and verify it. The caller renames it into place.
 
-    Raises FetchError after ``retries`` failed attempts, on a truncated body, or on a checksum mismatch.
+    Raises FetchError after ``retries`` failed attempts (only transient failures are retried: connection errors,
+    timeouts, HTTP 408/425/429/5xx, a short body), on any other HTTP error, a body larger than ``max_bytes``, a
+    download running past ``deadline`` seconds in all, or a checksum mismatch. Nothing stays on disk then.
     """
+    _check_url(url)
+    started = time.monotonic()
     dest_dir.mkdir(parents=True, exist_ok=True)
     own = client is None
     client = client or httpx.Client(
@@ -101,10 +129,25 @@ def download(
                 total = int(expected) if expected and expected.isdigit() else None
                 if resp.headers.get("Content-Encoding") not in (None, "identity"):
                     total = None  # Content-Length counts compressed bytes; httpx hands us decoded ones
+                if total is not None and total > max_bytes:
+                    raise FetchError(
+                        f"{url}: the server announces {total:,} bytes, more than the {max_bytes:,} "
+                        "allowed; nothing was stored (raise the limit with USMX_MAX_DOWNLOAD_BYTES)."
+                    )
                 for chunk in resp.iter_raw() if total is not None else resp.iter_bytes():
                     out.write(chunk)
                     digest.update(chunk)
                     size += len(chunk)
+                    if size > max_bytes:
+                        raise FetchError(
+                            f"{url}: the body passed {max_bytes:,} bytes; nothing was stored (raise "
+                            "the limit with USMX_MAX_DOWNLOAD_BYTES)."
+                        )
+                    if time.monotonic() - started > deadline:
+                        raise FetchError(
+                            f"{url}: the download took longer than {deadline:,.0f} s in all; nothing "
+                            "was stored (USMX_DOWNLOAD_DEADLINE sets the limit)."
+                        )
                     if progress:
                         progress("downloading", size, total)
             if total is not None and size != total:
@@ -133,17 +176,24 @@ def download(
 
 def _retrying(attempt, retries: int, backoff: float, failure):
     """Call ``attempt(n)`` until it returns; transient failures (connection errors, timeouts, a _Retry raised on
-    HTTP 408/425/429/5xx or a short body) are retried with exponential backoff; then FetchError(failure(last))."""
+    HTTP 408/425/429/5xx or a short body) are retried with exponential backoff; then FetchError(failure(last)).
+    Permanent failures (an unsupported scheme, a redirect loop, other HTTP errors) are not retried."""
     last = ""
     for n in range(1, retries + 2):
         try:
             return attempt(n)
+        except httpx.UnsupportedProtocol as exc:
+            raise FetchError(f"unsupported address: {exc}; usmx downloads http(s) URLs only.") from exc
+        except httpx.TooManyRedirects as exc:
+            raise FetchError(f"too many redirects ({exc}); the address loops. Check the URL.") from exc
         except (_Retry, httpx.TransportError) as exc:
             last = str(exc) or type(exc).__name__
             if isinstance(exc, httpx.RemoteProtocolError) and "message body" in last:
                 last = f"truncated body: {last}"
-            if n <= retries:
-                time.sleep(backoff * 2 ** (n - 1))
+        except httpx.HTTPError as exc:
+            raise FetchError(f"the request failed: {exc}.") from exc
+        if n <= retries:
+            time.sleep(backoff * 2 ** (n - 1))
     raise FetchError(failure(last))
 
 
@@ -197,215 +247,3 @@ def _ext(name: str) -> str:
         if lower.endswith(suffix):
             return suffix[1:]
     return lower.rsplit(".", 1)[-1] if "." in lower else "bin"
-
-
-# -- GDELT ----------------------------------------------------------------------------------------------------------
-GDELT_MASTER = catalog.fetch_targets()["gdelt"]["url"]
-
-
-@dataclass(frozen=True)
-class GdeltFile:
-    size: int
-    md5: str
-    url: str
-
-    @property
-    def stamp(self) -> str:
-        return self.url.rsplit("/", 1)[-1][:14]
-
-
-def gdelt_file_list(
-    start,
-    end,
-    *,
-    master_url: str = GDELT_MASTER,
-    client: httpx.Client | None = None,
-    retries: int = 4,
-    backoff: float = 1.0,
-) -> list[GdeltFile]:
-    """The event export files between two dates (inclusive), streamed from GDELT's master file list."""
-    lo, hi = start.strftime("%Y%m%d"), end.strftime("%Y%m%d")
-    own = client is None
-    client = client or httpx.Client(follow_redirects=True, timeout=120)
-
-    def attempt(_n: int) -> list[GdeltFile]:
-        out = []
-        with client.stream("GET", master_url) as resp:
-            if resp.status_code in RETRY_STATUS:
-                raise _Retry(f"HTTP {resp.status_code}")
-            if resp.status_code >= 400:
-                raise FetchError(f"{master_url}: HTTP {resp.status_code}.")
-            for line in resp.iter_lines():
-                parts = line.split()
-                if len(parts) != 3 or not parts[2].endswith(".export.CSV.zip"):
-                    continue
-                name = parts[2].rsplit("/", 1)[-1]
-                if lo <= name[:8] <= hi:
-                    out.append(GdeltFile(int(parts[0]), parts[1], parts[2]))
-        return out
-
-    try:
-        return _retrying(
-            attempt, retries, backoff, lambda last: f"{master_url}: could not read the master file list ({last})."
-        )
-    finally:
-        if own:
-            client.close()
-
-
-def fetch_gdelt(
-    store: RawStore,
-    start,
-    end,
-    *,
-    master_url: str = GDELT_MASTER,
-    workers: int = 4,
-    progress=None,
-    retries: int = 4,
-    backoff: float = 1.0,
-) -> dict:
-    """Download GDELT event exports for a date range in parallel, verify size and MD5 against the master list,
-    store them in the raw store and skip files already there (so an interrupted run resumes). Returns counts and
-    ``stored``: the new files as :class:`Fetched`, in time order."""
-    import hashlib
-    import json
-    from concurrent.futures import ThreadPoolExecutor, as_completed
-
-    from .sources import gdelt
-
-    files = gdelt_file_list(start, end, master_url=master_url, retries=retries, backoff=backoff)
-    folder = store.root / "gdelt"
-    have = set()
-    if folder.exists():
-        for side in folder.glob("*.json"):
-            have.add(json.loads(side.read_text(encoding="utf-8")).get("origin"))
-    todo = [f for f in files if f.url not in have]
-    stored, failed = [], []
-
-    def one(f: GdeltFile):
-        got = download(f.url, folder, retries=retries, backoff=backoff)
-        md5 = hashlib.md5(got.path.read_bytes()).hexdigest()
-        if got.bytes != f.size or md5 != f.md5:
-            got.path.unlink(missing_ok=True)
-            raise FetchError(
-                f"{f.url}: {got.bytes:,} bytes, md5 {md5}; the master list says {f.size:,} bytes, md5 "
-                f"{f.md5}. Nothing was stored."
-            )
-        return store.adopt(got.path, gdelt.SOURCE, got.sha256, "export.CSV.zip", f.url, gdelt.LICENSE)
-
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {pool.submit(one, f): f for f in todo}
-        for i, fut in enumerate(as_completed(futures), start=1):
-            try:
-                stored.append(fut.result())
-            except FetchError as exc:
-                failed.append(str(exc))
-            if progress:
-                progress("downloading GDELT files", i, len(todo))
-    new = [Fetched(rec.path, "gdelt_events", rec.origin) for rec in sorted(stored, key=lambda r: r.origin)]
-    return {
-        "listed": len(files),
-        "skipped": len(files) - len(todo),
-        "downloaded": len(stored),
-        "failed": failed,
-        "stored": new,
-    }
-
-
-# -- ACLED ----------------------------------------------------------------------------------------------------------
-ACLED_BASE = catalog.fetch_targets()["acled"]["url"]  # OAuth at /oauth/token, events at /api/acled/read
-
-
-def acled_token(client: httpx.Client, token_url: str) -> str:
-    """An OAuth access token from ACLED_USERNAME / ACLED_PASSWORD (or ACLED_ACCESS_TOKEN as is). Environment only."""
-    token = os.environ.get("ACLED_ACCESS_TOKEN")
-    if token:
-        return token
-    user, password = os.environ.get("ACLED_USERNAME"), os.environ.get("ACLED_PASSWORD")
-    if not user or not password:
-        raise UsmxError(
-            "ACLED needs an account: set ACLED_USERNAME and ACLED_PASSWORD (or ACLED_ACCESS_TOKEN) in "
-            "the environment. usmx never stores credentials."
-        )
-    resp = client.post(
-        token_url,
-        data={
-            "username": user,
-            "password": password,
-            "grant_type": "password",
-            "client_id": "acled",
-            "scope": "authenticated",
-        },
-    )
-    if resp.status_code != 200 or "access_token" not in resp.json():
-        raise FetchError(f"{token_url}: ACLED refused the credentials (HTTP {resp.status_code}).")
-    return resp.json()["access_token"]
-
-
-def fetch_acled(
-    store: RawStore,
-    *,
-    country: str = "Mexico",
-    start=None,
-    end=None,
-    page_size: int = 5000,
-    base_url: str = ACLED_BASE,
-    progress=None,
-) -> dict:
-    """Download all ACLED events for a country (and date range), page by page, drop events ACLED lists as
-    deleted, and write them as one CSV in ACLED's export layout into the raw store (loaded, it is a new vintage that
-    replaces the previous export, so changed and deleted events are current in the warehouse). Returns counts and
-    ``stored``, the file as :class:`Fetched`."""
-    import csv
-    import io
-
-    from .sources import acled
-    from .sources.acled import ACLED_HEADER
-
-    base = base_url.rstrip("/")
-    token_url, api_url, deleted_url = f"{base}/oauth/token", f"{base}/api/acled/read", f"{base}/api/deleted/read"
-    with httpx.Client(follow_redirects=True, timeout=120) as client:
-        headers = {"Authorization": f"Bearer {acled_token(client, token_url)}"}
-        params: dict[str, str | int] = {"country": country, "limit": page_size, "_format": "json"}
-        if start and end:
-            params |= {"event_date": f"{start}|{end}", "event_date_where": "BETWEEN"}
-        rows, page = [], 1
-        while True:
-            resp = client.get(api_url, params=params | {"page": page}, headers=headers)
-            if resp.status_code == 401:
-                raise FetchError(f"{api_url}: the access token was refused (HTTP 401); check the account.")
-            if resp.status_code >= 400:
-                raise FetchError(f"{api_url}: HTTP {resp.status_code} on page {page}.")
-            data = resp.json().get("data", [])
-            rows += data
-            if progress:
-                progress("ACLED pages", page, None)
-            if len(data) < page_size:
-                break
-            page += 1
-        deleted: set[str] = set()
-        resp = client.get(deleted_url, params={"limit": 0}, headers=headers)
-        if resp.status_code == 200:
-            deleted = {str(d.get("event_id_cnty")) for d in resp.json().get("data", [])}
-    kept = [r for r in rows if str(r.get("event_id_cnty")) not in deleted]
-    if not kept:
-        raise FetchError(f"ACLED returned no events for {country!r}.")
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, ACLED_HEADER, extrasaction="ignore", lineterminator="\n")
-    w.writeheader()
-    for r in kept:
-        w.writerow({k: r.get(k, "") for k in ACLED_HEADER})
-    folder = store.root / acled.SOURCE
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(buf.getvalue().encode("utf-8"))
-    sha = hashlib.sha256(Path(tmp).read_bytes()).hexdigest()
-    origin = f"{api_url}?country={country}" + (f"&event_date={start}|{end}" if start and end else "")
-    rec = store.adopt(Path(tmp), acled.SOURCE, sha, "csv", origin, acled.LICENSE)
-    return {
-        "events": len(rows),
-        "deleted_dropped": len(rows) - len(kept),
-        "pages": page,
-        "stored": [Fetched(rec.path, "acled_events", origin)],
-    }

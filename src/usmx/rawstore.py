@@ -1,9 +1,12 @@
-"""The raw store: one immutable, content-addressed copy of every file that enters usmx.
+"""The raw store: one immutable, content-addressed copy of every file that usmx loaded.
 
 Layout: ``<data_dir>/raw/<source>/<sha256>.<ext>`` plus ``<sha256>.<ext>.json`` (the provenance sidecar: original
-name or URL, retrieved_at, bytes, sha256, license). Files are written to a temporary name in the same folder and
-renamed into place, so a crash never leaves a half-written file under a real name. Nothing here modifies or deletes
-a stored file.
+name or URL, retrieved_at, bytes, sha256, license). A file that enters usmx is read **once**: :func:`receive` copies
+it to ``<data_dir>/raw/.incoming/`` while hashing it, sniffing its compression from its bytes (not its name),
+sampling its encoding and counting its lines; the parser reads only that copy, so the bytes recorded are the bytes
+loaded, and a name with ``*`` or ``?`` in it is never taken for a pattern. The copy becomes the stored file only when
+its load succeeds (:meth:`RawStore.keep`); a refused file is deleted (:meth:`RawStore.discard`), and leftover
+``.part`` files of interrupted runs are swept away. Nothing here modifies a stored file.
 """
 
 from __future__ import annotations
@@ -11,38 +14,49 @@ from __future__ import annotations
 import bz2
 import codecs
 import contextlib
-import gzip
 import hashlib
 import io
 import json
 import os
 import re
 import shutil
+import stat
 import tempfile
+import time
+import uuid
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from .errors import UnknownFormatError
+from .errors import MissingFileError, UnknownFormatError
 
 CHUNK = 1 << 20
 HEAD_BYTES = 1 << 16
+SAMPLE_BYTES = 1 << 20  # decoded bytes whose encoding is settled here; DuckDB's reader validates the rest
+MAX_EXPANDED_BYTES = int(os.environ.get("USMX_MAX_EXPANDED_BYTES", 16 << 30))
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]{1,3}")
+_EXTS = {"gzip": ".gz", "bz2": ".bz2", "zip": ".zip", None: ""}
+_BLANK = re.compile(rb"\n(?=\r?\n)")  # a line break followed by an empty line
 
 
 @dataclass(frozen=True)
 class FileFacts:
     """What usmx learns about a file in one streaming pass, before parsing it."""
 
-    path: Path
+    path: Path  # the bytes to parse: the incoming copy (or the file itself when only inspected)
     sha256: str
     bytes: int
-    compression: str | None  # gzip, bz2, zip or None
-    encoding: str  # utf-8, utf-8-sig or latin-1 (DuckDB's names)
+    compression: str | None  # gzip, bz2, zip or None: from the bytes, not the name
+    encoding: str  # utf-8, utf-8-sig or latin-1
     head: str  # the first ~64 KiB of decoded text
     lines_sampled: int
+    lines: int | None = None  # text lines once decompressed (None for zip: counted when unpacked)
+    blank_lines: int = 0
+    name: str = ""  # the original file name
 
     @property
     def python_encoding(self) -> str:
@@ -55,19 +69,22 @@ class FileFacts:
         return "utf-8" if self.encoding.startswith("utf-8") else self.encoding
 
     @property
+    def duckdb_compression(self) -> str:
+        return "gzip" if self.compression == "gzip" else "none"
+
+    @property
     def ext(self) -> str:
-        """The stored file's extension, keeping the compression suffix (``csv.gz``)."""
-        name = self.path.name.lower()
-        for suffix in (".csv.gz", ".csv.bz2", ".csv.zip", ".txt.gz", ".txt.bz2"):
-            if name.endswith(suffix):
-                return suffix[1:]
-        suffix = self.path.suffix.lower().lstrip(".")
-        return suffix or "bin"
+        """The stored file's extension: the original's, with the compression suffix the bytes call for."""
+        name = (self.name or self.path.name).lower()
+        for suffix in (".gz", ".bz2", ".zip"):
+            name = name.removesuffix(suffix)
+        base = name.rsplit(".", 1)[-1] if "." in name else "bin"
+        if not re.fullmatch(r"[a-z0-9]{1,8}", base):
+            base = "bin"
+        return base + _EXTS[self.compression]
 
 
-def _magic(path: Path) -> str | None:
-    with path.open("rb") as fh:
-        start = fh.read(4)
+def _magic(start: bytes) -> str | None:
     if start[:2] == b"\x1f\x8b":
         return "gzip"
     if start[:3] == b"BZh":
@@ -77,9 +94,25 @@ def _magic(path: Path) -> str | None:
     return None
 
 
+def _regular(path: Path) -> None:
+    """Refuse what is not a regular file, saying what it is."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise MissingFileError(f"{path}: no such file.") from None
+    except OSError as exc:
+        raise MissingFileError(f"{path}: cannot be read ({exc.strerror}).") from None
+    if stat.S_ISDIR(mode):
+        raise UnknownFormatError(f"{path}: is a directory, not a file; give the files in it instead.")
+    if not stat.S_ISREG(mode):
+        raise UnknownFormatError(f"{path}: is not a regular file (a pipe, socket or device); save it as a file first.")
+
+
 @contextlib.contextmanager
 def _open_decompressed(path: Path, compression: str | None) -> Iterator:
     if compression == "gzip":
+        import gzip
+
         with gzip.open(path, "rb") as fh:
             yield fh
     elif compression == "bz2":
@@ -100,90 +133,189 @@ def _open_decompressed(path: Path, compression: str | None) -> Iterator:
             yield fh
 
 
-def inspect(path: str | os.PathLike[str]) -> FileFacts:
-    """Hash a file and settle its compression and text encoding in one streaming pass.
+class _Lines:
+    """Counts lines and blank lines of a decompressed stream fed in chunks, and keeps its first bytes."""
 
-    Raises UnknownFormatError for empty files, binary data, UTF-16, corrupt archives, and files that mix UTF-8 and
-    Latin-1 (a sign of a file edited by hand in two programs): loading those would silently garble labels.
+    def __init__(self) -> None:
+        self.newlines = 0
+        self.blank = 0
+        self.size = 0
+        self.head = b""
+        self.tail = b""  # the last two bytes seen, to count blank lines across chunk boundaries
+        self.nul_at: int | None = None
+
+    def feed(self, data: bytes) -> None:
+        if not data:
+            return
+        if self.nul_at is None and b"\x00" in data:
+            self.nul_at = self.size + data.index(b"\x00")
+        if len(self.head) < SAMPLE_BYTES:
+            self.head += data[: SAMPLE_BYTES - len(self.head)]
+        joined = self.tail + data
+        self.newlines += data.count(b"\n")
+        if b"\n\n" in joined or b"\n\r\n" in joined:  # rare: only then count them (runs overlap)
+            self.blank += len(_BLANK.findall(joined)) - len(_BLANK.findall(self.tail))
+        if self.size == 0 and data[:1] in (b"\n", b"\r"):
+            self.blank += 1
+        self.tail = joined[-2:]
+        self.size += len(data)
+        if self.size > MAX_EXPANDED_BYTES:
+            raise UnknownFormatError(
+                f"the file expands to more than {MAX_EXPANDED_BYTES:,} bytes; refused as a likely decompression bomb "
+                "(set USMX_MAX_EXPANDED_BYTES to allow more)."
+            )
+
+    @property
+    def lines(self) -> int:
+        return self.newlines + (1 if self.size and not self.tail.endswith(b"\n") else 0)
+
+
+def receive(path: str | os.PathLike[str], incoming: Path | None) -> FileFacts:
+    """Read a file once: copy it into ``incoming`` (None: inspect in place), hash it, sniff its compression from its
+    bytes, settle its encoding from a sample, count its lines. Returns the facts of the copy.
+
+    Raises MissingFileError for a missing file and UnknownFormatError for directories, pipes, empty files, binary
+    data, UTF-16/UTF-32, corrupt archives, and files whose sample mixes UTF-8 and Latin-1.
     """
     path = Path(path)
-    if not path.is_file():
-        raise UnknownFormatError(f"{path}: no such file.")
+    _regular(path)
     sha = hashlib.sha256()
     size = 0
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(CHUNK), b""):
-            sha.update(chunk)
-            size += len(chunk)
-    if size == 0:
-        raise UnknownFormatError(f"{path}: the file is empty (0 bytes). Re-download it; nothing was loaded.")
-    compression = _magic(path)
-
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8_ok = True
-    first_bad: int | None = None
-    multibyte_seen = False
-    head = b""
-    offset = 0
-    newlines_before_bad = 0
+    dest: Path | None = None
+    out = None
+    if incoming is not None:
+        incoming.mkdir(parents=True, exist_ok=True)
+        dest = incoming / f"{uuid.uuid4().hex}.part"
+        out = dest.open("wb")
+    counter = _Lines()
+    compression: str | None = None
+    state: dict[str, Any] = {}  # the running decompressor, for gzip and bz2
     try:
-        with _open_decompressed(path, compression) as fh:
+        with path.open("rb") as fh:
             for chunk in iter(lambda: fh.read(CHUNK), b""):
-                if len(head) < HEAD_BYTES:
-                    head += chunk[: HEAD_BYTES - len(head)]
-                if offset == 0 and chunk.startswith((b"\xff\xfe", b"\xfe\xff")):
-                    raise UnknownFormatError(
-                        f"{path}: the file is UTF-16 encoded; usmx reads UTF-8 and Latin-1. Save it as UTF-8 CSV "
-                        "and try again."
-                    )
-                if b"\x00" in chunk:
-                    raise _binary(path, chunk, offset)
-                if utf8_ok:
-                    try:
-                        decoder.decode(chunk)
-                    except UnicodeDecodeError as exc:
-                        utf8_ok = False
-                        first_bad = offset + exc.start
-                        newlines_before_bad += chunk.count(b"\n", 0, exc.start)
-                        multibyte_seen = multibyte_seen or bool(_UTF8_MULTIBYTE.search(chunk[: exc.start]))
-                    else:
-                        newlines_before_bad += chunk.count(b"\n")
-                        multibyte_seen = multibyte_seen or bool(_UTF8_MULTIBYTE.search(chunk))
-                offset += len(chunk)
-            if utf8_ok:
-                try:
-                    decoder.decode(b"", final=True)
-                except UnicodeDecodeError:
-                    utf8_ok, first_bad = False, offset
-    except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
+                if size == 0:
+                    compression = _magic(chunk)
+                    if compression in ("gzip", "bz2"):
+                        state["d"] = _decompressor(compression)
+                sha.update(chunk)
+                size += len(chunk)
+                if out is not None:
+                    out.write(chunk)
+                if compression is None:
+                    counter.feed(chunk)
+                elif state:
+                    _feed_compressed(state, chunk, counter, compression)
+        if out is not None:
+            out.close()
+        if size == 0:
+            raise UnknownFormatError(f"{path}: the file is empty (0 bytes). Re-download it; nothing was loaded.")
+        if compression in ("gzip", "bz2") and not state["d"].eof:
+            raise UnknownFormatError(f"{path}: the {compression} data are corrupt or truncated. Re-download the file.")
+        if compression == "zip":
+            _count_zip(dest or path, counter, path)
+        facts = _facts(path, dest or path, sha.hexdigest(), size, compression, counter)
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+        _remove(dest)
         raise UnknownFormatError(
             f"{path}: the {compression or 'file'} data are corrupt or truncated ({exc}). Re-download the file."
         ) from exc
-    if offset == 0:
+    except BaseException:
+        if out is not None and not out.closed:
+            out.close()
+        _remove(dest)
+        raise
+    return facts
+
+
+def _decompressor(compression: str) -> Any:
+    return zlib.decompressobj(wbits=47) if compression == "gzip" else bz2.BZ2Decompressor()
+
+
+def _feed_compressed(state: dict[str, Any], chunk: bytes, counter: _Lines, compression: str) -> None:
+    """Decompress a chunk into the line counter; a file may hold several gzip members (or bz2 streams)."""
+    data = chunk
+    while data:
+        counter.feed(state["d"].decompress(data))
+        if not state["d"].eof:
+            return
+        data = state["d"].unused_data
+        if data:
+            state["d"] = _decompressor(compression)
+
+
+def _count_zip(stored: Path, counter: _Lines, shown: Path) -> None:
+    with _open_decompressed(stored, "zip") as fh:
+        for chunk in iter(lambda: fh.read(CHUNK), b""):
+            counter.feed(chunk)
+
+
+def _facts(path: Path, stored: Path, sha: str, size: int, compression: str | None, counter: _Lines) -> FileFacts:
+    head = counter.head
+    if counter.size == 0:
         raise UnknownFormatError(f"{path}: the file holds no data once decompressed. Re-download it.")
-
-    if utf8_ok:
-        encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
-    else:
-        if multibyte_seen:
-            raise UnknownFormatError(
-                f"{path}: mixed text encodings: the file reads as UTF-8 up to line {newlines_before_bad + 1}, "
-                f"where byte offset {first_bad} is not valid UTF-8. Official files use one encoding; the file was "
-                "probably edited and re-saved. Re-download the original."
-            )
-        encoding = "latin-1"
-    text = head.decode("utf-8-sig" if encoding.startswith("utf-8") else "latin-1", errors="replace")
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t")
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        raise UnknownFormatError(
+            f"{path}: the file is UTF-32 encoded; usmx reads UTF-8 and Latin-1. Save it as UTF-8 CSV and try again."
+        )
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnknownFormatError(
+            f"{path}: the file is UTF-16 encoded; usmx reads UTF-8 and Latin-1. Save it as UTF-8 CSV and try again."
+        )
+    if counter.nul_at is not None:
+        raise _binary(path, counter.nul_at)
+    encoding = _encoding(path, head)
+    text = head[:HEAD_BYTES].decode("utf-8-sig" if encoding.startswith("utf-8") else "latin-1", errors="replace")
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t\x1a")
     if controls > max(8, len(text) // 200):
-        raise _binary(path, head, 0)
-    return FileFacts(path, sha.hexdigest(), size, compression, encoding, text, text.count("\n"))
+        raise _binary(path, 0)
+    return FileFacts(
+        stored,
+        sha,
+        size,
+        compression,
+        encoding,
+        text,
+        text.count("\n"),
+        counter.lines if counter.size else None,
+        counter.blank,
+        path.name,
+    )
 
 
-def _binary(path: Path, chunk: bytes, offset: int) -> UnknownFormatError:
+def _encoding(path: Path, sample: bytes) -> str:
+    """UTF-8 (with or without BOM) if the sample decodes as UTF-8, Latin-1 if it has no UTF-8 sequence before its
+    first invalid byte; a sample that is UTF-8 and then not is refused as mixed."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(sample, final=len(sample) < SAMPLE_BYTES)
+    except UnicodeDecodeError as exc:
+        if _UTF8_MULTIBYTE.search(sample[: exc.start]):
+            line = sample[: exc.start].count(b"\n") + 1
+            raise UnknownFormatError(
+                f"{path}: mixed text encodings: the file reads as UTF-8 up to line {line}, where byte offset "
+                f"{exc.start} is not valid UTF-8. Official files use one encoding; the file was probably edited and "
+                "re-saved. Re-download the original."
+            ) from None
+        return "latin-1"
+    return "utf-8-sig" if sample.startswith(codecs.BOM_UTF8) else "utf-8"
+
+
+def inspect(path: str | os.PathLike[str]) -> FileFacts:
+    """The facts of a file read in place (no copy): hash, compression, encoding, lines."""
+    return receive(path, None)
+
+
+def _binary(path: Path, offset: int) -> UnknownFormatError:
     return UnknownFormatError(
         f"{path}: this is binary data, not a text (CSV) file (control bytes near offset {offset}). If it is a "
         "spreadsheet, export it as CSV; if it is a download, re-download it."
     )
+
+
+def _remove(path: Path | None) -> None:
+    if path is not None:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
 
 
 @contextlib.contextmanager
@@ -224,8 +356,14 @@ class RawFile:
 class RawStore:
     """Content-addressed store under ``<root>/raw``."""
 
+    STALE_SECONDS = 24 * 3600  # a .part older than this belongs to no running process
+
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root) / "raw"
+
+    @property
+    def incoming(self) -> Path:
+        return self.root / ".incoming"
 
     def path_for(self, source: str, sha256: str, ext: str) -> Path:
         return self.root / source / f"{sha256}.{ext}"
@@ -236,23 +374,48 @@ class RawStore:
                 return candidate
         return None
 
-    def add(self, facts: FileFacts, source: str, origin: str, license: str | None = None) -> RawFile:
-        """Copy a file into the store (once) and write its sidecar. Returns the stored file's record."""
+    def receive(self, path: str | os.PathLike[str]) -> FileFacts:
+        """Copy a file into the incoming area in one pass (see :func:`receive`); sweep stale leftovers first."""
+        self.sweep()
+        return receive(path, self.incoming)
+
+    def keep(self, facts: FileFacts, source: str, origin: str, license: str | None = None) -> tuple[RawFile, bool]:
+        """Move an incoming copy into place (once) and write its sidecar. Returns the record and whether it is new
+        (False: the store had these bytes already, and the copy was dropped)."""
         dest = self.path_for(source, facts.sha256, facts.ext)
         sidecar = dest.with_name(dest.name + ".json")
-        if dest.exists() and sidecar.exists():
-            meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        existing = self.find(facts.sha256)
+        if existing is not None and existing.with_name(existing.name + ".json").exists():
+            self.discard(facts)
+            meta = json.loads(existing.with_name(existing.name + ".json").read_text(encoding="utf-8"))
             return RawFile(
-                dest, facts.sha256, facts.bytes, meta["origin"], meta["retrieved_at"], source, meta.get("license")
-            )
+                existing, facts.sha256, facts.bytes, meta["origin"], meta["retrieved_at"], source, meta.get("license")
+            ), False
         dest.parent.mkdir(parents=True, exist_ok=True)
-        if not dest.exists():
+        if facts.path.parent == self.incoming:
+            os.replace(facts.path, dest)
+        else:  # inspected in place: copy
             tmp = dest.with_name(dest.name + f".part{os.getpid()}")
             shutil.copyfile(facts.path, tmp)
             os.replace(tmp, dest)
         record = RawFile(dest, facts.sha256, facts.bytes, origin, _now(), source, license)
         write_sidecar(record)
-        return record
+        del sidecar
+        return record, True
+
+    def discard(self, facts: FileFacts) -> None:
+        """Delete an incoming copy (a refused or already-stored file)."""
+        if facts.path.parent == self.incoming:
+            _remove(facts.path)
+
+    def forget(self, record: RawFile) -> None:
+        """Remove a file this load just added (its load was rolled back)."""
+        _remove(record.path)
+        _remove(record.path.with_name(record.path.name + ".json"))
+
+    def add(self, facts: FileFacts, source: str, origin: str, license: str | None = None) -> RawFile:
+        """Store a file inspected in place (kept for callers that do not receive first)."""
+        return self.keep(facts, source, origin, license)[0]
 
     def adopt(self, tmp: Path, source: str, sha256: str, ext: str, origin: str, license: str | None) -> RawFile:
         """Move a fully downloaded and verified temporary file into place (atomic rename)."""
@@ -263,6 +426,19 @@ class RawStore:
         record = RawFile(dest, sha256, size, origin, _now(), source, license)
         write_sidecar(record)
         return record
+
+    def sweep(self) -> int:
+        """Delete ``.part`` files left by interrupted runs (older than a day, or in the incoming area and not in
+        use by a live process is not knowable: age decides). Returns how many were removed."""
+        if not self.root.exists():
+            return 0
+        now, removed = time.time(), 0
+        for part in self.root.rglob("*.part*"):
+            with contextlib.suppress(FileNotFoundError):
+                if now - part.stat().st_mtime > self.STALE_SECONDS:
+                    part.unlink()
+                    removed += 1
+        return removed
 
 
 def write_sidecar(record: RawFile) -> None:

@@ -157,3 +157,44 @@ def test_piped_output_never_wraps_at_any_terminal_width(tmp_path):
     out = res.stdout.splitlines()
     for ind in registry().values():
         assert f"  {ind.label('en')}. {ind.definition('en')}" in out, ind.name
+
+
+@pytest.fixture(scope="module")
+def big_municipal_file(tmp_path_factory):
+    from tests import synthetic
+
+    big = tmp_path_factory.mktemp("big") / "IDM_NM_big.csv"
+    synthetic.write_municipal_incidence(big, years=[2016, 2017, 2018, 2019, 2020])
+    return big
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig, code, word", [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")])
+def test_an_interrupted_ingest_exits_130_or_143_and_rolls_back(tmp_path, big_municipal_file, sig, code, word):
+    """Ctrl-C (or SIGTERM) while a large file loads: the process says so, exits 130 (143), the warehouse is as
+    it was before, and no copy of the file stays in the raw store."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from usmx import Observatory
+
+    big = big_municipal_file
+    db = tmp_path / "w.duckdb"
+    Observatory(db).ingest(CONAPO_STATE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "usmx", "ingest", str(big), "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(2.5)  # well into the load
+    proc.send_signal(getattr(signal, sig))
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == code, (out, err)
+    assert word in err and "rolled back" in err
+    obs = Observatory(db)
+    assert obs.sql("SELECT kind FROM loads").column("kind").to_pylist() == ["conapo_state_population"]
+    leftovers = [p for p in (obs.data_dir / "raw").rglob("*") if p.is_file() and "sesnsp" in str(p)]
+    assert leftovers == [] and not any((obs.data_dir / "raw" / ".incoming").iterdir())

@@ -104,12 +104,13 @@ def _shift_fiscal_years(path, tmp_path, name, years: int, last_month: str | None
 
 
 def test_other_fiscal_years_and_a_newer_release_load_unchanged(obs, tmp_path):
-    later = _shift_fiscal_years(DRUGS[1], tmp_path, "nationwide-drugs-fy27-fy30-nov.csv", 4, last_month="NOV")
+    # another window of fiscal years (shifted back: a future one is refused as implausible)
+    later = _shift_fiscal_years(DRUGS[1], tmp_path, "nationwide-drugs-fy15-fy18-nov.csv", -8, last_month="NOV")
     (r,) = obs.ingest(later)
-    assert r.kind == "cbp_drug_seizures" and r.vintage == date(2029, 11, 1)
-    newer = _shift_fiscal_years(DRUGS[1], tmp_path, "nationwide-drugs-fy27-fy30-dec.csv", 4)
+    assert r.kind == "cbp_drug_seizures" and r.vintage == date(2017, 11, 1)
+    newer = _shift_fiscal_years(DRUGS[1], tmp_path, "nationwide-drugs-fy15-fy18-dec.csv", -8)
     (r2,) = obs.ingest(newer)
-    assert r2.is_current and r2.vintage == date(2029, 12, 1)
+    assert r2.is_current and r2.vintage == date(2017, 12, 1)
     cur = obs.sql("SELECT count(*) AS n FROM loads WHERE is_current").to_pylist()[0]["n"]
     assert cur == 1  # the December release replaced the November one of the same fiscal years
 

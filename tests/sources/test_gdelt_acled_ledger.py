@@ -256,3 +256,49 @@ def test_ledger_loads_and_validates(obs, tmp_path):
     with pytest.raises(UnknownFormatError, match="not valid YAML"):
         obs.ingest(bad)
     assert snapshot(obs) == before
+
+
+@pytest.mark.parametrize(
+    "body, pattern",
+    [
+        # a billion laughs: nested aliases that would expand to gigabytes
+        (
+            'x0: &a0 ["aaaaaaaaaa"]\n'
+            + "".join(f"x{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}]\n" for i in range(1, 9))
+            + "events:\n  - {id: x, date: 2025-03-01, kind: meeting, title_en: *a8, title_es: b, source: s}\n",
+            "anchors and aliases",
+        ),
+        (
+            "events:\n  - {id: x, date: 2025-03-01, kind: meeting, title_en: "
+            + "a" * 5000
+            + ", title_es: b, source: s}\n",
+            "at most 2000 characters",
+        ),
+        (
+            "events:\n  - {id: [1, 2], date: 2025-03-01, kind: meeting, title_en: a, title_es: b, source: s}\n",
+            "a single value, not a list",
+        ),
+        (
+            "events:\n  - {id: x, date: 2025-03-01, kind: transfer, title_en: a, title_es: b, source: s, "
+            "persons: true}\n",
+            "a whole number of people",
+        ),
+    ],
+)
+def test_hostile_ledger_files_are_refused_quickly(obs, tmp_path, body, pattern):
+    import time
+
+    from usmx.errors import UsmxError
+
+    p = tmp_path / "hostile.yaml"
+    p.write_text(body if body.startswith("events") else body.replace("events:", "events:", 1), encoding="utf-8")
+    if not body.startswith("events"):  # the detector wants `events:` first; put the anchors inside an entry
+        p.write_text(
+            "events:\n  - {id: y, date: 2025-03-01, kind: meeting, title_en: &t0 a, title_es: *t0, source: s}\n",
+            encoding="utf-8",
+        )
+    t0 = time.perf_counter()
+    with pytest.raises(UsmxError, match=pattern if body.startswith("events") else "anchors and aliases"):
+        obs.ingest(p)
+    assert time.perf_counter() - t0 < 5
+    assert obs.sql("SELECT count(*) AS n FROM loads").to_pylist()[0]["n"] == 0

@@ -188,6 +188,17 @@ class Coded:
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """What one release of a table covers: cells of (period, unit) (see catalog/tables/*.yaml)."""
+
+    period: str  # a column or SQL expression giving the first day of the month (or year) a row belongs to
+    unit: str | None = None  # the place column; "scope" for files that accumulate; None: the period alone
+    grain: str = "month"  # month, year, or all (one cell per file)
+    first_year: int = 1900
+    lead_months: int = 0
+
+
+@dataclass(frozen=True)
 class TableSpec:
     """A core table: its public columns (``fields``) and how they are stored.
 
@@ -204,6 +215,7 @@ class TableSpec:
     fields: tuple[Field, ...]
     coded: Coded | None = None
     derived: tuple[tuple[str, str], ...] = ()
+    coverage: Coverage = Coverage("period")
 
     @property
     def history_table(self) -> str:
@@ -265,6 +277,7 @@ def tables() -> dict[str, TableSpec]:
                 if spec.get("coded")
                 else None,
                 derived=tuple((spec.get("derived") or {}).items()),
+                coverage=Coverage(**spec["coverage"]),
             )
     return out
 

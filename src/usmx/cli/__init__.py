@@ -7,7 +7,9 @@ expected and what to do); 1 an internal error (a bug: run with ``USMX_DEBUG=1`` 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 
 import typer
 
@@ -31,11 +33,35 @@ app.add_typer(evaluate.app, name="evaluate")
 app.add_typer(audit.app, name="audit")
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived (raised from the signal handler, so that open transactions roll back)."""
+
+
+def _on_sigterm(signum, frame) -> None:  # pragma: no cover - exercised in a subprocess test
+    raise Terminated()
+
+
+def _interrupted(code: int) -> int:
+    what = "terminated" if code == 143 else "interrupted"
+    err.print(f"{what}: any load under way was rolled back; the warehouse is as it was before it.")
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the app, map UsmxError to exit 2 and anything unexpected to exit 1."""
+    """Entry point: run the app; UsmxError exits 2, Ctrl-C 130, SIGTERM 143, anything unexpected 1."""
     debug = os.environ.get("USMX_DEBUG") == "1"
+    previous = (
+        signal.signal(signal.SIGTERM, _on_sigterm) if threading.current_thread() is threading.main_thread() else None
+    )
     try:
-        app(args=argv, standalone_mode=False)
+        # Typer turns Ctrl-C into Exit(130) and, outside standalone mode, *returns* exit codes: use them
+        code = app(args=argv, standalone_mode=False)
+        if code == 130:
+            return _interrupted(130)
+        if isinstance(code, int) and not isinstance(code, bool):
+            return code
+    except Terminated:
+        return _interrupted(143)
     except UsmxError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return 2
@@ -43,21 +69,25 @@ def main(argv: list[str] | None = None) -> int:
         code = getattr(exc, "exit_code", getattr(exc, "code", 0))
         return int(code or 0)
     except KeyboardInterrupt:
-        err.print("interrupted; any load under way was rolled back.")
-        return 130
+        return _interrupted(130)
     except Exception as exc:
+        if isinstance(exc, RuntimeError) and "Query interrupted" in str(exc):  # DuckDB's word for Ctrl-C
+            return _interrupted(130)
         # Typer bundles its own click; recognise its usage errors by class name rather than by import.
         names = {cls.__name__ for cls in type(exc).__mro__}
         if "ClickException" in names:
             exc.show()  # type: ignore[attr-defined]
             return 2
-        if "Abort" in names:
-            return 1
+        if "Abort" in names:  # click's word for Ctrl-C
+            return _interrupted(130)
         err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
         err.print("This is a bug in usmx. Run again with USMX_DEBUG=1 for the traceback and report it.")
         if debug:
             raise
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return 0
 
 

@@ -58,16 +58,23 @@ def sql(
     emit(Observatory(db).sql(query), format, output)
 
 
-def loads(db: DbOption = None, format: FormatOption = Format.table, output: OutputOption = None) -> None:
+def loads(
+    db: DbOption = None,
+    format: FormatOption = Format.table,
+    output: OutputOption = None,
+    history: Annotated[
+        bool, typer.Option("--history", help="Also superseded and unloaded loads, with status.")
+    ] = False,
+) -> None:
     """Show the load ledger: every file loaded, its sha256, vintage, rows and whether it is current."""
-    ledger = Observatory(db).loads().to_pylist()
+    ledger = Observatory(db).loads(history=history).to_pylist()
     rows = [
         {
             "load_id": r["load_id"],
             "kind": r["kind"],
             "vintage": f"{r['vintage']:%Y-%m}" if r["vintage"] else None,
             "rows": r["row_count"],
-            "current": "yes" if r["is_current"] else "no",
+            "current": r["status"] if history else ("yes" if r["is_current"] else "no"),
             "sha256": r["sha256"][:12],
             "loaded_at": f"{r['loaded_at']:%Y-%m-%d %H:%M}",
             "file_name": r["file_name"],
@@ -126,11 +133,24 @@ def demo(
     )
 
 
+def unload(
+    load_id: Annotated[int, typer.Argument(help="The load to revert (see `usmx loads`).")],
+    db: DbOption = None,
+) -> None:
+    """Revert a load: its rows leave the warehouse and older releases take its place; the raw file is kept."""
+    record = Observatory(db).unload(load_id)
+    out.print(
+        f"unloaded load {load_id} ({record['kind']}, {record['row_count']:,} rows, {record['file_name']}); the raw "
+        f"file stays at {record['raw_path']}. `usmx loads --history` lists it.",
+        highlight=False,
+    )
+
+
 def version() -> None:
     """Print the usmx version."""
     out.print(__version__)
 
 
 def register(app: typer.Typer) -> None:
-    for command in (ingest, tables, sql, loads, demo, version):
+    for command in (ingest, tables, sql, loads, unload, demo, version):
         app.command()(command)

@@ -80,6 +80,8 @@ class Staged:
     dimension_sql: str | None = None  # rows of the coded dimension (id, label columns), for coded tables
     grain: tuple[str, ...] | None = None
     key_label: Callable[[tuple], object] | None = None
+    read_relation: str | None = None  # one row per data line as read: checked against the file's line count
+    header_lines: int = 1
 
 
 def rows_of(spec: catalog.TableSpec, relation: str) -> str:
@@ -149,6 +151,14 @@ def match_layouts(source: str, facts: FileFacts) -> list[Candidate]:
 
 def duck_error(display: str, exc: Exception) -> UsmxError:
     """Turn a DuckDB reader error into a user-facing one that names the file."""
+    if "Invalid unicode" in str(exc):
+        line = re.search(r"Line: (\d+)", str(exc))
+        where = f" at line {line.group(1)}" if line else ""
+        return UsmxError(
+            f"{display}: mixed text encodings: the file starts as UTF-8 but{where} holds bytes that are not valid "
+            "UTF-8. Official files use one encoding; the file was probably edited and re-saved. Re-download the "
+            "original."
+        )
     msg = str(exc).strip().splitlines()
     text = " ".join(line.strip() for line in msg[:6])
     return UsmxError(
@@ -170,12 +180,13 @@ def read_wide(
     """Read a delimited file into a temporary table: every column as text under its canonical name, then ``select``
     (a projection over those names; the default keeps them as text). Reader errors name the file."""
     encoding = ctx.facts.duckdb_encoding
+    compression = "none" if ctx.readable != ctx.facts.path else ctx.facts.duckdb_compression
     try:
         ctx.con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {select} FROM read_csv(?, header=?, all_varchar=true, "
-            "delim=?, quote=?, escape=?, encoding=?, strict_mode=true, null_padding=false, auto_detect=false, "
-            "columns=?)",
-            [str(ctx.readable), header, delim, quote, quote, encoding, dict.fromkeys(names, "VARCHAR")],
+            "delim=?, quote=?, escape=?, encoding=?, compression=?, strict_mode=true, null_padding=false, "
+            "auto_detect=false, columns=?)",
+            [str(ctx.readable), header, delim, quote, quote, encoding, compression, dict.fromkeys(names, "VARCHAR")],
         )
     except (duckdb.InvalidInputException, duckdb.ConversionException, duckdb.IOException) as exc:
         raise duck_error(ctx.display, exc) from exc
@@ -189,6 +200,7 @@ def locate(
 
     Used only on the error path, to name the row of a bad cell that a vectorised check found.
     """
+    csv.field_size_limit(1 << 30)  # official cells are short, but a corrupt file may not be
     with open_text(ctx.facts) as text:
         reader = csv.reader(text, delimiter=delim)
         next(reader, None)
@@ -198,7 +210,7 @@ def locate(
     return None, None
 
 
-COUNT_RE = r"[0-9]+|[0-9]{1,3}(,[0-9]{3})+"
+COUNT_RE = r"[0-9]{1,18}|[0-9]{1,3}(,[0-9]{3}){1,5}"
 """A count as official files write it: digits, optionally with thousands separators ("1,119")."""
 
 
@@ -242,5 +254,8 @@ def validate_integer_cells(
     index = next(i for i, name in mapping.items() if name == col)
     row, value = locate(ctx, index, lambda v: _is_bad_count(v, allow_blank, pattern), delim)
     value = value if value is not None else ""
+    plain = value.strip().replace(",", "")
     negative = re.fullmatch(r"-\s*(" + pattern + ")", value.strip()) is not None
+    if plain.isdigit() and len(plain) > 18:
+        what = f"a count of at most 18 digits (this one has {len(plain)}: a corrupted cell)"
     raise CellError(ctx.display, row, header[index], value, "a count of zero or more" if negative else what)

@@ -127,6 +127,7 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
         period_max=pmax,
         checks=CHECKS + (SEIZURE_CHECKS if seizures else []),
         notes=[f"fiscal years {fymin}-{fymax}"],
+        read_relation="_cbp",
     )
 
 

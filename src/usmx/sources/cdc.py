@@ -111,6 +111,7 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
         period_min=pmin,
         period_max=pmax,
         checks=CHECKS,
+        read_relation="_cdc",
     )
 
 

@@ -87,6 +87,7 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
         period_min=date(ymin, 1, 1),
         period_max=date(ymax, 1, 1),
         checks=own,
+        read_relation="_pop",
     )
 
 

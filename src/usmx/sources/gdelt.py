@@ -139,6 +139,8 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
         period_max=pmax,
         checks=CHECKS,
         checks_passed=passed,
+        read_relation="_gdelt",
+        header_lines=0,
     )
 
 

@@ -49,13 +49,35 @@ def kinds() -> list[str]:
     return list(doc["kinds"])
 
 
+MAX_TEXT = 2000  # characters in a title or source
+MAX_BYTES = 5 << 20  # a ledger is a hand-written file: anything larger is not one
+
+
+def _load_yaml(ctx: ParseContext) -> object:
+    """Safe YAML without anchors or aliases (a few hundred bytes of nested aliases expand to gigabytes)."""
+    if ctx.facts.bytes > MAX_BYTES:
+        raise UnknownFormatError(
+            f"{ctx.display}: {ctx.facts.bytes:,} bytes is too large for a ledger file (at most {MAX_BYTES:,}); "
+            "split it."
+        )
+    with open_text(ctx.facts) as fh:
+        text = fh.read()
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                line = event.start_mark.line + 1 if event.start_mark else "?"
+                raise UnknownFormatError(
+                    f"{ctx.display}: line {line}: YAML anchors and aliases (&name, *name) are not accepted in "
+                    "ledger files; write each entry out in full."
+                )
+        return yaml.load(text, Loader=_TextDates)
+    except yaml.YAMLError as exc:
+        raise UnknownFormatError(f"{ctx.display}: not valid YAML ({exc}).") from exc
+
+
 def parse(ctx: ParseContext, kind: str) -> Staged:
     spec = catalog.tables()["core_ledger__events"]
-    with open_text(ctx.facts) as fh:
-        try:
-            doc = yaml.load(fh.read(), Loader=_TextDates)
-        except yaml.YAMLError as exc:
-            raise UnknownFormatError(f"{ctx.display}: not valid YAML ({exc}).") from exc
+    doc = _load_yaml(ctx)
     events = (doc or {}).get("events") if isinstance(doc, dict) else None
     if not isinstance(events, list) or not events:
         raise CheckError(ctx.display, "has_events", "the file has no `events:` list.")
@@ -64,6 +86,13 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
         where = f"event {i} ({e.get('id', 'no id')})" if isinstance(e, dict) else f"event {i}"
         if not isinstance(e, dict):
             raise CellError(ctx.display, None, where, str(e)[:60], "a mapping with id, date, kind, titles and source")
+        for k in REQUIRED:
+            if isinstance(e.get(k), (list, dict)):
+                raise CellError(ctx.display, None, f"{where}: {k}", str(e[k])[:60], "a single value, not a list")
+            if len(str(e.get(k) or "")) > MAX_TEXT:
+                raise CellError(
+                    ctx.display, None, f"{where}: {k}", str(e[k])[:60] + "…", f"at most {MAX_TEXT} characters"
+                )
         missing = [k for k in REQUIRED if not str(e.get(k) or "").strip()]
         if missing:
             raise CheckError(
@@ -81,7 +110,7 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
                     ctx.display, None, f"{where}: date", str(e["date"]), "an ISO date (YYYY-MM-DD)"
                 ) from None
         persons = e.get("persons")
-        if persons is not None and (not isinstance(persons, int) or persons < 0):
+        if persons is not None and (type(persons) is not int or persons < 0 or persons > 1_000_000):
             raise CellError(ctx.display, None, f"{where}: persons", str(persons), "a whole number of people")
         rows.append(
             {

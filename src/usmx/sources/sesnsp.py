@@ -44,7 +44,8 @@ URLS = {
     "sesnsp_state_victims": "https://www.gob.mx/sesnsp/acciones-y-programas/datos-abiertos-de-incidencia-delictiva",
 }
 MONTHS = [f"m{i:02d}" for i in range(1, 13)]
-FIRST_YEAR = 2015  # CNSP/38/15: the current methodology starts in January 2015
+FIRST_YEAR = 2015  # CNSP/38/15: the 2015 methodology starts in January 2015
+LAST_YEAR = 2025  # from January 2026 SESNSP publishes the RNID methodology: another table, not a newer release
 
 
 def detect(facts: FileFacts) -> list[Candidate]:
@@ -121,19 +122,22 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
         grain=grain,
         key_label=lambda key: _with_key(con, key),
         dimension_sql=f"SELECT crime_id, {', '.join(label_cols)}, crime_key FROM _labels",
+        read_relation="_canon",
     )
 
 
 def _checks(unit: str, municipal: bool, victims: bool) -> list[Check]:
     """SESNSP's own checks (the catalogue adds rows present, unique keys and known codes)."""
-    this_year = date.today().year
+    last = min(LAST_YEAR, date.today().year)
     own = [
         Check(
             "years_in_method",
-            f"SELECT DISTINCT year FROM _canon WHERE year < {FIRST_YEAR} OR year > {this_year} ORDER BY year",
+            f"SELECT DISTINCT year FROM _canon WHERE year < {FIRST_YEAR} OR year > {last} ORDER BY year",
             lambda rows: (
-                f"years {[r[0] for r in rows]} fall outside {FIRST_YEAR}..{this_year}; this layout is "
-                "SESNSP's current methodology, which starts in January 2015."
+                f"years {[r[0] for r in rows]} fall outside {FIRST_YEAR}..{last}: this layout is SESNSP's 2015 "
+                "methodology, which runs from January 2015 to December 2025. Files for 2026 on use the RNID "
+                "methodology (114 categories, attempted homicide and extortion split out): a different series that "
+                "must not replace this one."
             ),
             early=True,
         ),
@@ -207,7 +211,7 @@ def _with_key(con, key: tuple) -> tuple:
 def read_typed(ctx: ParseContext, table: str, names: list[str], delim: str, *, municipal: bool, victims: bool) -> None:
     """Read the file once into canonical, typed columns plus the ``_ok`` flag (see parse)."""
     cell = "(" + COUNT_RE + ")?"
-    months_ok = f"regexp_full_match(concat_ws('|', {', '.join(MONTHS)}), '({cell}\\|)*{cell}')"
+    months_ok = f"regexp_full_match(concat_ws('|', {', '.join(f'trim({m})' for m in MONTHS)}), '({cell}\\|)*{cell}')"
     ok = [
         months_ok,
         "regexp_full_match(trim(year), '[0-9]{4}')",
@@ -230,7 +234,7 @@ def read_typed(ctx: ParseContext, table: str, names: list[str], delim: str, *, m
             "trim(sex) AS sex_label",
             "trim(age_group) AS age_group",
         ]
-    cols += [f"TRY_CAST(replace({m}, ',', '') AS BIGINT) AS {m}" for m in MONTHS]
+    cols += [f"TRY_CAST(replace(trim({m}), ',', '') AS BIGINT) AS {m}" for m in MONTHS]
     cols.append(" AND ".join(f"coalesce({c}, false)" for c in ok) + " AS _ok")
     read_wide(ctx, table, names, delim, select=", ".join(cols))
 

@@ -1,0 +1,341 @@
+"""Loading: one transaction per file, the coverage of each release, the current cells, unload."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from .. import catalog, checks, rawstore, sources
+from .._db import one
+from .._version import __version__
+from ..errors import CheckError, UsmxError
+from ..sources._base import ParseContext, Staged
+from .ledger import known_checksum
+from .schema import COVERAGE, LEDGER_COLUMNS, LOAD_ID, LOADS, UNLOADED, refresh_current
+
+Progress = Callable[[str, int | None, int | None], None]
+"""``progress(stage, done, total)``: called as a file moves through reading, parsing, checking and loading."""
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What happened to one file given to :func:`load_file`."""
+
+    path: str
+    status: str  # "loaded" or "already_loaded"
+    kind: str
+    table: str
+    load_id: int
+    rows: int
+    sha256: str
+    vintage: date | None
+    is_current: bool
+    seconds: float
+    checks: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        if self.status == "already_loaded":
+            return (
+                f"{self.path}: already loaded as load {self.load_id} ({self.rows:,} rows in {self.table}); "
+                "nothing to do."
+            )
+        vintage = f", vintage {self.vintage:%Y-%m}" if self.vintage else ""
+        current = "" if self.is_current else " (an older vintage: kept for revisions, not current)"
+        return (
+            f"{self.path}: loaded {self.rows:,} rows into {self.table} as load {self.load_id}{vintage}"
+            f"{current} in {self.seconds:.1f} s."
+        )
+
+
+def _drop_temporaries(con: duckdb.DuckDBPyConnection) -> None:
+    """Parsers stage files in temporary tables and views; drop them so the next file starts clean."""
+    for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall():
+        con.execute(f'DROP VIEW IF EXISTS temp."{name}"')
+    for (name,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall():
+        con.execute(f'DROP TABLE IF EXISTS temp."{name}"')
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    store: rawstore.RawStore,
+    scratch: Path,
+    kind: str | None = None,
+    origin: str | None = None,
+    progress: Progress | None = None,
+) -> LoadResult:
+    """Load one official file in one transaction: copy it once into the raw store's incoming area (hashing it as it
+    goes), detect its layout, parse and check the copy, insert its rows and its ledger record.
+
+    A file whose sha256 is already in the ledger is skipped (status ``already_loaded``). Any failure rolls the
+    transaction back, leaves the warehouse as it was and keeps no copy of a refused file; the raw copy stays only
+    when the load commits.
+    """
+    t0 = time.perf_counter()
+    report = progress or (lambda *a: None)
+    display = str(path)
+    report("reading", None, None)
+    facts = store.receive(path)
+    kept: rawstore.RawFile | None = None
+    try:
+        mod, cand = sources.detect(facts, display, kind)
+        known = known_checksum(con, facts.sha256)
+        if known:
+            store.discard(facts)
+            return LoadResult(
+                display,
+                "already_loaded",
+                known["kind"],
+                known["table_name"],
+                known[LOAD_ID],
+                known["row_count"],
+                facts.sha256,
+                known["vintage"],
+                known["is_current"],
+                time.perf_counter() - t0,
+            )
+        with rawstore.readable_path(facts, scratch) as readable:
+            ctx = ParseContext(con, facts, readable, display, cand)
+            con.begin()
+            try:
+                report("parsing and checking", None, None)
+                staged = mod.parse(ctx, cand.kind)
+                _plausible(display, staged)
+                staged.checks_passed += [*run_checks(ctx, staged), "periods_plausible"]
+                report("loading", None, None)
+                kept, new = store.keep(facts, mod.SOURCE, origin or str(path.resolve()), mod.LICENSE)
+                if not new:
+                    kept = None  # stored by an earlier load: not ours to remove on failure
+                load_id, rows = _insert(
+                    con,
+                    staged=staged,
+                    facts=facts,
+                    file_name=origin or path.name,
+                    raw_path=str(store.path_for(mod.SOURCE, facts.sha256, facts.ext)),
+                    source=mod.SOURCE,
+                )
+                current = bool(one(con, f"SELECT is_current FROM {LOADS} WHERE {LOAD_ID} = ?", [load_id])[0])
+                con.commit()
+            except duckdb.InterruptException:
+                con.rollback()
+                raise KeyboardInterrupt from None
+            except RuntimeError as exc:  # DuckDB's word for a Ctrl-C that reached a running query
+                con.rollback()
+                if "interrupted" in str(exc).lower():
+                    raise KeyboardInterrupt from None
+                raise
+            except duckdb.Error as exc:
+                con.rollback()
+                raise UsmxError(f"{display}: the load failed and was rolled back: {exc}") from exc
+            except BaseException:
+                con.rollback()
+                raise
+            finally:
+                _drop_temporaries(con)
+    except BaseException:
+        store.discard(facts)
+        if kept is not None:
+            store.forget(kept)
+        raise
+    return LoadResult(
+        display,
+        "loaded",
+        cand.kind,
+        staged.table.name,
+        load_id,
+        rows,
+        facts.sha256,
+        staged.vintage,
+        current,
+        time.perf_counter() - t0,
+        staged.checks_passed,
+        staged.notes,
+    )
+
+
+def run_checks(ctx: ParseContext, staged: Staged) -> list[str]:
+    """The catalogue's checks for the staged table, then the source's own, skipping any the parser already ran."""
+    columns = [r[0] for r in ctx.con.execute(f"DESCRIBE {staged.relation}").fetchall()]
+    todo = checks.for_table(
+        staged.table,
+        staged.relation,
+        columns,
+        grain=staged.grain,
+        key_label=staged.key_label,
+        source_checks=staged.checks,
+    )
+    if staged.read_relation and ctx.facts.lines is not None:
+        todo.insert(1, _rows_match_lines(ctx, staged))
+    done = set(staged.checks_passed)
+    return checks.run(ctx.con, ctx.display, [c for c in todo if c.name not in done])
+
+
+def _rows_match_lines(ctx: ParseContext, staged: Staged) -> checks.Check:
+    """The rows the reader parsed (plus line breaks inside quoted cells) must equal the file's data lines, counted
+    independently while the file was copied: a reader that silently drops a line (DuckDB does, for a last line
+    longer than its maximum line size) cannot load a short table."""
+    rel = staged.read_relation
+    text = [r[0] for r in ctx.con.execute(f"DESCRIBE {rel}").fetchall() if r[1] == "VARCHAR"]
+    inner = " + ".join(f"coalesce(sum(length({c}) - length(replace({c}, chr(10), ''))), 0)" for c in text) or "0"
+    expected = (ctx.facts.lines or 0) - staged.header_lines - ctx.facts.blank_lines
+    return checks.Check(
+        "rows_match_lines",
+        f"SELECT n FROM (SELECT count(*) + {inner} AS n FROM {rel}) WHERE n <> {int(expected)}",
+        lambda rows: (
+            f"the reader parsed {rows[0][0]:,} rows but the file has {expected:,} data lines; a line may be "
+            "too long for the reader, or malformed."
+        ),
+        early=True,
+    )
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    staged: Staged,
+    facts: rawstore.FileFacts,
+    file_name: str,
+    raw_path: str | None,
+    source: str,
+) -> tuple[int, int]:
+    """Insert a staged file's rows and its ledger record; the caller owns the transaction."""
+    # ids are never reused, not even those of unloaded loads
+    load_id = int(
+        one(
+            con,
+            f"SELECT coalesce(max(i), 0) + 1 FROM (SELECT max({LOAD_ID}) AS i FROM {LOADS} "
+            f"UNION ALL SELECT max({LOAD_ID}) FROM {UNLOADED})",
+        )[0]
+    )
+    spec = staged.table
+    if spec.coded:
+        coded = spec.coded
+        con.execute(
+            f"INSERT INTO {coded.dimension} ({LOAD_ID}, {coded.id}, {', '.join(coded.columns)}) "
+            f"SELECT {load_id}, * FROM ({staged.dimension_sql})"
+        )
+    inserted = int(
+        one(
+            con,
+            f"INSERT INTO {spec.facts_table} ({', '.join(spec.fact_columns)}, {LOAD_ID}) "
+            f"SELECT *, {load_id} FROM ({staged.select_sql})",
+        )[0]
+    )
+    values = {
+        LOAD_ID: load_id,
+        "source": source,
+        "kind": staged.kind,
+        "table_name": spec.name,
+        "scope": staged.scope,
+        "vintage": staged.vintage,
+        "period_min": staged.period_min,
+        "period_max": staged.period_max,
+        "file_name": file_name,
+        "sha256": facts.sha256,
+        "bytes": facts.bytes,
+        "encoding": facts.encoding,
+        "raw_path": raw_path,
+        "row_count": inserted,
+        "checks": staged.checks_passed,
+        "loaded_at": datetime.now(),
+        "usmx_version": __version__,
+        "is_current": False,
+    }
+    names = [n for n, _ in LEDGER_COLUMNS]
+    con.execute(
+        f"INSERT INTO {LOADS} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})", [values[n] for n in names]
+    )
+    _cover(con, staged, load_id)
+    refresh_current(con, spec.name)
+    return load_id, inserted
+
+
+def _plausible(display: str, staged: Staged) -> None:
+    """Periods lie between the publisher's first year and the present (plus its usual lead): a year 2099 or 1066
+    is a typo that would otherwise become the newest vintage and hide every genuine release."""
+    cov = staged.table.coverage
+    today = date.today()
+    months = today.year * 12 + today.month - 1 + cov.lead_months
+    latest = date(months // 12, months % 12 + 1, 1)
+    for what, value in (
+        ("first period", staged.period_min),
+        ("last period", staged.period_max),
+        ("vintage", staged.vintage),
+    ):
+        if value is not None and not (date(cov.first_year, 1, 1) <= value < _next_month(latest)):
+            raise CheckError(
+                display,
+                "periods_plausible",
+                f"the file's {what} is {value:%Y-%m}, outside {cov.first_year}-01 … {latest:%Y-%m} (the publisher's "
+                "first year to the present). A mistyped year is the usual cause; fix the file or re-download it.",
+            )
+
+
+def _next_month(d: date) -> date:
+    return date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+
+
+def _cells(staged: Staged) -> list[date]:
+    """The periods a release covers: every month (or year) from its first to its last, or one cell for all."""
+    cov = staged.table.coverage
+    if cov.grain == "all" or staged.period_min is None or staged.period_max is None:
+        return [date(1, 1, 1)]
+    out, p = [], staged.period_min.replace(day=1)
+    if cov.grain == "year":
+        return [date(y, 1, 1) for y in range(staged.period_min.year, staged.period_max.year + 1)]
+    while p <= staged.period_max:
+        out.append(p)
+        p = _next_month(p)
+    return out
+
+
+def _cover(con: duckdb.DuckDBPyConnection, staged: Staged, load_id: int) -> None:
+    """Record the cells this release covers: its periods x the places it holds (or its own scope)."""
+    spec, unit = staged.table, staged.table.coverage.unit
+    if unit is None:
+        units = "SELECT '' AS unit"
+    elif unit == "scope":
+        units = "SELECT ? AS unit"
+    else:
+        units = f"SELECT DISTINCT CAST({unit} AS VARCHAR) AS unit FROM {staged.relation}"
+    params: list = [spec.name, load_id, _cells(staged)] + ([staged.scope] if unit == "scope" else [])
+    con.execute(
+        f"INSERT INTO {COVERAGE} SELECT ?, ?, p.period, u.unit FROM (SELECT unnest(?::DATE[]) AS period) p, "
+        f"({units}) u WHERE u.unit IS NOT NULL",
+        params,
+    )
+
+
+def unload(con: duckdb.DuckDBPyConnection, load_id: int) -> dict:
+    """Revert a load in one transaction: its rows, labels and cells go, its ledger record moves to the unloaded
+    ledger, and the cells it covered come back from the releases below it. The raw file stays in the store."""
+    rows = con.execute(f"SELECT * FROM {LOADS} WHERE {LOAD_ID} = ?", [load_id]).fetchall()
+    if not rows:
+        gone = con.execute(f"SELECT unloaded_at FROM {UNLOADED} WHERE {LOAD_ID} = ?", [load_id]).fetchone()
+        if gone:
+            raise UsmxError(f"load {load_id} was already unloaded on {gone[0]:%Y-%m-%d %H:%M}.")
+        raise UsmxError(f"there is no load {load_id}; `usmx loads` lists them.")
+    record = dict(zip([n for n, _ in LEDGER_COLUMNS], rows[0]))
+    spec = catalog.tables()[record["table_name"]]
+    con.begin()
+    try:
+        con.execute(f"DELETE FROM {spec.facts_table} WHERE {LOAD_ID} = ?", [load_id])
+        if spec.coded:
+            con.execute(f"DELETE FROM {spec.coded.dimension} WHERE {LOAD_ID} = ?", [load_id])
+        con.execute(f"DELETE FROM {COVERAGE} WHERE {LOAD_ID} = ?", [load_id])
+        con.execute(f"INSERT INTO {UNLOADED} SELECT *, ? FROM {LOADS} WHERE {LOAD_ID} = ?", [datetime.now(), load_id])
+        con.execute(f"DELETE FROM {LOADS} WHERE {LOAD_ID} = ?", [load_id])
+        refresh_current(con, spec.name)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return record

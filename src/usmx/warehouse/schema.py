@@ -1,0 +1,268 @@
+"""The warehouse's connection and schema: DDL generated from the catalogue, migrations, the public views."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from .. import catalog
+from ..errors import UsmxError
+
+SCHEMA_VERSION = 2
+
+LOADS = "loads"
+"""The ledger table: one row per file loaded."""
+LOAD_ID = "load_id"
+"""The column on every core row that joins it to the ledger."""
+
+#: the ledger's columns, in order, with their DuckDB types
+LEDGER_COLUMNS: tuple[tuple[str, str], ...] = (
+    (LOAD_ID, "BIGINT PRIMARY KEY"),
+    ("source", "VARCHAR NOT NULL"),
+    ("kind", "VARCHAR NOT NULL"),
+    ("table_name", "VARCHAR NOT NULL"),
+    ("scope", "VARCHAR NOT NULL"),
+    ("vintage", "DATE"),
+    ("period_min", "DATE"),
+    ("period_max", "DATE"),
+    ("file_name", "VARCHAR NOT NULL"),
+    ("sha256", "VARCHAR NOT NULL UNIQUE"),
+    ("bytes", "BIGINT NOT NULL"),
+    ("encoding", "VARCHAR"),
+    ("raw_path", "VARCHAR"),
+    ("row_count", "BIGINT NOT NULL"),
+    ("checks", "VARCHAR[]"),
+    ("loaded_at", "TIMESTAMP NOT NULL"),
+    ("usmx_version", "VARCHAR NOT NULL"),
+    ("is_current", "BOOLEAN NOT NULL"),
+)
+LOADS_DDL = f"CREATE TABLE IF NOT EXISTS {LOADS} (" + ", ".join(f"{n} {t}" for n, t in LEDGER_COLUMNS) + ")"
+
+
+UNLOADED = "_unloaded_loads"
+"""Ledger records of loads reverted with ``usmx unload`` (the same columns, plus when)."""
+COVERAGE = "_coverage"
+"""One row per (table, load, period, unit) cell a release covers."""
+CURRENT = "_current_cells"
+"""One row per (table, period, unit) cell: the load the current view takes it from."""
+NO_PERIOD = "DATE '0001-01-01'"  # the one cell of a table whose releases each cover everything (grain: all)
+
+
+def _looks_like_duckdb(path: Path) -> bool:
+    """A DuckDB database file has the magic bytes 'DUCK' at offset 8 (an empty file is a new warehouse)."""
+    with path.open("rb") as fh:
+        head = fh.read(12)
+    return len(head) == 0 or head[8:12] == b"DUCK"
+
+
+def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, creating and migrating it when opened for writing. A file that is not a DuckDB database
+    (a damaged or foreign file) is never opened, so never written to."""
+    if path.is_dir():
+        raise UsmxError(f"{path}: is a directory; --db takes a warehouse file (e.g. usmx.duckdb).")
+    if path.exists() and not _looks_like_duckdb(path):
+        raise UsmxError(
+            f"{path}: this is not a usmx warehouse (no DuckDB header: damaged, or another kind of file). usmx did not "
+            "open or change it; restore it from a backup or point --db at another file."
+        )
+    try:
+        if read_only:
+            if not path.exists():
+                with contextlib.closing(connect(path)):
+                    pass
+            con = duckdb.connect(str(path), read_only=True)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Row order inside a table carries no meaning here; not preserving it lets DuckDB load in parallel.
+            con = duckdb.connect(str(path), config={"preserve_insertion_order": False})
+            ensure_schema(con)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise UsmxError(
+                f"{path}: the warehouse is open in another process ("
+                + ("one that is writing to it" if read_only else "reading or writing it")
+                + "); DuckDB lets one process write, or several read. Wait for it to finish, or use another --db."
+            ) from exc
+        raise UsmxError(f"{path}: cannot open the warehouse ({exc}).") from exc
+    except duckdb.Error as exc:
+        raise UsmxError(f"{path}: this is not a usmx warehouse, or it is damaged ({exc}).") from exc
+    return con
+
+
+@contextlib.contextmanager
+def opened(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(path, read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create what is missing (idempotent), migrate older warehouses, refresh the catalogue tables; one transaction."""
+    con.begin()
+    try:
+        con.execute("CREATE TABLE IF NOT EXISTS usmx_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        row = con.execute("SELECT value FROM usmx_meta WHERE key = 'schema_version'").fetchone()
+        found = int(row[0]) if row else None
+        if found is not None and found > SCHEMA_VERSION:
+            raise UsmxError(
+                f"this warehouse was written by a newer usmx (schema {found} > {SCHEMA_VERSION}); upgrade usmx."
+            )
+        con.execute(LOADS_DDL)
+        con.execute(
+            LOADS_DDL.replace(f"TABLE IF NOT EXISTS {LOADS} (", f"TABLE IF NOT EXISTS {UNLOADED} (")
+            .replace("PRIMARY KEY", "")
+            .replace("UNIQUE", "")
+            .rstrip(")")
+            + ", unloaded_at TIMESTAMP NOT NULL)"
+        )
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {COVERAGE} (table_name VARCHAR NOT NULL, {LOAD_ID} BIGINT NOT NULL, "
+            "period DATE NOT NULL, unit VARCHAR NOT NULL)"
+        )
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {CURRENT} (table_name VARCHAR NOT NULL, period DATE NOT NULL, "
+            f"unit VARCHAR NOT NULL, {LOAD_ID} BIGINT NOT NULL)"
+        )
+        _catalogue_tables(con)
+        for spec in catalog.tables().values():
+            _create_table(con, spec)
+        if found == 1:
+            _migrate_from_1(con)
+        con.execute("INSERT OR REPLACE INTO usmx_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+
+
+def period_sql(spec: catalog.TableSpec) -> str:
+    """The SQL, over a row of the table, of its cell's period (first day of its month or year; one fixed date for
+    grain 'all')."""
+    if spec.coverage.grain == "all":
+        return NO_PERIOD
+    return f"CAST({spec.coverage.period} AS DATE)"
+
+
+def unit_sql(spec: catalog.TableSpec) -> str | None:
+    """The SQL of a row's cell unit, or None when the load id alone says it (no unit, or one per file)."""
+    unit = spec.coverage.unit
+    if unit in (None, "scope"):
+        return None
+    return f"CAST({unit} AS VARCHAR)"
+
+
+def _migrate_from_1(con: duckdb.DuckDBPyConnection) -> None:
+    """Schema 1 kept one current load per scope; give every existing load the cells its rows cover."""
+    for spec in catalog.tables().values():
+        unit = unit_sql(spec) or "''"
+        con.execute(
+            f"INSERT INTO {COVERAGE} SELECT DISTINCT '{spec.name}', {LOAD_ID}, {period_sql(spec)}, {unit} "
+            f"FROM {spec.history_table}"
+        )
+    for spec in catalog.tables().values():
+        refresh_current(con, spec.name)
+
+
+def _create_table(con: duckdb.DuckDBPyConnection, spec: catalog.TableSpec) -> None:
+    """Physical facts (and dimension), then the two public views: every vintage, and the current one."""
+    cols = ", ".join(f"{f.name} {f.type}" for f in spec.fact_fields)
+    con.execute(f"CREATE TABLE IF NOT EXISTS {spec.facts_table} ({cols}, {LOAD_ID} BIGINT NOT NULL)")
+    select = []
+    join = ""
+    coded = spec.coded
+    if coded:
+        types = {f.name: f.type for f in spec.fields}
+        dcols = ", ".join(f"{c} {types[c]}" for c in coded.columns)
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {coded.dimension} ({LOAD_ID} BIGINT NOT NULL, {coded.id} UBIGINT NOT NULL, "
+            f"{dcols}, PRIMARY KEY ({LOAD_ID}, {coded.id}))"
+        )
+        join = f" JOIN {coded.dimension} d ON d.{LOAD_ID} = f.{LOAD_ID} AND d.{coded.id} = f.{coded.id}"
+    derived = dict(spec.derived)
+    for f in spec.fields:
+        if coded and f.name in coded.columns:
+            select.append(f"d.{f.name}")
+        elif f.name in derived:
+            select.append(f"CAST({derived[f.name]} AS {f.type}) AS {f.name}")
+        else:
+            select.append(f"f.{f.name}")
+    con.execute(
+        f"CREATE OR REPLACE VIEW {spec.history_table} AS SELECT {', '.join(select)}, f.{LOAD_ID} "
+        f"FROM {spec.facts_table} f{join}"
+    )
+    # the current rows: those whose (load, period, unit) cell is current (see the catalogue's coverage)
+    unit = unit_sql(spec)
+    cells = f"{period_sql(spec)} AS _cell_period" + (f", {unit} AS _cell_unit" if unit else "")
+    on = f"c.{LOAD_ID} = h.{LOAD_ID} AND c.period = h._cell_period" + (" AND c.unit = h._cell_unit" if unit else "")
+    con.execute(
+        f"CREATE OR REPLACE VIEW {spec.name} AS SELECT h.* EXCLUDE (_cell_period{', _cell_unit' if unit else ''}) "
+        f"FROM (SELECT *, {cells} FROM {spec.history_table}) h "
+        f"SEMI JOIN (SELECT * FROM {CURRENT} WHERE table_name = '{spec.name}') c ON {on}"
+    )
+
+
+def _catalogue_tables(con: duckdb.DuckDBPyConnection) -> None:
+    states = catalog.states().values()
+    con.execute(
+        "CREATE OR REPLACE TABLE cat_states (state_code VARCHAR PRIMARY KEY, name VARCHAR, "
+        "official_name VARCHAR, abbreviation VARCHAR)"
+    )
+    con.executemany(
+        "INSERT INTO cat_states VALUES (?, ?, ?, ?)",
+        [(s.code, s.name, s.official_name, s.abbreviation) for s in states],
+    )
+    con.execute(
+        "CREATE OR REPLACE TABLE cat_municipalities (municipality_code VARCHAR PRIMARY KEY, "
+        "state_code VARCHAR, name VARCHAR)"
+    )
+    muns = catalog.municipalities()
+    tbl = pa.table(
+        {
+            "municipality_code": list(muns),
+            "state_code": [v[0] for v in muns.values()],
+            "name": [v[1] for v in muns.values()],
+        }
+    )
+    con.register("_muns", tbl)
+    con.execute("INSERT INTO cat_municipalities SELECT * FROM _muns")
+    con.unregister("_muns")
+    con.execute(
+        "CREATE OR REPLACE TABLE cat_administrations (key VARCHAR PRIMARY KEY, president VARCHAR, "
+        "party VARCHAR, start_date DATE, end_date DATE, label_es VARCHAR, label_en VARCHAR)"
+    )
+    con.executemany(
+        "INSERT INTO cat_administrations VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(a.key, a.president, a.party, a.start, a.end, a.label_es, a.label_en) for a in catalog.administrations()],
+    )
+    con.execute(
+        "CREATE OR REPLACE TABLE cat_series_breaks (key VARCHAR PRIMARY KEY, break_date DATE, "
+        "sources VARCHAR[], label_en VARCHAR, label_es VARCHAR)"
+    )
+    con.executemany(
+        "INSERT INTO cat_series_breaks VALUES (?, ?, ?, ?, ?)",
+        [(b.key, b.date, list(b.sources), b.label_en, b.label_es) for b in catalog.series_breaks()],
+    )
+
+
+def refresh_current(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Take every cell of a table from the newest release covering it (vintage, then load order); a load is
+    current while it gives the current view at least one cell."""
+    con.execute(f"DELETE FROM {CURRENT} WHERE table_name = ?", [table])
+    con.execute(
+        f"INSERT INTO {CURRENT} SELECT c.table_name, c.period, c.unit, "
+        f"arg_max(c.{LOAD_ID}, strftime(coalesce(l.vintage, DATE '0001-01-01'), '%Y%m%d') || "
+        f"lpad(CAST(c.{LOAD_ID} AS VARCHAR), 12, '0')) "
+        f"FROM {COVERAGE} c JOIN {LOADS} l ON l.{LOAD_ID} = c.{LOAD_ID} WHERE c.table_name = ? GROUP BY ALL",
+        [table],
+    )
+    con.execute(
+        f"UPDATE {LOADS} SET is_current = ({LOAD_ID} IN (SELECT {LOAD_ID} FROM {CURRENT} WHERE table_name = ?)) "
+        "WHERE table_name = ?",
+        [table, table],
+    )
