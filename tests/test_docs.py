@@ -66,7 +66,17 @@ def test_every_fetch_target_is_in_the_readme(name):
 
 
 def test_settings_are_documented():
-    for env in ("USMX_DB", "USMX_DATA_DIR", "USMX_DEBUG", "USMX_SPARK_MASTER"):
+    for env in (
+        "USMX_DB",
+        "USMX_DATA_DIR",
+        "USMX_DEBUG",
+        "USMX_SPARK_MASTER",
+        "USMX_SQL_TIMEOUT",
+        "USMX_SQL_MEMORY",
+        "USMX_MAX_DOWNLOAD_BYTES",
+        "USMX_DOWNLOAD_DEADLINE",
+        "USMX_MAX_EXPANDED_BYTES",
+    ):
         assert env in README, env
 
 

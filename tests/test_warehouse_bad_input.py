@@ -166,3 +166,34 @@ def test_a_damaged_warehouse_is_never_written_to(tmp_path):
     with pytest.raises(UsmxError, match="not a usmx warehouse"):
         Observatory(db).sql("SELECT 1")
     assert db.read_bytes() == before
+
+
+def test_a_reader_in_another_process_is_not_called_a_writer(tmp_path):
+    """While another process reads the warehouse, a load is refused with a message that says so."""
+    import subprocess
+    import sys
+    import time
+
+    from usmx import Observatory
+
+    db = tmp_path / "w.duckdb"
+    Observatory(db).ingest(CONAPO_STATE)
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(db)!r}, "
+            "read_only=True); print('open', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout.readline().strip() == "open"
+        with pytest.raises(UsmxError, match=r"open in another process \(reading or writing it\)"):
+            Observatory(db).ingest(STATE_VICTIMS)
+    finally:
+        reader.kill()
+        reader.wait()
+    time.sleep(0.2)
+    assert Observatory(db).sql("SELECT count(*) AS n FROM loads").to_pylist()[0]["n"] == 1
