@@ -1,6 +1,6 @@
 """Ingest benchmark: usmx against bare DuckDB and the usual pandas recipe, on a full-size SESNSP municipal file.
 
-    python benchmarks/ingest.py [--years 10] [--out bench_out] [--repeat 1]
+    python benchmarks/ingest.py [--years 10] [--out bench_out] [--pairs 3]
 
 Generates (once, then reuses) a file in the official IDM_NM layout: every municipality in INEGI's catalogue x the 98
 crime rows of the current methodology x N years, real names and codes, counts that add up to the real state totals
@@ -12,13 +12,16 @@ crime rows of the current methodology x N years, real names and codes, counts th
 - pandas: read_csv(thousands=',') + melt to long rows + period dates and padded codes: the recipe most
           analysts use, producing the same canonical columns (without any validation).
 
-Targets (issue 2): usmx <= 1.5x bare DuckDB, >= 10x faster than pandas, peak RSS <= 2 GB.
+Runs are paired (each round runs every method once, alternating the order), and the medians of the per-round
+ratios are printed with their range. Targets: usmx <= 1.8x bare DuckDB, >= 2x faster than pandas at <= half its
+peak memory, warehouse <= 0.5x the CSV.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -98,35 +101,55 @@ def run(method: str, csv: Path, workdir: Path) -> dict:
     res = subprocess.run([sys.executable, "-c", CHILD[method], str(csv), str(db)], capture_output=True, text=True)
     if res.returncode != 0:
         raise SystemExit(f"{method} failed:\n{res.stderr}")
-    return json.loads(res.stdout.strip().splitlines()[-1])
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    out["db_mb"] = db.stat().st_size / 1e6 if db.exists() else None
+    return out
+
+
+def ratios(a: list[dict], b: list[dict]) -> tuple[float, float, float]:
+    """Median, min and max of a/b over paired runs (run i of a beside run i of b)."""
+    r = sorted(x["seconds"] / y["seconds"] for x, y in zip(a, b))
+    return statistics.median(r), r[0], r[-1]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--years", type=int, default=10)
     ap.add_argument("--out", type=Path, default=Path("bench_out"))
-    ap.add_argument("--repeat", type=int, default=1, help="runs per method; the best time is kept")
+    ap.add_argument("--pairs", type=int, default=3, help="rounds of paired runs (each method once per round)")
     ap.add_argument("--skip-pandas", action="store_true")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     csv = generate(args.out, args.years)
     methods = ["duckdb", "usmx"] + ([] if args.skip_pandas else ["pandas"])
-    results = {}
-    for m in methods:
-        runs = [run(m, csv, args.out) for _ in range(args.repeat)]
-        results[m] = min(runs, key=lambda r: r["seconds"])
-        r = results[m]
-        print(f"{m:>7}: {r['rows']:>12,} rows  {r['seconds']:7.2f} s  peak RSS {r['rss_mb']:7,.0f} MB", flush=True)
-    u, d = results["usmx"], results["duckdb"]
+    runs: dict[str, list[dict]] = {m: [] for m in methods}
+    # paired: every round runs each method once, back to back, so that a change in the machine's load touches
+    # both sides of a ratio alike; the medians of the per-round ratios are reported, with their range
+    for k in range(args.pairs):
+        order = methods if k % 2 == 0 else list(reversed(methods))
+        for m in order:
+            r = run(m, csv, args.out)
+            runs[m].append(r)
+            print(
+                f"round {k + 1} {m:>7}: {r['rows']:>12,} rows  {r['seconds']:7.2f} s  peak RSS {r['rss_mb']:7,.0f} MB",
+                flush=True,
+            )
+    size = csv.stat().st_size / 1e6
+    u = runs["usmx"]
     print(
-        f"\nfile: {csv.stat().st_size / 1e6:,.0f} MB; usmx writes {u['rows']:,} long rows "
-        f"(bare DuckDB {d['rows']:,} wide rows)"
+        f"\nfile: {size:,.0f} MB; usmx writes {u[0]['rows']:,} long rows (bare DuckDB {runs['duckdb'][0]['rows']:,} "
+        f"wide rows); {args.pairs} paired rounds"
     )
-    print(f"usmx / bare DuckDB time: {u['seconds'] / d['seconds']:.2f}x   (target <= 1.5x)")
-    if "pandas" in results:
-        p = results["pandas"]
-        print(f"pandas / usmx time:      {p['seconds'] / u['seconds']:.1f}x   (target >= 10x)")
-    print(f"usmx peak RSS:           {u['rss_mb']:,.0f} MB (target <= 2,048 MB)")
+    med, lo, hi = ratios(u, runs["duckdb"])
+    print(f"usmx / bare DuckDB time:  median {med:.2f}x (range {lo:.2f}-{hi:.2f})   target <= 1.8x")
+    if "pandas" in runs:
+        med, lo, hi = ratios(runs["pandas"], u)
+        print(f"pandas / usmx time:       median {med:.2f}x (range {lo:.2f}-{hi:.2f})   target >= 2x")
+        mem = statistics.median(x["rss_mb"] / y["rss_mb"] for x, y in zip(u, runs["pandas"]))
+        print(f"usmx / pandas peak RSS:   median {mem:.2f}x   target <= 0.5x")
+    print(f"usmx peak RSS:            median {statistics.median(r['rss_mb'] for r in u):,.0f} MB")
+    db = statistics.median(r["db_mb"] for r in u)
+    print(f"usmx warehouse:           {db:,.0f} MB = {db / size:.2f}x the CSV   target <= 0.5x")
 
 
 if __name__ == "__main__":

@@ -11,13 +11,23 @@ ROOT = Path(__file__).parents[1]
 
 def test_ingest_benchmark_runs_and_prints_its_ratios(tmp_path):
     res = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "ingest.py"), "--years", "1", "--out", str(tmp_path)],
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "ingest.py"),
+            "--years",
+            "1",
+            "--pairs",
+            "1",
+            "--out",
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert res.returncode == 0, res.stderr
-    assert "usmx / bare DuckDB time:" in res.stdout and "pandas / usmx time:" in res.stdout
+    assert "usmx / bare DuckDB time:  median" in res.stdout and "pandas / usmx time:       median" in res.stdout
+    assert "usmx warehouse:" in res.stdout and "x the CSV" in res.stdout
     # every municipality x 98 crime rows x 12 months
     assert f"{2475 * 98 * 12:,} rows" in res.stdout
 

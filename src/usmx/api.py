@@ -315,6 +315,14 @@ class Observatory:
             backend.disconnect()
         return build.write(collected, Path(output), lang)
 
+    def snapshot(self, output: str | os.PathLike[str]) -> dict:
+        """Write every current core table as Parquet (zstd) with a manifest into ``output``; returns the manifest."""
+        from . import snapshot
+
+        self._require()
+        with warehouse.opened(self.db, read_only=True) as con:
+            return snapshot.write(con, Path(output))
+
     # -- fetching --------------------------------------------------------------------------------------------------
     def fetch(
         self,

@@ -105,7 +105,11 @@ def test_breaks_and_inegi_gap(loaded):
     assert loaded.audit("inegi-gap").num_rows == 0  # bundled INEGI ends 2012, SESNSP starts 2015
 
 
-def test_breaks_flag_a_series_that_crosses_january_2026(obs, tmp_path):
+def test_a_2026_file_in_the_2015_layout_is_refused_and_breaks_say_where_series_stand(obs, tmp_path):
+    """January 2026 starts SESNSP's RNID methodology: a file in the 2015 layout that reaches into 2026 is refused (it
+    would cross the break unbridged), and the breaks audit says where each series stands against each break."""
+    from usmx.errors import CheckError
+
     rows = list(csv.reader(io.StringIO(text_of(STATE_VICTIMS))))
     out = [rows[0]] + [r for r in rows[1:] if r[0] in ("2024", "2025")]
     extra = [[("2026" if i == 0 else c) for i, c in enumerate(r)] for r in rows[1:] if r[0] == "2025"]
@@ -120,6 +124,10 @@ def test_breaks_flag_a_series_that_crosses_january_2026(obs, tmp_path):
     csv.writer(buf, lineterminator="\r\n").writerows(out + extra)
     p = tmp_path / "IDVFC_NM_ene26.csv"
     p.write_bytes(buf.getvalue().encode("latin-1"))
-    obs.ingest(p)
+    with pytest.raises(CheckError, match=r"years_in_method.*\[2026\].*RNID"):
+        obs.ingest(p)
+    obs.ingest(STATE_VICTIMS)
     b = {r["break"]: r for r in obs.audit("breaks").to_pylist() if r["table"].endswith("victims_monthly")}
-    assert b["sesnsp_attempted_homicide_split"]["crosses"]
+    assert not b["sesnsp_attempted_homicide_split"]["crosses"]
+    assert b["sesnsp_attempted_homicide_split"]["note"] == "series ends before the break"
+    assert b["sesnsp_new_method"]["note"] == "series starts at the break"

@@ -238,7 +238,7 @@ class TableSpec:
         out: list[Field] = []
         for f in self.fields:
             if self.coded and f.name == self.coded.columns[0]:
-                out.append(Field(self.coded.id, "UBIGINT", "Label id (hash of the labels)", "Id de etiqueta"))
+                out.append(Field(self.coded.id, "USMALLINT", "Label id (1..n within a release)", "Id de etiqueta"))
             if f.name not in skip:
                 out.append(f)
         return out

@@ -146,11 +146,26 @@ def unload(
     )
 
 
+def snapshot(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write (replaced atomically).")],
+    db: DbOption = None,
+) -> None:
+    """Write every current core table as Parquet (zstd) with a manifest, for DuckDB, pandas, Polars, Spark or
+    BigQuery, or for a web server to serve."""
+    manifest = Observatory(db).snapshot(output)
+    total = sum(t["bytes"] for t in manifest["tables"])
+    out.print(
+        f"snapshot written to [bold]{output}[/]: {len(manifest['tables'])} tables, "
+        f"{sum(t['rows'] for t in manifest['tables']):,} rows, {total / 1e6:,.1f} MB",
+        highlight=False,
+    )
+
+
 def version() -> None:
     """Print the usmx version."""
     out.print(__version__)
 
 
 def register(app: typer.Typer) -> None:
-    for command in (ingest, tables, sql, loads, unload, demo, version):
+    for command in (ingest, tables, sql, loads, unload, snapshot, demo, version):
         app.command()(command)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UsmxError
+from ._threads import limited
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ def _detect(z: np.ndarray, penalty: float, min_size: int) -> list[int]:
     return algo.predict(pen=penalty)[:-1]
 
 
+@limited
 def detect_changepoints(
     series: pd.Series, *, penalty_factor: float = 3.0, min_size: int = 6, n_boot: int = 200, seed: int = 0
 ) -> list[Changepoint]:

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UsmxError
+from ._threads import limited
 
 ASSUMPTIONS_GLM = (
     "The pre-intervention trend (linear on the log scale) and the calendar-month pattern would have continued "
@@ -220,6 +221,7 @@ def _sarimax(s: pd.Series, t0: pd.Timestamp, *, sims: int = 1000, seed: int = 0)
     )
 
 
+@limited
 def interrupted_time_series(
     series: pd.Series,
     intervention,

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UsmxError
+from ._threads import limited
 
 ASSUMPTIONS = (
     "Without the intervention the treated state would have followed the same weighted combination of donor states "
@@ -99,6 +100,7 @@ def _fit(panel: pd.DataFrame, treated: str, donors: list[str], t0: pd.Timestamp)
     return w, synth, gap, pre_rmspe, post_rmspe
 
 
+@limited
 def synthetic_control(
     panel: pd.DataFrame,
     treated: str,

@@ -68,14 +68,15 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
     if con.execute("SELECT 1 FROM _canon WHERE NOT _ok LIMIT 1").fetchall():
         _explain_bad_cell(ctx, header, cand, delim, names, municipal)
 
-    # Labels are stored once per release, keyed by a hash of the four official labels (computed in the same pass,
-    # so no join is needed to give 29 million rows their id).
+    # Labels are stored once per release under a small dense id (1..n, in crime_key order), so that the long rows
+    # carry a few bits each; the typed pass gives every row a hash of its four labels, mapped to the id at insert.
     label_cols = ["legal_good", "crime_type", "crime_subtype", "modality"]
+    key = catalog.KEY_SQL("crime_type", "crime_subtype", "modality")
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _labels AS SELECT *, "
-        f"{catalog.KEY_SQL('crime_type', 'crime_subtype', 'modality')} AS crime_key FROM (SELECT DISTINCT crime_id, "
+        f"CREATE OR REPLACE TEMP TABLE _labels AS SELECT *, CAST(row_number() OVER (ORDER BY crime_key, crime_hash) "
+        f"AS USMALLINT) AS crime_id FROM (SELECT *, {key} AS crime_key FROM (SELECT DISTINCT crime_hash, "
         + ", ".join(label_cols)
-        + " FROM _canon)"
+        + " FROM _canon))"
     )
 
     # Vintage: the last month with any value. Cells before it must be filled; cells after it must be blank.
@@ -102,12 +103,16 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
                 sel.append(f"make_date(year, {i}, 1) AS period")
             elif f.name == count_col:
                 sel.append(f"{m} AS {count_col}")
+            elif f.name == "crime_id":
+                sel.append("l.crime_id")
             else:
-                sel.append(f.name)
-        per_month.append(f"SELECT {', '.join(sel)} FROM _canon WHERE {m} IS NOT NULL")
+                sel.append(f"c.{f.name}")
+        per_month.append(
+            f"SELECT {', '.join(sel)} FROM _canon c JOIN _labels l USING (crime_hash) WHERE c.{m} IS NOT NULL"
+        )
     own = _checks(unit, municipal, victims)
     # the wide rows' key: crime_id stands for crime_key one to one (label_ids_unique, labels_distinct)
-    grain = ("year", unit, "crime_id") + (("sex", "age_group") if victims else ())
+    grain = ("year", unit, "crime_hash") + (("sex", "age_group") if victims else ())
     return Staged(
         kind,
         spec,
@@ -143,7 +148,7 @@ def _checks(unit: str, municipal: bool, victims: bool) -> list[Check]:
         ),
         Check(
             "label_ids_unique",
-            "SELECT crime_id FROM _labels GROUP BY crime_id HAVING count(*) > 1 LIMIT 1",
+            "SELECT crime_hash FROM _labels GROUP BY crime_hash HAVING count(*) > 1 LIMIT 1",
             lambda rows: "two different label sets share a hash; report this file to the usmx developers.",
             early=True,
         ),
@@ -204,7 +209,7 @@ def _checks(unit: str, municipal: bool, victims: bool) -> list[Check]:
 
 def _with_key(con, key: tuple) -> tuple:
     """A duplicated key as people read it: the crime label key instead of its hash."""
-    label = con.execute("SELECT crime_key FROM _labels WHERE crime_id = ?", [key[2]]).fetchone()
+    label = con.execute("SELECT crime_key FROM _labels WHERE crime_hash = ?", [key[2]]).fetchone()
     return (*key[:2], label[0] if label else key[2], *key[3:])
 
 
@@ -226,7 +231,7 @@ def read_typed(ctx: ParseContext, table: str, names: list[str], delim: str, *, m
         "crime_type",
         "crime_subtype",
         "modality",
-        "hash(legal_good, crime_type, crime_subtype, modality) AS crime_id",
+        "hash(legal_good, crime_type, crime_subtype, modality) AS crime_hash",
     ]
     if victims:
         cols += [

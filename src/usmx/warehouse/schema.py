@@ -180,7 +180,7 @@ def _create_table(con: duckdb.DuckDBPyConnection, spec: catalog.TableSpec) -> No
         types = {f.name: f.type for f in spec.fields}
         dcols = ", ".join(f"{c} {types[c]}" for c in coded.columns)
         con.execute(
-            f"CREATE TABLE IF NOT EXISTS {coded.dimension} ({LOAD_ID} BIGINT NOT NULL, {coded.id} UBIGINT NOT NULL, "
+            f"CREATE TABLE IF NOT EXISTS {coded.dimension} ({LOAD_ID} BIGINT NOT NULL, {coded.id} USMALLINT NOT NULL, "
             f"{dcols}, PRIMARY KEY ({LOAD_ID}, {coded.id}))"
         )
         join = f" JOIN {coded.dimension} d ON d.{LOAD_ID} = f.{LOAD_ID} AND d.{coded.id} = f.{coded.id}"
