@@ -192,3 +192,10 @@ def test_acled_credentials_never_follow_a_redirect_nor_go_over_plain_http(obs, s
         obs.fetch_acled(base_url="http://acled.example.invalid")
     with pytest.raises(FetchError, match="did not give a token.*not JSON"):
         obs.fetch_acled(base_url=f"{server}/html")
+
+
+def test_cli_fetch_gdelt_refuses_a_bad_date(tmp_path, capsys):
+    code = cli.main(
+        ["fetch", "gdelt", "--from", "2024-13-01", "--to", "2024-12-31", "--db", str(tmp_path / "w.duckdb")]
+    )
+    assert code == 2 and "--from '2024-13-01' is not a date" in capsys.readouterr().err

@@ -197,3 +197,17 @@ def test_a_reader_in_another_process_is_not_called_a_writer(tmp_path):
         reader.wait()
     time.sleep(0.2)
     assert Observatory(db).sql("SELECT count(*) AS n FROM loads").to_pylist()[0]["n"] == 1
+
+
+def test_an_over_long_field_before_a_bad_cell_still_names_the_cell(obs, tmp_path):
+    """Python's csv module refuses fields over 128 KiB by default; the slow path that names a bad cell must not."""
+    lines = [HEADER, *BODY]
+    cells = lines[4].split(",")
+    cells[6] = "x" * 200_000
+    lines[4] = ",".join(cells)
+    cells = lines[39].split(",")
+    cells[10] = "n/d"
+    lines[39] = ",".join(cells)
+    p = _write(tmp_path, "long_field.csv", lines)
+    with pytest.raises(CellError, match=r"row 40, column 'Abril' holds 'n/d'"):
+        obs.ingest(p)
