@@ -54,8 +54,7 @@ class FileFacts:
     encoding: str  # utf-8, utf-8-sig or latin-1
     head: str  # the first ~64 KiB of decoded text
     lines_sampled: int
-    lines: int | None = None  # text lines once decompressed (None for zip: counted when unpacked)
-    blank_lines: int = 0
+    lines: int | None = None  # text lines once decompressed
     name: str = ""  # the original file name
 
     @property
@@ -134,14 +133,13 @@ def _open_decompressed(path: Path, compression: str | None) -> Iterator:
 
 
 class _Lines:
-    """Counts lines and blank lines of a decompressed stream fed in chunks, and keeps its first bytes."""
+    """Counts the lines of a decompressed stream fed in chunks, and keeps its first bytes."""
 
     def __init__(self) -> None:
         self.newlines = 0
-        self.blank = 0
         self.size = 0
         self.head = b""
-        self.tail = b""  # the last two bytes seen, to count blank lines across chunk boundaries
+        self.tail = b""  # the last bytes seen (is the last line complete?)
         self.nul_at: int | None = None
 
     def feed(self, data: bytes) -> None:
@@ -151,13 +149,8 @@ class _Lines:
             self.nul_at = self.size + data.index(b"\x00")
         if len(self.head) < SAMPLE_BYTES:
             self.head += data[: SAMPLE_BYTES - len(self.head)]
-        joined = self.tail + data
         self.newlines += data.count(b"\n")
-        if b"\n\n" in joined or b"\n\r\n" in joined:  # rare: only then count them (runs overlap)
-            self.blank += len(_BLANK.findall(joined)) - len(_BLANK.findall(self.tail))
-        if self.size == 0 and data[:1] in (b"\n", b"\r"):
-            self.blank += 1
-        self.tail = joined[-2:]
+        self.tail = (self.tail + data[-2:])[-2:]
         self.size += len(data)
         if self.size > MAX_EXPANDED_BYTES:
             raise UnknownFormatError(
@@ -277,7 +270,6 @@ def _facts(path: Path, stored: Path, sha: str, size: int, compression: str | Non
         text,
         text.count("\n"),
         counter.lines if counter.size else None,
-        counter.blank,
         path.name,
     )
 
@@ -298,6 +290,21 @@ def _encoding(path: Path, sample: bytes) -> str:
             ) from None
         return "latin-1"
     return "utf-8-sig" if sample.startswith(codecs.BOM_UTF8) else "utf-8"
+
+
+def blank_lines(facts: FileFacts) -> int:
+    """Empty lines in the file (readers skip them). Counted only when the rows read and the lines differ: blank lines
+    are rare, and looking for them costs as much as the rest of the pass."""
+    count, tail, first = 0, b"", True
+    with _open_decompressed(facts.path, facts.compression) as fh:
+        for chunk in iter(lambda: fh.read(CHUNK), b""):
+            if first and chunk[:1] in (b"\n", b"\r"):
+                count += 1
+            first = False
+            joined = tail + chunk
+            count += len(_BLANK.findall(joined)) - len(_BLANK.findall(tail))
+            tail = joined[-2:]
+    return count
 
 
 def inspect(path: str | os.PathLike[str]) -> FileFacts:

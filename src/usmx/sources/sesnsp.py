@@ -104,8 +104,8 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
             elif f.name == count_col:
                 sel.append(f"{m} AS {count_col}")
             elif f.name == "crime_id":
-                sel.append("l.crime_id")
-            else:
+                sel.append("l.crime_id")  # the dense id, joined from the ~100 labels (cheaper in memory than a
+            else:  # second copy of the wide rows, measured: 0.95 GB against 1.45 GB peak)
                 sel.append(f"c.{f.name}")
         per_month.append(
             f"SELECT {', '.join(sel)} FROM _canon c JOIN _labels l USING (crime_hash) WHERE c.{m} IS NOT NULL"
