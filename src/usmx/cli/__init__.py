@@ -37,11 +37,17 @@ class Terminated(BaseException):
     """SIGTERM arrived (raised from the signal handler, so that open transactions roll back)."""
 
 
+_SIGNALLED: list[int] = []  # the signal that arrived: a SIGTERM inside a DuckDB query surfaces as its interrupt
+
+
 def _on_sigterm(signum, frame) -> None:  # pragma: no cover - exercised in a subprocess test
+    _SIGNALLED.append(signum)
     raise Terminated()
 
 
 def _interrupted(code: int) -> int:
+    if _SIGNALLED and _SIGNALLED[-1] == signal.SIGTERM:
+        code = 143
     what = "terminated" if code == 143 else "interrupted"
     err.print(f"{what}: any load under way was rolled back; the warehouse is as it was before it.")
     return code

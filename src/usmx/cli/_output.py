@@ -53,6 +53,7 @@ class Format(str, Enum):  # noqa: UP042 - Typer lists str enums' values in --hel
 
 
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+JsonFormat = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv.")]
 OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")]
 
 

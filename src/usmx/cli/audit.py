@@ -9,12 +9,11 @@ import pyarrow.compute as pc
 import typer
 
 from ..api import Observatory
-from ._output import DbOption, Format, emit, err
+from ._output import DbOption, Format, JsonFormat, emit, err
 
 app = typer.Typer(
     help="Data-integrity audit: reclassification, revisions, INEGI gap, series breaks.", no_args_is_help=True
 )
-JsonFormat = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv.")]
 
 
 @app.command("reclassification")

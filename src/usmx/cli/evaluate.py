@@ -11,13 +11,12 @@ import typer
 
 from .. import catalog
 from ..api import Observatory
-from ._output import DbOption, Format, emit, out
+from ._output import DbOption, Format, JsonFormat, emit, out
 from .indicators import ParamOption, StateOption, params
 
 app = typer.Typer(
     help="Policy evaluation: interrupted time series, changepoints, synthetic control.", no_args_is_help=True
 )
-JsonFormat = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv.")]
 
 
 @app.command("its")

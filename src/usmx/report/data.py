@@ -16,20 +16,11 @@ import pyarrow as pa
 from .. import indicators as ind
 from ..evaluate import interrupted_time_series, monthly_series
 from ..evaluate.integrity import CANDIDATES, reclassification
+from ..indicators.crime import COMPARISON_GROUPS
 
-#: crime groups in the "other crimes" panel (each counted in its catalogue measure: victims or crimes)
-PANEL_GROUPS = [
-    "feminicide",
-    "kidnapping",
-    "extortion",
-    "human_trafficking",
-    "other_crimes_against_life",
-    "culpable_homicide",
-    "firearm_injuries",
-    "retail_drug_dealing",
-    "violent_robbery",
-    "vehicle_theft_violent",
-]
+#: crime groups in the "other crimes" panel: those compared across administrations, homicide apart (each counted
+#: in its catalogue measure: victims or crimes)
+PANEL_GROUPS = [g for g in COMPARISON_GROUPS if g != "intentional_homicide"]
 
 #: the strategy evaluated in the report (Estrategia Nacional de Seguridad, presented October 2024)
 INTERVENTION = date(2024, 10, 1)
