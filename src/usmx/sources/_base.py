@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -128,6 +129,11 @@ class Prepared:
     header: list[str]
     delim: str
     names: list[str]
+
+    def cells(self, ctx: ParseContext, table: str, columns: Iterable[str], **options: Any) -> None:
+        """:func:`validate_integer_cells` on this file's header and delimiter (options: allow_blank, what,
+        pattern)."""
+        validate_integer_cells(ctx, table, columns, self.header, self.candidate.mapping, self.delim, **options)
 
 
 def prepare(ctx: ParseContext, source: str, kind: str) -> Prepared:

@@ -19,7 +19,6 @@ from ._base import (
     prepare,
     read_wide,
     rows_of,
-    validate_integer_cells,
 )
 
 SOURCE = "acled"
@@ -67,18 +66,15 @@ def detect(facts: FileFacts) -> list[Candidate]:
 
 def parse(ctx: ParseContext, kind: str) -> Staged:
     p = prepare(ctx, SOURCE, kind)
-    spec, cand, header, delim, names = p.spec, p.candidate, p.header, p.delim, p.names
+    spec, delim, names = p.spec, p.delim, p.names
     read_wide(ctx, "_acled", names, delim)
-    validate_integer_cells(ctx, "_acled", ["fatalities", "year"], header, cand.mapping, delim, allow_blank=False)
-    validate_integer_cells(ctx, "_acled", ["timestamp"], header, cand.mapping, delim)
+    p.cells(ctx, "_acled", ["fatalities", "year"], allow_blank=False)
+    p.cells(ctx, "_acled", ["timestamp"])
     for c in ("latitude", "longitude"):
-        validate_integer_cells(
+        p.cells(
             ctx,
             "_acled",
             [c],
-            header,
-            cand.mapping,
-            delim,
             allow_blank=False,
             what="a decimal coordinate",
             pattern=f"-?({AMOUNT_RE})",

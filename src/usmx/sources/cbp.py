@@ -26,7 +26,6 @@ from ._base import (
     prepare,
     read_wide,
     rows_of,
-    validate_integer_cells,
 )
 
 SOURCE = "cbp"
@@ -53,36 +52,30 @@ def _months_sql() -> str:
 
 def parse(ctx: ParseContext, kind: str) -> Staged:
     p = prepare(ctx, SOURCE, kind)
-    spec, cand, header, delim, names = p.spec, p.candidate, p.header, p.delim, p.names
+    spec, delim, names = p.spec, p.delim, p.names
     seizures = spec.name == "core_cbp__drug_seizures_monthly"
     con = ctx.con
     read_wide(ctx, "_cbp", names, delim)
-    validate_integer_cells(
+    p.cells(
         ctx,
         "_cbp",
         ["fiscal_year"],
-        header,
-        cand.mapping,
-        delim,
         allow_blank=False,
         what="a fiscal year such as 2024 or '2026 (FYTD)'",
         pattern=FY_RE,
     )
     if seizures:
-        validate_integer_cells(ctx, "_cbp", ["events"], header, cand.mapping, delim, allow_blank=False)
-        validate_integer_cells(
+        p.cells(ctx, "_cbp", ["events"], allow_blank=False)
+        p.cells(
             ctx,
             "_cbp",
             ["quantity_lbs"],
-            header,
-            cand.mapping,
-            delim,
             allow_blank=False,
             what="a non-negative amount of pounds",
             pattern=AMOUNT_RE,
         )
     else:
-        validate_integer_cells(ctx, "_cbp", ["encounters"], header, cand.mapping, delim, allow_blank=False)
+        p.cells(ctx, "_cbp", ["encounters"], allow_blank=False)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _cbp_months AS {_months_sql()}")
     fy = "CAST(regexp_extract(fiscal_year, '([0-9]{4})', 1) AS INTEGER)"
     base = (

@@ -22,7 +22,6 @@ from ._base import (
     prepare,
     read_wide,
     rows_of,
-    validate_integer_cells,
 )
 
 SOURCE = "cdc"
@@ -44,30 +43,24 @@ def _values(name: str, rows: list[tuple]) -> str:
 
 def parse(ctx: ParseContext, kind: str) -> Staged:
     p = prepare(ctx, SOURCE, kind)
-    spec, cand, header, delim, names = p.spec, p.candidate, p.header, p.delim, p.names
+    spec, delim, names = p.spec, p.delim, p.names
     con = ctx.con
     read_wide(ctx, "_cdc", names, delim)
-    validate_integer_cells(ctx, "_cdc", ["year"], header, cand.mapping, delim, allow_blank=False, what="a year")
+    p.cells(ctx, "_cdc", ["year"], allow_blank=False, what="a year")
     for col in ("data_value", "predicted_value"):
-        validate_integer_cells(
+        p.cells(
             ctx,
             "_cdc",
             [col],
-            header,
-            cand.mapping,
-            delim,
             what="a non-negative number (blank when suppressed)",
             pattern=AMOUNT_RE,
         )
     # CDC writes "99.5+" for completeness of at least 99.5 %: kept as 99.5
     for col in ("percent_complete", "percent_pending"):
-        validate_integer_cells(
+        p.cells(
             ctx,
             "_cdc",
             [col],
-            header,
-            cand.mapping,
-            delim,
             what="a percentage (blank, or e.g. 99.5 or 99.5+)",
             pattern=f"({AMOUNT_RE})[+]?",
         )

@@ -24,7 +24,6 @@ from ._base import (
     read_wide,
     rows_of,
     state_code_sql,
-    validate_integer_cells,
 )
 
 SOURCE = "conapo"
@@ -42,22 +41,19 @@ def detect(facts: FileFacts) -> list[Candidate]:
 
 def parse(ctx: ParseContext, kind: str) -> Staged:
     p = prepare(ctx, SOURCE, kind)
-    spec, cand, header, delim, names = p.spec, p.candidate, p.header, p.delim, p.names
+    spec, delim, names = p.spec, p.delim, p.names
     read_wide(ctx, "_pop", names, delim)
     state_level = kind == "conapo_state_population"
     counts = ["population_start_year", "population_mid_year"] if state_level else ["male", "female", "total"]
-    validate_integer_cells(ctx, "_pop", ["year"], header, cand.mapping, delim, allow_blank=False, what="a year")
-    validate_integer_cells(
+    p.cells(ctx, "_pop", ["year"], allow_blank=False, what="a year")
+    p.cells(
         ctx,
         "_pop",
         ["state_code"],
-        header,
-        cand.mapping,
-        delim,
         allow_blank=False,
         what="a state code (00 for the nation)",
     )
-    validate_integer_cells(ctx, "_pop", counts, header, cand.mapping, delim, allow_blank=False)
+    p.cells(ctx, "_pop", counts, allow_blank=False)
     if state_level:
         ctx.con.execute(
             "CREATE OR REPLACE TEMP TABLE _conapo AS SELECT CAST(year AS INTEGER) AS year, "

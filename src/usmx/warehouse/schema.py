@@ -45,6 +45,12 @@ LOADS_DDL = f"CREATE TABLE IF NOT EXISTS {LOADS} (" + ", ".join(f"{n} {t}" for n
 
 UNLOADED = "_unloaded_loads"
 """Ledger records of loads reverted with ``usmx unload`` (the same columns, plus when)."""
+# the same columns without the keys (a file unloaded, loaded again and unloaded again is recorded twice)
+UNLOADED_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {UNLOADED} ("
+    + ", ".join(f"{n} {t.replace(' PRIMARY KEY', '').replace(' UNIQUE', '')}" for n, t in LEDGER_COLUMNS)
+    + ", unloaded_at TIMESTAMP NOT NULL)"
+)
 COVERAGE = "_coverage"
 """One row per (table, load, period, unit) cell a release covers."""
 CURRENT = "_current_cells"
@@ -114,13 +120,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
                 f"this warehouse was written by a newer usmx (schema {found} > {SCHEMA_VERSION}); upgrade usmx."
             )
         con.execute(LOADS_DDL)
-        con.execute(
-            LOADS_DDL.replace(f"TABLE IF NOT EXISTS {LOADS} (", f"TABLE IF NOT EXISTS {UNLOADED} (")
-            .replace("PRIMARY KEY", "")
-            .replace("UNIQUE", "")
-            .rstrip(")")
-            + ", unloaded_at TIMESTAMP NOT NULL)"
-        )
+        con.execute(UNLOADED_DDL)
         con.execute(
             f"CREATE TABLE IF NOT EXISTS {COVERAGE} (table_name VARCHAR NOT NULL, {LOAD_ID} BIGINT NOT NULL, "
             "period DATE NOT NULL, unit VARCHAR NOT NULL)"
