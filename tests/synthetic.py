@@ -303,3 +303,45 @@ def write_acled_events(path: str | Path, planted: list[dict]) -> Path:
             }
             w.writerow([row[c] for c in ACLED_HEADER])
     return path
+
+
+#: families of monthly count series for the interrupted-time-series simulation study: trend x noise
+ITS_FAMILIES = ("flat", "linear", "exponential", "damped", "poisson", "overdispersed", "ar1")
+
+
+def its_series(family: str, seed: int, *, effect: float = 0.0, pre: int = 60, post: int = 18):
+    """A monthly count series of one family, with ``effect`` (e.g. -0.2) applied from month ``pre`` on.
+
+    Trends (on about 1,500 a month, with a calendar-month pattern): flat; linear (+8 a month); exponential (+1.2% a
+    month); damped (rising towards a ceiling, the slope halving about every 28 months). Noise: negative binomial
+    with a small overdispersion for the trend families; pure Poisson on a low level (about 40 a month; ``poisson``);
+    heavily overdispersed (``overdispersed``, coefficient of variation about 15%); AR(1) multiplicative noise with
+    autocorrelation 0.7 (``ar1``).
+    """
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    n = pre + post
+    idx = pd.date_range("2018-01-01", periods=n, freq="MS")
+    t = np.arange(n, dtype=float)
+    season = 1 + 0.08 * np.sin(2 * np.pi * (idx.month.to_numpy() - 3) / 12)
+    base = {
+        "flat": np.full(n, 1500.0),
+        "linear": 1200 + 8 * t,
+        "exponential": 1200 * np.exp(0.012 * t),
+        "damped": 1000 + 900 * (1 - np.exp(-t / 40)),
+        "poisson": 40 + 0.1 * t,
+        "overdispersed": 1500 + 3 * t,
+        "ar1": 1500 * np.exp(0.004 * t),
+    }[family]
+    mu = base * season * np.where(t >= pre, 1 + effect, 1.0)
+    if family == "ar1":
+        e = np.zeros(n)
+        for i in range(1, n):
+            e[i] = 0.7 * e[i - 1] + 0.05 * rng.standard_normal()
+        return pd.Series(rng.poisson(mu * np.exp(e)).astype(float), idx)
+    if family == "poisson":
+        return pd.Series(rng.poisson(mu).astype(float), idx)
+    size = 45.0 if family == "overdispersed" else 400.0  # NB variance mu + mu^2 / size
+    return pd.Series(rng.negative_binomial(size, size / (size + mu)).astype(float), idx)

@@ -206,7 +206,7 @@ class Observatory:
         """A read-only Ibis connection to the warehouse (the backend indicators are evaluated on)."""
         from . import engines
 
-        self._ensure()
+        self._require()
         return engines.warehouse_backend(self.db)
 
     def indicators(self) -> list:
@@ -224,10 +224,14 @@ class Observatory:
         from . import engines
         from . import indicators as ind
 
-        self._ensure()
+        self._require()
         with engines.backend(self.db, self.scratch, engine, events) as con:
             try:
-                return ind.run(con, name, **params)
+                table = ind.run(con, name, **params)
+                if table.num_rows == 0:  # say why: an empty input table, or nothing matched
+                    why = _why_empty(con, ind.registry()[name].sources, params, events)
+                    table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"empty": why.encode()})
+                return table
             except duckdb.Error as exc:
                 if not events:
                     raise
@@ -255,18 +259,20 @@ class Observatory:
         from .evaluate import interrupted_time_series, monthly_series, state_panel
         from .evaluate.changepoints import detect_changepoints
         from .evaluate.synth import synthetic_control
+        from .indicators._common import check_state
+        from .indicators._common import group as crime_group
 
         params = options.pop("params", {}) or {}
         if method == "synth":
-            group = options.pop("group", "intentional_homicide")
-            panel = self.indicator(
-                "crime_rate_per_100k",
-                group=group,
-                by="month",
-                level="state",
-                measure=catalog.crime_groups()[group].measure,
-            )
-            code = _state(options.pop("treated"))
+            group = crime_group(options.pop("group", "intentional_homicide"))
+            if isinstance(indicator, pa.Table):  # a monthly panel by state, e.g. crime_rate_per_100k's output
+                panel = indicator
+            else:
+                panel = self.indicator(
+                    "crime_rate_per_100k", group=group.key, by="month", level="state", measure=group.measure
+                )
+            code = check_state(str(options.pop("treated")))
+            assert code is not None  # check_state raises for an unknown state
             return synthetic_control(state_panel(panel), code, **options)
         if isinstance(indicator, pa.Table):
             series = monthly_series(indicator)
@@ -276,27 +282,41 @@ class Observatory:
             return interrupted_time_series(series, **options)
         if method == "changepoints":
             return detect_changepoints(series, **options)
-        raise UsmxError(f"unknown evaluation {method!r}; methods: its, changepoints, synth.")
+        methods = ["its", "changepoints", "synth"]
+        raise UsmxError(
+            f"unknown evaluation {method!r}{catalog.suggest(method, methods)}; methods: its, changepoints, synth."
+        )
 
-    def audit(self, kind: str, **options: Any) -> pa.Table:
-        """Run an integrity audit: ``reclassification``, ``revisions``, ``inegi-gap`` or ``breaks``."""
+    def audit(self, kind: str, data: pa.Table | dict[str, pa.Table] | None = None, **options: Any) -> pa.Table:
+        """Run an integrity audit: ``reclassification``, ``revisions``, ``inegi-gap`` or ``breaks``.
+
+        ``data``: indicator output to audit instead of the warehouse's: for ``reclassification`` a dict of crime
+        group -> ``crime_rate_per_100k`` by month and state (intentional_homicide and the candidates); for
+        ``inegi-gap`` the table of ``inegi_vs_sesnsp`` by state.
+        """
         from .evaluate import integrity
 
+        kinds = ["reclassification", "revisions", "inegi-gap", "breaks"]
+        kind = catalog.resolve_choice("audit", kind, kinds) or kind
         if kind == "reclassification":
-            counts = {
-                g: self.indicator("crime_rate_per_100k", group=g, by="month", level="state", measure="victims")
-                for g in ["intentional_homicide", *integrity.CANDIDATES]
-            }
+            if isinstance(data, dict):
+                counts = data
+            else:
+                counts = {
+                    g: self.indicator("crime_rate_per_100k", group=g, by="month", level="state", measure="victims")
+                    for g in ["intentional_homicide", *integrity.CANDIDATES]
+                }
             return integrity.reclassification(counts, **options)
         if kind == "inegi-gap":
-            return integrity.inegi_gap(self.indicator("inegi_vs_sesnsp", by="state"))
+            table = data if isinstance(data, pa.Table) else self.indicator("inegi_vs_sesnsp", by="state")
+            return integrity.inegi_gap(table)
         if kind in ("revisions", "breaks"):
-            self._ensure()
+            self._require()
             with warehouse.opened(self.db, read_only=True) as con:
                 if kind == "revisions":
                     return integrity.revisions(con, **options)
                 return integrity.breaks(con)
-        raise UsmxError(f"unknown audit {kind!r}; audits: reclassification, revisions, inegi-gap, breaks.")
+        raise UsmxError(f"unknown audit {kind!r}{catalog.suggest(kind, kinds)}; audits: {', '.join(kinds)}.")
 
     # -- outputs ---------------------------------------------------------------------------------------------------
     def report(self, output: str | os.PathLike[str] = "report.html", lang: str = "both") -> Path:
@@ -305,7 +325,7 @@ class Observatory:
 
         if lang not in ("es", "en", "both"):
             raise UsmxError(f"--lang must be es, en or both; got {lang!r}.")
-        self._ensure()
+        self._require()
         with warehouse.opened(self.db, read_only=True) as con:
             loads = warehouse.ledger_rows(con)
         backend = self.ibis()
@@ -390,18 +410,38 @@ class Observatory:
                 "`usmx ingest FILE`."
             )
 
-    def _ensure(self) -> None:
-        """Create an empty warehouse when none exists yet, so read-only readers can open it."""
-        if not self.db.exists():
-            with warehouse.opened(self.db):
-                pass
 
-
-def _state(text: str) -> str:
-    code = catalog.state_code(text)
-    if code is None or code not in catalog.states():
-        raise UsmxError(f"unknown state {text!r}: give an INEGI code 01-32, an abbreviation (CDMX, SIN) or a name.")
-    return code
+def _why_empty(con: Any, sources: tuple[str, ...], params: dict, events: str | None) -> str:
+    """Why an indicator came out empty, in words a user can act on."""
+    specs = catalog.tables()
+    empty = []
+    for table in sources:
+        if events and table == "core_gdelt__events":
+            continue
+        try:
+            n = int(con.table(table).count().execute())
+        except Exception:  # a table this warehouse does not have (an older schema) counts as empty
+            n = 0
+        if n == 0:
+            empty.append(table)
+    given = ", ".join(f"{k}={v}" for k, v in params.items() if v is not None)
+    nothing = "no rows match " + (f"these parameters ({given})" if given else "it")
+    if not empty:
+        return f"the tables it reads hold data, but {nothing}."
+    hints = []
+    for table in empty:
+        kind = specs[table].kind if table in specs else None
+        targets = [k for k, t in catalog.fetch_targets().items() if t["kind"] == kind]
+        if "gdelt" in table:
+            targets = ["gdelt --from YYYY-MM-DD --to YYYY-MM-DD"]
+        elif "acled" in table:
+            targets = ["acled"]
+        hints.append(f"`usmx fetch {targets[0]}`" if targets else "`usmx ingest FILE`")
+    what = f"{', '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty in this warehouse"
+    load = f"load {'it' if len(empty) == 1 else 'them'} with {' or '.join(dict.fromkeys(hints))}"
+    if len(empty) == len([t for t in sources if not (events and t == "core_gdelt__events")]):
+        return f"{what}; {load}."
+    return f"{what} ({load}); in the other tables it reads, {nothing}."
 
 
 def _describe(name: str, specs: dict[str, catalog.TableSpec]) -> str:

@@ -56,7 +56,11 @@ def test_demo_then_query(tmp_path, capsys):
 
 
 def test_writes_are_refused_with_exit_2(tmp_path, capsys):
+    from usmx.warehouse import opened
+
     db = str(tmp_path / "d.duckdb")
+    with opened(tmp_path / "d.duckdb"):  # an empty warehouse
+        pass
     for stmt in (
         "DELETE FROM loads",
         "DROP TABLE loads",

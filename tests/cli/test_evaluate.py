@@ -25,7 +25,8 @@ def test_evaluate_its_table_and_json(loaded, capsys):
         "--db",
         str(loaded.db),
     )
-    assert code == 0 and "95% interval" in out and "placebo in time" in out and "assumptions" in out
+    assert code == 0 and "95% interval" in out and "placebo rank" in out and "assumptions" in out
+    assert "what this can and cannot say" in out
     code, out, _ = run(capsys, "evaluate", "its", "--state", "SIN", "--format", "json", "--db", str(loaded.db))
     d = json.loads(out)
     assert code == 0 and d["post_months"] == 9 and len(d["effect_pct_ci"]) == 2 and d["second_model"]

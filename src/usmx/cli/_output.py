@@ -5,15 +5,28 @@ from __future__ import annotations
 import json
 import sys
 import time
+from datetime import date
+from decimal import Decimal
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pyarrow as pa
 import typer
 from rich.console import Console
 
 from ..errors import UsmxError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from ..api import Observatory
+
+
+def observatory(db: Path | None) -> Observatory:
+    """The façade, imported when a command runs (not when ``usmx --help`` is read)."""
+    from ..api import Observatory
+
+    return Observatory(db)
 
 
 def _console(stderr: bool) -> Console:
@@ -52,8 +65,16 @@ class Format(str, Enum):  # noqa: UP042 - Typer lists str enums' values in --hel
     parquet = "parquet"
 
 
-FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
-JsonFormat = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv.")]
+class FileFormat(str, Enum):  # noqa: UP042 - Typer lists str enums' values in --help
+    csv = "csv"
+    json = "json"
+    parquet = "parquet"
+
+
+FormatOption = Annotated[
+    Format,
+    typer.Option("--format", "-f", help="table (rounded, for people), csv or json, or parquet (with --output)."),
+]
 OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")]
 
 
@@ -96,29 +117,48 @@ class Reporter:
 
 
 def cell(v) -> str:
+    """A value as people read it: thousands separators, numbers rounded (2 decimals, or 3 significant digits
+    below 1), exact zeros as 0; the exact values are in csv, json and parquet."""
     if v is None:
         return ""
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, int):
         return f"{v:,}"
+    if isinstance(v, Decimal):
+        v = float(v)
     if isinstance(v, float):
         if v != v:
             return ""
+        if v == 0:
+            return "0"
         return f"{v:,.2f}" if abs(v) >= 1 else f"{v:.3g}"
     return str(v)
 
 
+def _monthly(name: str, values: list) -> bool:
+    """A date column of months (every value the first of a month, named as a period): printed as YYYY-MM."""
+    named = name in ("period", "month", "vintage") or name.startswith("period_") or name.endswith("_period")
+    dates = [v for v in values if v is not None]
+    return named and bool(dates) and all(isinstance(v, date) and v.day == 1 for v in dates)
+
+
 def print_aligned(tbl: pa.Table, max_text: int = 60, console=None) -> None:
     """Plain aligned columns (numbers right-aligned); long text cells are cut, lines are never squeezed."""
+    import pyarrow as pa
+
     plain = {i for i, n in enumerate(tbl.column_names) if n.endswith(("year", "_id")) or n == "rank"}
+    monthly = {i for i, n in enumerate(tbl.column_names) if _monthly(n, tbl.column(n).to_pylist())}
     rows = [
-        [str(v) if i in plain and isinstance(v, int) else cell(v) for i, v in enumerate(r.values())]
+        [
+            str(v) if i in plain and isinstance(v, int) else (v.strftime("%Y-%m") if i in monthly else cell(v))
+            for i, v in enumerate(r.values())
+        ]
         for r in tbl.to_pylist()
     ]
     rows = [[c if len(c) <= max_text else c[: max_text - 1] + "…" for c in r] for r in rows]
     names = tbl.column_names
-    numeric = [pa.types.is_integer(t) or pa.types.is_floating(t) for t in tbl.schema.types]
+    numeric = [pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t) for t in tbl.schema.types]
     widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
 
     def line(cells):
@@ -130,8 +170,18 @@ def print_aligned(tbl: pa.Table, max_text: int = 60, console=None) -> None:
         console.print(line(r), highlight=False, soft_wrap=True)
 
 
-def emit(tbl: pa.Table, format: Format, output: Path | None) -> None:
-    """Print or write a table in the requested format; Parquet needs a file."""
+def _json_value(v):
+    if isinstance(v, Decimal):
+        return float(v)
+    return str(v)
+
+
+def emit(tbl: pa.Table, format: Format | FileFormat, output: Path | None, empty: str | None = None) -> None:
+    """Print or write a table in the requested format; Parquet needs a file. An empty result says why on stderr
+    (``empty``, or the table's ``note`` metadata)."""
+    format = Format(format.value)
+    if output is not None and output.is_dir():
+        raise UsmxError(f"--output {output}: is a folder; give a file name.")
     if format is Format.parquet:
         if output is None:
             raise UsmxError("--format parquet needs --output FILE (Parquet is binary).")
@@ -139,6 +189,7 @@ def emit(tbl: pa.Table, format: Format, output: Path | None) -> None:
 
         pq.write_table(tbl, output)
     elif format is Format.csv:
+        import pyarrow as pa
         import pyarrow.csv as pacsv
 
         if output:
@@ -148,7 +199,7 @@ def emit(tbl: pa.Table, format: Format, output: Path | None) -> None:
             pacsv.write_csv(tbl, sink)
             sys.stdout.write(sink.getvalue().to_pybytes().decode("utf-8"))
     elif format is Format.json:
-        text = json.dumps(tbl.to_pylist(), default=str, ensure_ascii=False, indent=1)
+        text = json.dumps(tbl.to_pylist(), default=_json_value, ensure_ascii=False, indent=1)
         if output:
             output.write_text(text + "\n", encoding="utf-8")
         else:
@@ -160,6 +211,20 @@ def emit(tbl: pa.Table, format: Format, output: Path | None) -> None:
         print_aligned(tbl)
     if output:
         err.print(f"wrote {tbl.num_rows:,} rows to {output}")
+    if tbl.num_rows == 0:
+        why = empty or (tbl.schema.metadata or {}).get(b"empty", b"").decode() or "nothing matched."
+        err.print(f"no rows: {why}", highlight=False, soft_wrap=True)
+
+
+def write_text(text: str, output: Path | None) -> None:
+    """Print text, or write it to ``output`` (and say so on stderr)."""
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    if output.is_dir():
+        raise UsmxError(f"--output {output}: is a folder; give a file name.")
+    output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    err.print(f"wrote {output}")
 
 
 def print_loads(results: list) -> None:

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import pyarrow as pa
-import pyarrow.compute as pc
 import typer
 
-from ..api import Observatory
-from ._output import DbOption, Format, JsonFormat, emit, err
+from ._output import DbOption, Format, FormatOption, OutputOption, emit, observatory
 
 app = typer.Typer(
     help="Data-integrity audit: reclassification, revisions, INEGI gap, series breaks.", no_args_is_help=True
@@ -21,11 +18,14 @@ def reclassification(
     intervention: Annotated[str, typer.Option(help="First month of the period examined.")] = "2024-10",
     window: Annotated[int, typer.Option(help="Months before the intervention used as each state's history.")] = 36,
     flagged_only: Annotated[bool, typer.Option("--flagged-only", help="Only flagged rows.")] = False,
-    format: JsonFormat = Format.table,
+    format: FormatOption = Format.table,
+    output: OutputOption = None,
     db: DbOption = None,
 ) -> None:
     """Do other categories rise where homicides fall? Ratios per 100 homicide victims, tested per state."""
-    t: pa.Table = Observatory(db).audit("reclassification", intervention=intervention, window=window)
+    import pyarrow.compute as pc
+
+    t = observatory(db).audit("reclassification", intervention=intervention, window=window)
     if flagged_only:
         t = t.filter(pc.equal(t["flagged"], True))
     cols = [
@@ -39,7 +39,8 @@ def reclassification(
         "p_holm",
         "flagged",
     ]
-    emit(t.select(cols) if format is Format.table else t, format, None)
+    why = "no state and candidate is flagged." if flagged_only else None
+    emit(t.select(cols) if format is Format.table else t, format, output, empty=why)
 
 
 @app.command("revisions")
@@ -47,27 +48,26 @@ def revisions(
     table: Annotated[str, typer.Option(help="Core table.")] = "core_sesnsp__state_victims_monthly",
     old: Annotated[int | None, typer.Option(help="load_id of the older release (default: second newest).")] = None,
     new: Annotated[int | None, typer.Option(help="load_id of the newer release (default: newest).")] = None,
-    format: JsonFormat = Format.table,
+    format: FormatOption = Format.table,
+    output: OutputOption = None,
     db: DbOption = None,
 ) -> None:
     """What changed between two releases of the same table: months and states, net and gross."""
-    emit(Observatory(db).audit("revisions", table=table, old=old, new=new), format, None)
+    changed = observatory(db).audit("revisions", table=table, old=old, new=new)
+    emit(changed, format, output, empty="the two releases agree on every cell they share.")
 
 
 @app.command("inegi-gap")
-def inegi_gap(format: JsonFormat = Format.table, db: DbOption = None) -> None:
+def inegi_gap(format: FormatOption = Format.table, output: OutputOption = None, db: DbOption = None) -> None:
     """INEGI death-record homicides against SESNSP victims, by state and year, where both exist."""
-    t = Observatory(db).audit("inegi-gap")
-    emit(t, format, None)
-    if t.num_rows == 0:
-        err.print(
-            "note: no year has both sources loaded (the bundled INEGI files end in 2012, SESNSP starts in "
-            "2015); ingest INEGI exports for 2015 or later.",
-            highlight=False,
-        )
+    why = (
+        "no year has both sources loaded (the bundled INEGI files end in 2012, SESNSP starts in 2015); ingest "
+        "INEGI exports for 2015 or later."
+    )
+    emit(observatory(db).audit("inegi-gap"), format, output, empty=why)
 
 
 @app.command("breaks")
-def breaks(format: JsonFormat = Format.table, db: DbOption = None) -> None:
+def breaks(format: FormatOption = Format.table, output: OutputOption = None, db: DbOption = None) -> None:
     """Series breaks (January 2015 method start, January 2026 attempted-homicide split) each series crosses."""
-    emit(Observatory(db).audit("breaks"), format, None)
+    emit(observatory(db).audit("breaks"), format, output, empty="no loaded series crosses a known break.")

@@ -6,13 +6,22 @@ import time
 from pathlib import Path
 from typing import Annotated
 
-import pyarrow as pa
 import typer
 
 from .. import catalog
 from .._version import __version__
-from ..api import Observatory
-from ._output import DbOption, Format, FormatOption, OutputOption, Reporter, emit, out, print_aligned, print_loads
+from ._output import (
+    DbOption,
+    Format,
+    FormatOption,
+    OutputOption,
+    Reporter,
+    emit,
+    observatory,
+    out,
+    print_aligned,
+    print_loads,
+)
 
 
 def ingest(
@@ -28,24 +37,24 @@ def ingest(
     Each file is one transaction: a file that fails a check loads nothing, and files before it stay loaded.
     A file already loaded (same sha256) is skipped.
     """
-    obs = Observatory(db)
+    obs = observatory(db)
     for p in paths:
         with Reporter(p.name) as rep:
             results = obs.ingest(p, kind=kind, progress=rep)
         print_loads(results)
 
 
-def tables(db: DbOption = None) -> None:
+def tables(
+    format: FormatOption = Format.table,
+    output: OutputOption = None,
+    db: DbOption = None,
+) -> None:
     """List the warehouse's tables and views with row counts."""
-    infos = Observatory(db).tables()
-    width = max(len(i.name) for i in infos)
-    out.print(f"[bold]{'name':<{width}}  {'type':<5}  {'rows':>11}  description[/]", highlight=False)
-    for info in infos:
-        out.print(
-            f"{info.name:<{width}}  {info.type:<5}  {info.rows:>11,}  {info.description}",
-            highlight=False,
-            soft_wrap=True,
-        )
+    import pyarrow as pa
+
+    infos = observatory(db).tables()
+    rows = [{"name": i.name, "type": i.type, "rows": i.rows, "description": i.description} for i in infos]
+    emit(pa.Table.from_pylist(rows), format, output)
 
 
 def sql(
@@ -55,7 +64,7 @@ def sql(
     db: DbOption = None,
 ) -> None:
     """Run a read-only SQL query against the warehouse. Statements that write are refused."""
-    emit(Observatory(db).sql(query), format, output)
+    emit(observatory(db).sql(query), format, output)
 
 
 def loads(
@@ -67,7 +76,9 @@ def loads(
     ] = False,
 ) -> None:
     """Show the load ledger: every file loaded, its sha256, vintage, rows and whether it is current."""
-    ledger = Observatory(db).loads(history=history).to_pylist()
+    import pyarrow as pa
+
+    ledger = observatory(db).loads(history=history).to_pylist()
     rows = [
         {
             "load_id": r["load_id"],
@@ -81,7 +92,9 @@ def loads(
         }
         for r in sorted(ledger, key=lambda r: r["load_id"])
     ]
-    emit(pa.Table.from_pylist(rows) if rows else pa.table({"load_id": pa.array([], pa.int64())}), format, output)
+    empty = "no file has been loaded yet (`usmx ingest FILE`, `usmx fetch NAME` or `usmx demo`)."
+    table = pa.Table.from_pylist(rows) if rows else pa.table({"load_id": pa.array([], pa.int64())})
+    emit(table, format, output, empty=empty)
 
 
 def demo(
@@ -92,7 +105,9 @@ def demo(
     ] = None,
 ) -> None:
     """Build a warehouse offline from the real samples bundled with usmx, print what it holds, write the report."""
-    obs = Observatory(db)
+    import pyarrow as pa
+
+    obs = observatory(db)
     t0 = time.perf_counter()
     out.print(f"[bold]usmx demo[/]: loading the bundled official samples into {obs.db}")
     with Reporter("demo") as rep:
@@ -138,7 +153,7 @@ def unload(
     db: DbOption = None,
 ) -> None:
     """Revert a load: its rows leave the warehouse and older releases take its place; the raw file is kept."""
-    record = Observatory(db).unload(load_id)
+    record = observatory(db).unload(load_id)
     out.print(
         f"unloaded load {load_id} ({record['kind']}, {record['row_count']:,} rows, {record['file_name']}); the raw "
         f"file stays at {record['raw_path']}. `usmx loads --history` lists it.",
@@ -152,7 +167,7 @@ def snapshot(
 ) -> None:
     """Write every current core table as Parquet (zstd) with a manifest, for DuckDB, pandas, Polars, Spark or
     BigQuery, or for a web server to serve."""
-    manifest = Observatory(db).snapshot(output)
+    manifest = observatory(db).snapshot(output)
     total = sum(t["bytes"] for t in manifest["tables"])
     out.print(
         f"snapshot written to [bold]{output}[/]: {len(manifest['tables'])} tables, "

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Annotated
 
-import pyarrow as pa
 import typer
 
 from .. import catalog
-from ..api import Observatory
-from ._output import DbOption, Format, JsonFormat, emit, out
+from ._output import DbOption, Format, FormatOption, OutputOption, emit, observatory, write_text
 from .indicators import ParamOption, StateOption, params
 
 app = typer.Typer(
@@ -26,13 +23,19 @@ def its(
     state: StateOption = None,
     param: ParamOption = None,
     seed: Annotated[int, typer.Option(help="Seed of the simulations.")] = 0,
-    pre_window: Annotated[int | None, typer.Option(help="Fit on this many months before the intervention only.")] = 60,
-    format: JsonFormat = Format.table,
+    pre_window: Annotated[
+        int, typer.Option(help="Fit on this many months before the intervention (0: every month before it).")
+    ] = 60,
+    format: FormatOption = Format.table,
+    output: OutputOption = None,
     db: DbOption = None,
 ) -> None:
     """Interrupted time series: the post-intervention change against a counterfactual, with a 95% interval, a
-    state-space check and placebo-in-time ranking."""
-    res = Observatory(db).evaluate(
+    state-space check and placebo-in-time ranking. csv and parquet give the counterfactual month by month."""
+    import pandas as pd
+    import pyarrow as pa
+
+    res = observatory(db).evaluate(
         "its",
         indicator=indicator,
         state=state,
@@ -42,38 +45,40 @@ def its(
         pre_window=pre_window or None,
     )
     if format is Format.json:
-        sys.stdout.write(json.dumps(res.to_dict(), indent=1, default=str) + "\n")
+        write_text(json.dumps(res.to_dict(), indent=1, default=str), output)
         return
-    if format is Format.csv:
-        emit(pa.Table.from_pandas(res.counterfactual.reset_index(names="period")), Format.csv, None)
+    if format in (Format.csv, Format.parquet):
+        cf = res.counterfactual.reset_index(names="period")
+        cf["period"] = pd.to_datetime(cf["period"]).dt.date
+        emit(pa.Table.from_pandas(cf, preserve_index=False), format, output)
         return
     lo, hi = res.effect_pct_ci
     where = f"state {state}" if state else "national"
-    out.print(
-        f"[bold]{indicator}[/] ({where}), intervention {res.intervention:%Y-%m}: {res.pre_months} months "
-        f"before, {res.post_months} after",
-        highlight=False,
+    rank = (
+        f"; placebo rank {res.placebo_rank} of {len(res.placebo_effects) + 1} (placebo p = {res.placebo_p_value:.2f})"
+        if res.placebo_rank is not None
+        else ""
     )
-    out.print(
-        f"  {res.model}: effect [bold]{res.effect_pct:+.1f}%[/] (95% interval {lo:+.1f}% to {hi:+.1f}%), "
-        f"p = {res.p_value:.3g}; observed {res.observed_total:,.0f} vs expected {res.expected_total:,.0f}",
-        highlight=False,
-    )
+    lines = [
+        f"{indicator} ({where}), intervention {res.intervention:%Y-%m}: {res.pre_months} months before, "
+        f"{res.post_months} after",
+        f"  effect {res.effect_pct:+.1f}% (95% interval {lo:+.1f}% to {hi:+.1f}%, p = {res.p_value:.2g}){rank}",
+        f"  observed {res.observed_total:,.0f} vs expected {res.expected_total:,.0f} ({res.model})",
+    ]
     if res.second_model:
         s2 = res.second_model
-        out.print(
-            f"  {s2.model}: effect {s2.effect_pct:+.1f}% ({s2.effect_pct_ci[0]:+.1f}% to {s2.effect_pct_ci[1]:+.1f}%)",
-            highlight=False,
+        lines.append(
+            f"  check, {s2.model}: {s2.effect_pct:+.1f}% ({s2.effect_pct_ci[0]:+.1f}% to {s2.effect_pct_ci[1]:+.1f}%)"
         )
-    if res.placebo_rank is not None:
-        out.print(
-            f"  placebo in time: the real effect ranks {res.placebo_rank} of {len(res.placebo_effects) + 1} by "
-            f"absolute size (placebo p = {res.placebo_p_value:.2f})",
-            highlight=False,
-        )
-    for n in res.notes:
-        out.print(f"  note: {n}", highlight=False)
-    out.print(f"  assumptions: {res.assumptions}", highlight=False)
+    lines += [f"  note: {n}" for n in res.notes]
+    lines.append(
+        "  what this can and cannot say: it compares the months after the intervention with what the months before "
+        "predict; it cannot tell the intervention from anything else that changed then (other policies, "
+        "reclassification: see `usmx audit reclassification`), and a placebo rank near the top is what would make "
+        "the change stand out from the series' usual swings."
+    )
+    lines.append(f"  assumptions: {res.assumptions}")
+    write_text("\n".join(lines), output)
 
 
 @app.command("changepoints")
@@ -84,11 +89,14 @@ def changepoints(
     penalty_factor: Annotated[
         float, typer.Option(help="Penalty = factor x log(n) (2 = BIC; 3, the default, is stricter).")
     ] = 3.0,
-    format: JsonFormat = Format.table,
+    format: FormatOption = Format.table,
+    output: OutputOption = None,
     db: DbOption = None,
 ) -> None:
     """Changepoints (PELT, penalty 3 log n on the deseasonalised log series) with bootstrap intervals for dates."""
-    obs = Observatory(db)
+    import pyarrow as pa
+
+    obs = observatory(db)
     units = [state] if state else [None, *catalog.states()]
     rows = []
     for u in units:
@@ -112,7 +120,8 @@ def changepoints(
                     "change_pct": c.change_pct,
                 }
             )
-    emit(pa.Table.from_pylist(rows) if rows else pa.table({"state_code": pa.array([], pa.string())}), format, None)
+    table = pa.Table.from_pylist(rows) if rows else pa.table({"state_code": pa.array([], pa.string())})
+    emit(table, format, output, empty="no changepoint passes the penalty (try a lower --penalty-factor).")
 
 
 @app.command("synth")
@@ -120,33 +129,38 @@ def synth(
     treated: Annotated[str, typer.Option(help="The treated state (code, abbreviation or name).")],
     intervention: Annotated[str, typer.Option(help="First treated month, YYYY-MM.")],
     group: Annotated[
-        str, typer.Option(help="Crime group whose rate per 100,000 is the outcome.")
+        str, typer.Option(help="Crime group whose rate per 100,000 is the outcome (English key or Spanish name).")
     ] = "intentional_homicide",
-    format: JsonFormat = Format.table,
+    format: FormatOption = Format.table,
+    output: OutputOption = None,
     db: DbOption = None,
 ) -> None:
-    """Synthetic control with the other states as donors, placebo-in-space inference and the donor weights."""
-    res = Observatory(db).evaluate("synth", treated=treated, intervention=intervention, group=group)
+    """Synthetic control with the other states as donors, placebo-in-space inference and the donor weights.
+    csv and parquet give the treated and synthetic series month by month."""
+    import pandas as pd
+    import pyarrow as pa
+
+    res = observatory(db).evaluate("synth", treated=treated, intervention=intervention, group=group)
     if format is Format.json:
-        sys.stdout.write(json.dumps(res.to_dict(), indent=1, default=str) + "\n")
+        write_text(json.dumps(res.to_dict(), indent=1, default=str), output)
+        return
+    if format in (Format.csv, Format.parquet):
+        ser = res.series.reset_index(names="period")
+        ser["period"] = pd.to_datetime(ser["period"]).dt.date
+        emit(pa.Table.from_pandas(ser, preserve_index=False), format, output)
         return
     names = catalog.state_names()
-    out.print(
-        f"[bold]Synthetic {names[res.treated]}[/], {group} rate per 100,000, intervention {res.intervention:%Y-%m}",
-        highlight=False,
-    )
-    out.print(
-        f"  effect {res.effect_pct:+.1f}% (average gap {res.avg_gap:+.2f}); pre-period RMSPE "
-        f"{res.pre_rmspe:.2f}, post {res.post_rmspe:.2f}",
-        highlight=False,
-    )
+    lines = [
+        f"Synthetic {names[res.treated]}, {group} rate per 100,000, intervention {res.intervention:%Y-%m}",
+        f"  effect {res.effect_pct:+.1f}% (average gap {res.avg_gap:+.2f}); pre-period RMSPE {res.pre_rmspe:.2f}, "
+        f"post {res.post_rmspe:.2f}",
+    ]
     if res.p_value is not None:
-        out.print(
-            f"  placebo in space: rank {res.rank} of {int(res.placebo['included'].sum())} units, p = {res.p_value:.2f}",
-            highlight=False,
+        lines.append(
+            f"  placebo in space: rank {res.rank} of {int(res.placebo['included'].sum())} units, p = {res.p_value:.2f}"
         )
     weights = sorted(((names[k], v) for k, v in res.weights.items() if v > 0.005), key=lambda kv: -kv[1])
-    out.print("  donor weights: " + ", ".join(f"{n} {w:.2f}" for n, w in weights), highlight=False)
-    for n in res.notes:
-        out.print(f"  note: {n}", highlight=False)
-    out.print(f"  assumptions: {res.assumptions}", highlight=False)
+    lines.append("  donor weights: " + ", ".join(f"{n} {w:.2f}" for n, w in weights))
+    lines += [f"  note: {n}" for n in res.notes]
+    lines.append(f"  assumptions: {res.assumptions}")
+    write_text("\n".join(lines), output)

@@ -8,9 +8,8 @@ from typing import Annotated
 import typer
 
 from .. import catalog
-from ..api import Observatory
 from ..errors import UsmxError
-from ._output import DbOption, Reporter, err, out, print_loads
+from ._output import DbOption, Reporter, err, observatory, out, print_loads
 
 
 def _targets() -> str:
@@ -45,7 +44,7 @@ def fetch(
     Publishers without a stable link (SESNSP, INEGI cube exports, CBP's monthly renamed files) take --url, or
     download the file by hand and use `usmx ingest`.
     """
-    obs = Observatory(db)
+    obs = observatory(db)
     if source == "gdelt":
         start, end = _date(date_from, "--from"), _date(date_to, "--to")
         with Reporter("gdelt") as rep:

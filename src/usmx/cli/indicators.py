@@ -9,9 +9,8 @@ from typing import Annotated
 import typer
 
 from .. import catalog
-from ..api import Observatory
 from ..errors import UsmxError
-from ._output import DbOption, Format, FormatOption, OutputOption, Reporter, emit, err, out
+from ._output import DbOption, FileFormat, Format, FormatOption, OutputOption, Reporter, emit, err, observatory, out
 
 
 def _grains() -> str:
@@ -72,17 +71,17 @@ def indicator(
     db: DbOption = None,
 ) -> None:
     """Compute one indicator from the warehouse and print it (or write it with --output)."""
-    tbl = Observatory(db).indicator(name, engine=engine, events=events, **params(by, state, param))
+    tbl = observatory(db).indicator(name, engine=engine, events=events, **params(by, state, param))
     emit(tbl, format, output)
     note = (tbl.schema.metadata or {}).get(b"note")
-    if note:
+    if note and tbl.num_rows:
         err.print(f"note: {note.decode()}", highlight=False)
 
 
 def export(
     name: Annotated[str, typer.Argument(help="Indicator name (see `usmx indicators`).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
-    format: Annotated[Format, typer.Option("--format", "-f", help="csv or parquet.")] = Format.csv,
+    format: Annotated[FileFormat, typer.Option("--format", "-f", help="csv, json or parquet.")] = FileFormat.csv,
     by: ByOption = None,
     state: StateOption = None,
     param: ParamOption = None,
@@ -90,10 +89,8 @@ def export(
     events: EventsOption = None,
     db: DbOption = None,
 ) -> None:
-    """Write an indicator to CSV or Parquet, for work in pandas, R or a spreadsheet."""
-    if format not in (Format.csv, Format.parquet):
-        raise UsmxError("export writes csv or parquet; use `usmx indicator` for table or json output.")
-    emit(Observatory(db).indicator(name, engine=engine, events=events, **params(by, state, param)), format, output)
+    """Write an indicator to CSV, JSON or Parquet (exact values), for work in pandas, R or a spreadsheet."""
+    emit(observatory(db).indicator(name, engine=engine, events=events, **params(by, state, param)), format, output)
 
 
 def report(
@@ -105,7 +102,7 @@ def report(
     t0 = time.perf_counter()
     with Reporter("report") as rep:
         rep("computing indicators and rendering charts", None, None)
-        path = Observatory(db).report(output, lang)
+        path = observatory(db).report(output, lang)
     out.print(
         f"report written to [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - t0:.1f} s)",
         highlight=False,

@@ -17,6 +17,7 @@ import pyarrow as pa
 from .. import catalog
 from .._db import one
 from ..errors import UsmxError
+from ._months import month_start
 
 CANDIDATES = ["other_crimes_against_life", "culpable_homicide_non_traffic", "other_crimes_against_liberty"]
 
@@ -50,7 +51,7 @@ def reclassification(
     """
     from scipy.stats import mannwhitneyu
 
-    t0 = pd.Timestamp(intervention).to_period("M").to_timestamp()
+    t0 = month_start(intervention)
     base = _counts(counts["intentional_homicide"], "intentional_homicide")
     if base.empty:
         raise UsmxError("no SESNSP victims data loaded; run `usmx demo` or ingest an IDVFC_NM file.")

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UsmxError
+from ._months import month_start
 from ._threads import limited
 
 ASSUMPTIONS = (
@@ -117,7 +118,7 @@ def synthetic_control(
     if panel.isna().any().any():
         bad = panel.columns[panel.isna().any()].tolist()
         raise UsmxError(f"the panel has gaps for {bad[:5]}; synthetic control needs complete series.")
-    t0 = pd.Timestamp(intervention).to_period("M").to_timestamp()
+    t0 = month_start(intervention)
     pre_n = int((panel.index < t0).sum())
     if pre_n < 12 or t0 > panel.index[-1]:
         raise UsmxError("the intervention must leave at least 12 pre-period months and one post-period month.")

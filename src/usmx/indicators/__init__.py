@@ -87,15 +87,23 @@ def run(con: Any, name: str, **params: Any) -> pa.Table:
     """Evaluate an indicator on an Ibis backend, validating parameter names first."""
     reg = registry()
     if name not in reg:
-        raise UsmxError(f"unknown indicator {name!r}; `usmx indicators` lists them: {', '.join(sorted(reg))}.")
+        raise UsmxError(
+            f"unknown indicator {name!r}{catalog.suggest(name, reg)}; `usmx indicators` lists them: "
+            f"{', '.join(sorted(reg))}."
+        )
     ind = reg[name]
     allowed = ind.params
     unknown = sorted(set(params) - set(allowed))
     if unknown:
+        hint = catalog.suggest(unknown[0], allowed) if len(unknown) == 1 else ""
         raise UsmxError(
-            f"indicator {name!r} takes no parameter {', '.join(unknown)}; it takes: {', '.join(allowed) or 'none'}."
+            f"indicator {name!r} takes no parameter {', '.join(unknown)}{hint}; it takes: "
+            f"{', '.join(allowed) or 'none'}."
         )
     clean = {k: v for k, v in params.items() if v is not None}
+    grains = tuple(catalog.indicator_meta().get(name, {}).get("grains", ()))
+    if grains and isinstance(clean.get("by"), str):  # Spanish grain names: --by sexenio, --by año
+        clean["by"] = catalog.resolve_choice("by", clean["by"], grains) or clean["by"]
     return contract(ind.func(con, **clean), ind)
 
 

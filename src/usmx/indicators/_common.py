@@ -39,9 +39,15 @@ def check_by(indicator: str, by: str) -> None:
     check_choice("by", by, tuple(catalog.indicator_meta()[indicator].get("grains", ())))
 
 
-def check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise UsmxError(f"{name} must be one of {', '.join(choices)}; got {value!r}.")
+def check_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    """``value`` as one of ``choices`` (Spanish names and case variants accepted, catalog/choice_aliases.yaml)."""
+    found = catalog.resolve_choice(name, str(value), choices)
+    if found is None:
+        raise UsmxError(
+            f"{name} must be one of {', '.join(choices)}; got {value!r}"
+            f"{catalog.suggest(str(value), [*choices, *catalog.aliases_of(name, choices)])}."
+        )
+    return found
 
 
 def check_state(state: str | None) -> str | None:
@@ -50,9 +56,10 @@ def check_state(state: str | None) -> str | None:
         return None
     code = catalog.state_code(state)
     if code is None or code not in catalog.states():
+        names = [s.name for s in catalog.states().values()]
         raise UsmxError(
-            f"unknown state {state!r}: give an INEGI code 01-32, an abbreviation such as CDMX or SIN, "
-            "or a name such as Sinaloa or Michoacán."
+            f"unknown state {state!r}{catalog.suggest(state, names)}: give an INEGI code 01-32, an abbreviation "
+            "such as CDMX or SIN, or a name such as Sinaloa or Michoacán (accents optional)."
         )
     return code
 
@@ -61,7 +68,12 @@ def group(name: str) -> catalog.CrimeGroup:
     """A crime group by key or by its Spanish or English name."""
     found = catalog.crime_group(name)
     if found is None:
-        raise UsmxError(f"unknown crime group {name!r}; groups: {', '.join(catalog.crime_groups())}.")
+        groups = catalog.crime_groups()
+        names = [*groups, *(g.label_es for g in groups.values()), *(g.short_es for g in groups.values() if g.short_es)]
+        raise UsmxError(
+            f"unknown crime group {name!r}{catalog.suggest(name, names)}; groups (English key or Spanish name): "
+            f"{', '.join(groups)}."
+        )
     return found
 
 

@@ -14,8 +14,8 @@ from importlib import resources
 
 import ibis
 import pyarrow as pa
-import yaml
 
+from .. import catalog
 from ..errors import UsmxError
 from . import indicator
 from ._common import check_by
@@ -69,7 +69,7 @@ def _ledger(con) -> list[dict]:
     try:
         return con.table("core_ledger__events").to_pyarrow().to_pylist()
     except Exception:
-        doc = yaml.safe_load(
+        doc = catalog.load_yaml(
             resources.files("usmx").joinpath("data/ledger/us_mx_security_events.yaml").read_text("utf-8")
         )
         return [
@@ -105,7 +105,8 @@ def cooperation_index(con, smooth: int = 3, actor_types: str | None = None) -> p
 
 
 def groups() -> dict[str, dict]:
-    return yaml.safe_load(resources.files("usmx.catalog").joinpath("criminal_groups.yaml").read_text("utf-8"))["groups"]
+    text = resources.files("usmx.catalog").joinpath("criminal_groups.yaml").read_text("utf-8")
+    return catalog.load_yaml(text)["groups"]
 
 
 _ACCENTS = ("áéíóúüñÁÉÍÓÚÜÑ", "aeiouunAEIOUUN")

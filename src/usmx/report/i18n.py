@@ -12,7 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from .. import catalog
 
 LANGS = ("es", "en")
 
@@ -20,7 +20,7 @@ LANGS = ("es", "en")
 @cache
 def strings(lang: str) -> dict[str, Any]:
     """The report's words in one language."""
-    return yaml.safe_load(resources.files("usmx.report").joinpath(f"strings/{lang}.yaml").read_text("utf-8"))
+    return catalog.load_yaml(resources.files("usmx.report").joinpath(f"strings/{lang}.yaml").read_text("utf-8"))
 
 
 def t(key: str, lang: str, **fields: Any) -> str:

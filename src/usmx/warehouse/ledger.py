@@ -23,7 +23,7 @@ def known_checksum(con: duckdb.DuckDBPyConnection, sha256: str) -> dict | None:
 def ledger(con: duckdb.DuckDBPyConnection, *, newest_first: bool = False) -> pa.Table:
     """The whole ledger as an Arrow table."""
     order = "DESC" if newest_first else ""
-    return con.execute(f"SELECT * FROM {LOADS} ORDER BY {LOAD_ID} {order}").to_arrow_table()
+    return con.sql(f"SELECT * FROM {LOADS} ORDER BY {LOAD_ID} {order}").to_arrow_table()
 
 
 def ledger_rows(con: duckdb.DuckDBPyConnection) -> list[dict]:

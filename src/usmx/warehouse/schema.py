@@ -10,7 +10,7 @@ import duckdb
 import pyarrow as pa
 
 from .. import catalog
-from ..errors import UsmxError
+from ..errors import MissingFileError, UsmxError
 
 SCHEMA_VERSION = 2
 
@@ -77,9 +77,11 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
         )
     try:
         if read_only:
-            if not path.exists():
-                with contextlib.closing(connect(path)):
-                    pass
+            if not path.exists():  # reading never creates a warehouse: a mistyped --db must not look empty
+                raise MissingFileError(
+                    f"{path}: no warehouse here. Check --db (or $USMX_DB), or build one with `usmx demo` or "
+                    "`usmx ingest FILE`."
+                )
             con = duckdb.connect(str(path), read_only=True)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,181 @@
+"""The CLI does what its help says: every format offered works, --output is honoured, bad values exit 2, reading
+never creates a warehouse, empty results say why, Spanish names work, people get rounded numbers and months."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from usmx import cli
+from usmx.cli._output import cell, print_aligned
+
+
+def run(capsys, *args):
+    code = cli.main([str(a) for a in args])
+    c = capsys.readouterr()
+    return code, c.out, c.err
+
+
+#: every command that prints a table, with the arguments it needs
+TABULAR = [
+    ("sql", "SELECT 1 AS a, 2.5 AS b"),
+    ("tables",),
+    ("loads",),
+    ("indicator", "homicide_victims", "--by", "year"),
+    ("audit", "reclassification"),
+    ("audit", "breaks"),
+    ("evaluate", "changepoints", "--state", "25"),
+    ("evaluate", "its", "--state", "SIN"),
+    ("evaluate", "synth", "--treated", "SIN", "--intervention", "2024-09"),
+]
+
+
+def _check_file(path, fmt):
+    data = path.read_bytes()
+    assert data, path
+    if fmt == "csv":
+        assert data.splitlines()[0].startswith(b'"')
+    elif fmt == "json":
+        json.loads(data)
+    elif fmt == "parquet":
+        assert pq.read_table(path).num_rows > 0
+    else:
+        assert len(data.splitlines()) >= 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", TABULAR, ids=lambda c: " ".join(c[:2]))
+def test_every_format_offered_writes_the_file_named_by_output(loaded, tmp_path, capsys, command):
+    code, out, _ = run(capsys, *command, "--help")
+    assert code == 0 and "--output" in out and "parquet" in out
+    for fmt in ("table", "csv", "json", "parquet"):
+        target = tmp_path / f"out.{fmt}"
+        code, out, err = run(capsys, *command, "--format", fmt, "--output", target, "--db", loaded.db)
+        assert code == 0, (command, fmt, err)
+        assert out == "", (command, fmt, "--output must take the output off stdout")
+        _check_file(target, fmt)
+
+
+def test_export_offers_only_what_it_writes(loaded, tmp_path, capsys):
+    code, out, _ = run(capsys, "export", "--help")
+    assert "csv" in out and "parquet" in out and "table" not in out.split("--format")[1].split("\n")[0]
+    for fmt in ("csv", "json", "parquet"):
+        target = tmp_path / f"t.{fmt}"
+        code, _, err = run(capsys, "export", "records", "-f", fmt, "-o", target, "--db", loaded.db)
+        assert code == 0, err
+        _check_file(target, fmt)
+    code, _, err = run(capsys, "export", "records", "-f", "table", "-o", tmp_path / "x", "--db", loaded.db)
+    assert code == 2 and "table" in err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("tables",),
+        ("sql", "SELECT 1"),
+        ("loads",),
+        ("indicator", "homicide_victims"),
+        ("export", "records", "-o", "x.csv"),
+        ("report",),
+        ("evaluate", "its"),
+        ("audit", "breaks"),
+        ("snapshot", "-o", "snap"),
+        ("unload", "1"),
+    ],
+    ids=lambda c: c[0],
+)
+def test_reading_a_missing_warehouse_exits_2_and_creates_nothing(tmp_path, capsys, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "typo.duckdb"
+    code, _, err = run(capsys, *command, "--db", db)
+    assert code == 2 and "no warehouse here" in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("evaluate", "its", "--intervention", "2024-13"),
+        ("evaluate", "its", "--intervention", "octubre"),
+        ("evaluate", "synth", "--treated", "SIN", "--intervention", "2024-02-30"),
+        ("audit", "reclassification", "--intervention", "2024-00"),
+    ],
+)
+def test_bad_dates_exit_2_with_what_was_expected(loaded, capsys, command):
+    code, _, err = run(capsys, *command, "--db", loaded.db)
+    assert code == 2 and "expected YYYY-MM" in err, err
+
+
+def test_empty_results_say_why(loaded, capsys):
+    code, out, err = run(capsys, "indicator", "cooperation_index", "--db", loaded.db)
+    assert code == 0 and "no rows: core_gdelt__events is empty" in err and "usmx fetch gdelt" in err, err
+    code, out, err = run(capsys, "sql", "SELECT 1 AS a WHERE false", "--db", loaded.db)
+    assert code == 0 and "no rows" in err
+    code, out, err = run(capsys, "indicator", "anomalies", "-p", "since=2030-01-01", "--db", loaded.db)
+    assert code == 0 and "no rows match these parameters (since=2030-01-01)" in err, err
+
+
+def test_spanish_names_are_accepted(loaded, capsys):
+    code, en, _ = run(capsys, "indicator", "homicide_victims", "--by", "administration", "--db", loaded.db)
+    code_es, es, _ = run(capsys, "indicator", "homicide_victims", "--by", "sexenio", "--db", loaded.db)
+    assert code == code_es == 0 and en == es
+    _, a, _ = run(capsys, "indicator", "homicide_victims", "--by", "year", "--state", "Nuevo León", "--db", loaded.db)
+    _, b, _ = run(capsys, "indicator", "homicide_victims", "--by", "año", "--state", "nuevo leon", "--db", loaded.db)
+    assert a == b and "2024  1,539" in a  # Nuevo León
+    _, a, _ = run(capsys, "indicator", "crime_rate_per_100k", "-p", "group=extortion", "--db", loaded.db)
+    _, b, _ = run(capsys, "indicator", "crime_rate_per_100k", "-p", "group=Extorsión", "--db", loaded.db)
+    assert a == b
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (("indicator", "homicide_victims", "--by", "sexnio"), "did you mean sexenio"),
+        (("indicator", "homicide_victims", "--state", "Sinaloaa"), "did you mean Sinaloa"),
+        (("indicator", "crime_rate_per_100k", "-p", "group=extorion"), "did you mean extortion"),
+        (("indicator", "homicide_victim"), "did you mean homicide_victims"),
+        (("indicator", "homicide_victims", "-p", "feminicid=true"), "did you mean feminicide"),
+    ],
+)
+def test_mistyped_names_get_did_you_mean(loaded, capsys, args, hint):
+    code, _, err = run(capsys, *args, "--db", loaded.db)
+    assert code == 2 and hint in err, err
+
+
+def test_months_print_as_year_month_and_numbers_are_rounded_for_people(loaded, capsys):
+    code, out, _ = run(capsys, "indicator", "homicide_victims_daily_average", "--by", "month", "--db", loaded.db)
+    assert code == 0
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("2025-06 ") and "2025-06-01" not in out
+    assert last.split()[1] == "65.60", last  # two decimals in the table
+    code, out, _ = run(capsys, "indicator", "homicide_victims", "--by", "month", "-f", "csv", "--db", loaded.db)
+    assert "2025-06-01" in out  # ISO dates in CSV, for machines
+
+
+def test_decimals_are_rounded_in_tables_and_exact_elsewhere(capsys):
+    assert cell(Decimal("0E-30")) == "0"
+    assert cell(Decimal("1234.567890123456789012345678")) == "1,234.57"
+    assert cell(0.000123456) == "0.000123"
+    t = pa.table({"delta": pa.array([Decimal("0E-30"), Decimal("12.345678901234567890")], pa.decimal128(38, 30))})
+    print_aligned(t)
+    out = capsys.readouterr().out
+    assert "E-30" not in out and "12.35" in out
+
+
+def test_the_api_takes_indicator_output_and_reports_missing_files(loaded, tmp_path):
+    table = loaded.indicator("homicide_victims", by="month")
+    res = loaded.evaluate("its", indicator=table, intervention="2024-10", sims=300, placebo=False)
+    assert res.observed_total == 20_055
+    gap = loaded.audit("inegi-gap", loaded.indicator("inegi_vs_sesnsp", by="state"))
+    assert gap.num_rows == 0  # the bundled INEGI files end in 2012
+    panel = loaded.indicator(
+        "crime_rate_per_100k", group="intentional_homicide", by="month", level="state", measure="victims"
+    )
+    synth = loaded.evaluate("synth", indicator=panel, treated="Sinaloa", intervention="2024-09")
+    assert synth.treated == "25"
+    with pytest.raises(FileNotFoundError, match="missing.csv"):
+        loaded.ingest(tmp_path / "missing.csv")
