@@ -321,18 +321,23 @@ class Observatory:
     # -- outputs ---------------------------------------------------------------------------------------------------
     def report(self, output: str | os.PathLike[str] = "report.html", lang: str = "both") -> Path:
         """Write the self-contained HTML report (es, en or both with a switch); returns its path."""
-        from .report import build, data
+        from .report import build, cache, data
 
         if lang not in ("es", "en", "both"):
             raise UsmxError(f"--lang must be es, en or both; got {lang!r}.")
         self._require()
         with warehouse.opened(self.db, read_only=True) as con:
             loads = warehouse.ledger_rows(con)
-        backend = self.ibis()
-        try:
-            collected = data.collect(backend, loads, self.indicators())
-        finally:
-            backend.disconnect()
+        # the figures are computed once per warehouse state (and code version), then only rendered
+        key = cache.key(loads)
+        collected = cache.load(self.data_dir / "cache", key, self.indicators())
+        if collected is None:
+            backend = self.ibis()
+            try:
+                collected = data.collect(backend, loads, self.indicators())
+            finally:
+                backend.disconnect()
+            cache.save(self.data_dir / "cache", key, collected)
         return build.write(collected, Path(output), lang)
 
     def snapshot(self, output: str | os.PathLike[str]) -> dict:
@@ -387,8 +392,9 @@ class Observatory:
 
     def demo(self, progress: Progress | None = None) -> list[LoadResult]:
         """Ingest every real sample bundled with usmx (already-loaded files are skipped)."""
-        from .demo import bundled_files
+        from .demo import bundled_files, prewarm
 
+        prewarm()  # the report that usually follows imports its libraries while the files load
         with warehouse.opened(self.db) as con:
             return [
                 warehouse.load_file(

@@ -274,4 +274,5 @@ def test_export_cli_writes_csv_and_parquet(loaded, tmp_path, capsys):
         == 0
     )
     assert pq.read_table(pq_out).num_rows == 72 * 32
-    assert cli.main(["export", "records", "-f", "json", "-o", str(tmp_path / "x.json"), "--db", str(loaded.db)]) == 2
+    assert cli.main(["export", "records", "-f", "json", "-o", str(tmp_path / "x.json"), "--db", str(loaded.db)]) == 0
+    assert cli.main(["export", "records", "-f", "table", "-o", str(tmp_path / "x.txt"), "--db", str(loaded.db)]) == 2

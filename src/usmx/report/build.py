@@ -8,6 +8,7 @@ strings/<lang>.yaml. Each chart and table names its sources and vintages.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -61,7 +62,10 @@ def render(data: ReportData, lang: str = "both") -> str:
     if lang not in ("es", "en", "both"):
         raise UsmxError(f"--lang must be es, en or both; got {lang!r}.")
     langs = list(i18n.LANGS) if lang == "both" else [lang]
-    blocks = "".join(f'<div class="lang lang-{code}" lang="{code}">{body(data, code)}</div>' for code in langs)
+    # the languages render side by side: vl-convert draws one's charts while Python builds the other's
+    with ThreadPoolExecutor(max_workers=len(langs)) as pool:
+        bodies = list(pool.map(lambda code: body(data, code), langs))
+    blocks = "".join(f'<div class="lang lang-{code}" lang="{code}">{b}</div>' for code, b in zip(langs, bodies))
     switch = ""
     if len(langs) > 1:
         switch = (
