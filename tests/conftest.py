@@ -35,6 +35,11 @@ def text_of(path: Path, encoding: str = "latin-1") -> str:
 
 @pytest.fixture
 def obs(tmp_path) -> Observatory:
+    """An empty warehouse (created, as `usmx ingest` would, so that reading it works)."""
+    from usmx.warehouse import opened
+
+    with opened(tmp_path / "w.duckdb"):
+        pass
     return Observatory(tmp_path / "w.duckdb")
 
 

@@ -224,7 +224,8 @@ class Observatory:
         from . import engines
         from . import indicators as ind
 
-        self._require()
+        if not events:  # raw event files are read in place: no warehouse needed
+            self._require()
         with engines.backend(self.db, self.scratch, engine, events) as con:
             try:
                 table = ind.run(con, name, **params)

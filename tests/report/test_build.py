@@ -100,7 +100,7 @@ def test_evaluation_section_states_effect_interval_and_caveats(html_both):
     text, obs = html_both
     assert "¿Funciona la estrategia?" in text and "Is the strategy working?" in text
     assert "intervalo de 95 %" in text and "95% interval" in text
-    assert "Lo que los datos pueden y no pueden decir" in text and "What the data can and cannot say" in text
+    assert "Lo que esto puede y no puede decir" in text and "What this can and cannot say" in text
     assert "¿Se están reclasificando homicidios?" in text
 
 
@@ -113,7 +113,7 @@ def test_event_sections_say_how_to_fetch_when_empty_and_render_when_loaded(html_
     from ..sources.test_gdelt_acled_ledger import PLANTED
 
     text, obs = html_both
-    assert "usmx fetch gdelt --from" in text and "ACLED_USERNAME" in text
+    assert "<code>usmx fetch gdelt --from 2018-01-01 --to 2025-12-31</code>" in text and "ACLED_USERNAME" in text
     assert "Registro de eventos bilaterales" in text and "Ledger of bilateral events" in text
     db = tmp_path / "e.duckdb"
     shutil.copy(obs.db, db)

@@ -25,6 +25,54 @@ def report(loaded_db, tmp_path_factory):
     return out
 
 
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def _overlaps(a: dict, b: dict) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+@pytest.mark.parametrize("width", [390, 1400])
+def test_the_report_reads_at_phone_and_desktop_width(report, tmp_path, width):
+    """Nothing covers the headings, the page never scrolls sideways (wide charts and tables scroll in their own
+    box), and charts keep a readable size; a screenshot of each width is saved."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM, "CI must install Debian's chromium (see .ci/run)"
+    shots = Path(os.environ.get("USMX_SCREENSHOT_DIR", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": width, "height": 860})
+        page.goto(report.as_uri())
+        page.wait_for_load_state("load")
+        for lang in ("es", "en"):
+            page.click(f"button[data-set-lang={lang}]")
+            block = page.locator(f".lang-{lang}")
+            switch = page.locator("nav.switch").bounding_box()
+            for h in block.locator("h1, h2").all()[:6]:
+                box = h.bounding_box()
+                assert box and not _overlaps(switch, box), f"{width}px: the language switch covers {h.inner_text()!r}"
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, f"{width}px: the page overflows"
+            for svg in block.locator("figure.chart:not(.map) svg").all():
+                assert svg.bounding_box()["width"] >= min(600, width * 0.8), "a chart was squeezed unreadably small"
+            page.screenshot(path=str(shots / f"report-{lang}-{width}px.png"), full_page=False)
+        browser.close()
+    assert (shots / f"report-es-{width}px.png").stat().st_size > 20_000
+
+
 def test_report_renders_in_chromium_and_switches_language(report, tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -34,17 +82,7 @@ def test_report_renders_in_chromium_and_switches_language(report, tmp_path):
     errors: list[str] = []
     requests: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -70,16 +108,16 @@ def test_report_renders_in_chromium_and_switches_language(report, tmp_path):
         # the map draws all 32 states
         states = es.locator("figure.map svg path[d]")
         assert states.count() >= 32
-        headline = es.locator("#headline .big .value").inner_text()
+        headline = es.locator("#es-headline .big .value").inner_text()
         assert "," in headline  # Spanish decimal comma
-        assert "junio de 2025" in es.locator("#headline").inner_text()
+        assert "junio de 2025" in es.locator("#es-headline").inner_text()
         page.screenshot(path=str(shots / "report-es.png"), full_page=True)
 
         page.click("button[data-set-lang=en]")
         assert en.is_visible() and not es.is_visible()
         assert page.locator("html").get_attribute("lang") == "en"
-        assert "June 2025" in en.locator("#headline").inner_text()
-        assert "." in en.locator("#headline .big .value").inner_text()
+        assert "June 2025" in en.locator("#en-headline").inner_text()
+        assert "." in en.locator("#en-headline .big .value").inner_text()
         assert page.locator("button[data-set-lang=en]").get_attribute("aria-pressed") == "true"
         page.screenshot(path=str(shots / "report-en.png"), full_page=True)
 

@@ -451,3 +451,27 @@ def file_kinds() -> list[str]:
 def indicator_meta() -> dict[str, dict]:
     """Labels, units, definitions and sources of every indicator (catalog/indicators.yaml)."""
     return _read_yaml("indicators.yaml")["indicators"]
+
+
+@cache
+def _publishers() -> dict[str, Any]:
+    return _read_yaml("publishers.yaml")
+
+
+def publisher_links(source: str) -> list[tuple[str, str | None]]:
+    """Each publisher a ledger ``source`` names ("A; B"), with the official page of the longest known name that
+    begins it (None when none does)."""
+    names = sorted(_publishers()["publishers"].items(), key=lambda kv: -len(kv[0]))
+    out: list[tuple[str, str | None]] = []
+    for part in (p.strip() for p in source.split(";")):
+        url = next((u for n, u in names if part.startswith(n)), None)
+        out.append((part, url))
+    return out
+
+
+def kind_page(kind: str) -> str | None:
+    """The official page of the dataset a kind of file comes from."""
+    for target in fetch_targets().values():
+        if target["kind"] == kind and target.get("page"):
+            return target["page"]
+    return _publishers()["kinds"].get(kind)

@@ -272,6 +272,10 @@ COMPARISON_GROUPS = [
 ]
 
 
+#: a change between administrations is flagged when either term has fewer months of data than this
+MIN_COMPARISON_MONTHS = 12
+
+
 @indicator("administration_comparison")
 def administration_comparison(con, groups: str | None = None) -> pa.Table:
     """Totals, daily averages and rates per administration and crime group, sources never mixed in a row."""
@@ -303,6 +307,7 @@ def administration_comparison(con, groups: str | None = None) -> pa.Table:
         )
         res = {r["administration"]: r for r in agg.to_pyarrow().to_pylist()}
         prev: float | None = None
+        prev_months = 0
         for a in catalog.administrations():
             r = res.get(a.key)
             if r is None:
@@ -313,6 +318,12 @@ def administration_comparison(con, groups: str | None = None) -> pa.Table:
             rate = r["total"] / r["person_years"] * 100_000 if r["person_years"] else None
             coverage = f"{r['days'] / term_days:.0%} of the term ({start:%Y-%m} … {end:%Y-%m})"
             change: float | None = (daily / prev - 1) * 100 if prev else None
+            short = [m for m in (r["months"], prev_months) if m < MIN_COMPARISON_MONTHS] if prev else []
+            flag = (
+                f"fragile: {min(short)} month(s) of data in one of the two terms (fewer than {MIN_COMPARISON_MONTHS})"
+                if short
+                else None
+            )
             rows.append(
                 {
                     "administration": a.key,
@@ -323,14 +334,19 @@ def administration_comparison(con, groups: str | None = None) -> pa.Table:
                     "start": start,
                     "end": end,
                     "days": r["days"],
+                    "months": r["months"],
                     "total": r["total"],
                     "rate_per_100k": rate,
                     "change_vs_previous_pct": change,
+                    "change_flag": flag,
                     "coverage": coverage,
                     "full_term": r["days"] == term_days,
                 }
             )
-            prev = daily
+            prev, prev_months = daily, r["months"]
+    # chronological within each group: the terms in order, the older source first where two cover one term
+    order = {g: i for i, g in enumerate(wanted)}
+    rows.sort(key=lambda r: (order[r["group"]], r["start"], r["source"]))
     return pa.Table.from_pylist(rows)
 
 

@@ -8,6 +8,7 @@ strings/<lang>.yaml. Each chart and table names its sources and vintages.
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from functools import cache
@@ -53,7 +54,8 @@ def body(data: ReportData, lang: str) -> str:
         f'<header><h1>{esc(t("title", lang))}</h1><p class="subtitle">{esc(t("subtitle", lang))}</p>'
         f'<p class="meta">{esc(meta)}</p></header>'
     )
-    sections = "".join(s(data, lang) for s in SECTIONS)
+    # section anchors carry the language: both languages share one page, and ids must be unique in it
+    sections = re.sub(r'<(section|h2) id="', rf'<\1 id="{lang}-', "".join(s(data, lang) for s in SECTIONS))
     return f"{head}<main>{sections}</main><footer><p>{esc(t('footer', lang))}</p></footer>"
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Collection
 from datetime import date
 from typing import Protocol
 
+from .. import catalog
 from . import i18n
 from .i18n import t
 
@@ -37,13 +39,21 @@ def esc(text: object) -> str:
     return html.escape(str(text))
 
 
+def link(text: str, url: str | None) -> str:
+    """``text`` linked to ``url`` (a publisher's page), marked as a name not to translate."""
+    if not url:
+        return f'<span translate="no">{esc(text)}</span>'
+    return f'<a href="{esc(url)}" translate="no" rel="noopener">{esc(text)}</a>'
+
+
 def source_line(data: HasVintages, kinds: list[str], lang: str) -> str:
+    """'Source: <publisher dataset> (cut-off <month>); ...', each dataset linked to its official page."""
     parts = []
     for k in kinds:
         v = data.vintage(k)
-        label = KIND_LABELS.get(k, k)
-        parts.append(label + (f" ({t('cut_off', lang)} {i18n.month(v, lang)})" if v else ""))
-    return f'<p class="source">{t("source_line", lang)}: {esc("; ".join(parts))}; {t("calc", lang)}.</p>'
+        label = link(KIND_LABELS.get(k, k), catalog.kind_page(k))
+        parts.append(label + (esc(f" ({t('cut_off', lang)} {i18n.month(v, lang)})") if v else ""))
+    return f'<p class="source">{t("source_line", lang)}: {"; ".join(parts)}; {t("calc", lang)}.</p>'
 
 
 def table(headers: list[str], rows: list[list[str]], numeric: Collection[int] = frozenset(), cls: str = "") -> str:
@@ -59,7 +69,7 @@ def table(headers: list[str], rows: list[list[str]], numeric: Collection[int] = 
 
 
 def no_data(lang: str) -> str:
-    return f'<p class="empty">{esc(t("no_data", lang))}</p>'
+    return f'<p class="empty">{prose(t("no_data", lang))}</p>'
 
 
 def p_value(p: float, lang: str) -> str:
@@ -68,3 +78,24 @@ def p_value(p: float, lang: str) -> str:
 
 def fiscal_year(fy: int, months: int, lang: str) -> str:
     return f"FY{fy}" + ("" if months == 12 else f" ({months} {t('months_word', lang)})")
+
+
+#: identifiers inside definitions (parameters, options, names, quoted source values): shown as code, not translated
+_CODE = re.compile(
+    r"`[^`]+`"  # `quoted`
+    r"|--[a-z][a-z-]*(?: '[^']*')?"  # --option 'value'
+    r"|\b[a-z]+(?:_[a-z0-9]+)*=[^\s,;)]+"  # key=value
+    r"|\b[a-z0-9]+(?:_[a-z0-9]+)+\b"  # snake_case names
+    r'|"[^"]+"'  # "a value as the source writes it"
+)
+
+
+def prose(text: str) -> str:
+    """A definition with its identifiers as <code> (the words around them are the language's own)."""
+    out, last = [], 0
+    for m in _CODE.finditer(text):
+        out.append(esc(text[last : m.start()]))
+        out.append(f"<code>{esc(m.group(0).strip('`'))}</code>")
+        last = m.end()
+    out.append(esc(text[last:]))
+    return "".join(out)

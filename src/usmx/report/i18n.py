@@ -77,3 +77,22 @@ def month(d: date, lang: str) -> str:
 def day(d: date, lang: str) -> str:
     name = strings(lang)["months"][d.month - 1]
     return f"{d.day} de {name} de {d.year}" if lang == "es" else f"{d.day} {name} {d.year}"
+
+
+def value(raw: str, lang: str) -> str:
+    """A category as the sources write it ('Southwest Border', 'MEXICO') in the report's language; a value not
+    listed in strings/<lang>.yaml is shown as it came, with words capitalised if it was all capitals."""
+    text = strings(lang).get("values", {}).get(raw)
+    if text is not None:
+        return text
+    return raw.title() if raw.isupper() else raw
+
+
+def unit(raw: str, lang: str) -> str:
+    """An indicator's unit (catalog/indicators.yaml, in English) in the report's language."""
+    return strings(lang).get("units", {}).get(raw, raw)
+
+
+def state(code: str, name: str | None, lang: str) -> str:
+    """A state's name; the nation ('00') in the report's language."""
+    return t("national", lang) if code == "00" else (name or code)

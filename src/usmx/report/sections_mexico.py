@@ -8,7 +8,7 @@ from datetime import date
 from .. import catalog
 from . import charts, i18n
 from .data import INTERVENTION, ReportData
-from .html import esc, no_data, p_value, source_line, table
+from .html import esc, no_data, p_value, prose, source_line, table
 from .i18n import t
 
 ADMIN_SOURCES = ["sesnsp_state_victims", "sesnsp_state_crimes", "inegi_homicide_deaths", "conapo_state_population"]
@@ -64,26 +64,31 @@ def section_evaluation(data: ReportData, lang: str) -> str:
     lo, hi = its["effect_pct_ci"]
     cf = [r | {"period": date.fromisoformat(r["period"])} for r in its["counterfactual"]]
     second = its.get("second_model") or {}
-    items = [
-        f"<li>{esc(t('interval', lang))}: {i18n.pct(lo, lang)} … {i18n.pct(hi, lang)}; p = "
-        f"{p_value(its['p_value'], lang)}</li>"
+    # the estimate, its interval and the placebo rank are read together, beside what they can and cannot say
+    facts = [
+        f'<span class="fact"><span class="k">{esc(t("interval", lang))}</span> {i18n.pct(lo, lang)} … '
+        f"{i18n.pct(hi, lang)}</span>"
     ]
     if its.get("placebo_rank"):
         n = len(its["placebo_effects"]) + 1
-        items.append(
-            f"<li>{esc(t('placebo', lang))} {its['placebo_rank']} {t('of', lang)} {n} "
-            f"(p = {i18n.number(its['placebo_p_value'], lang, 2)})</li>"
+        facts.append(
+            f'<span class="fact"><span class="k">{esc(t("placebo", lang))}</span> '
+            f"{esc(t('rank_of', lang, rank=its['placebo_rank'], n=n))} "
+            f"(p = {i18n.number(its['placebo_p_value'], lang, 2)})</span>"
         )
+    details = [f"<li>p = {p_value(its['p_value'], lang)}</li>"]
     if second:
-        items.append(
+        details.append(
             f"<li>{esc(t('second', lang))}: {i18n.pct(second['effect_pct'], lang)} "
             f"({i18n.pct(second['effect_pct_ci'][0], lang)} … {i18n.pct(second['effect_pct_ci'][1], lang)})</li>"
         )
     out = [
         head,
-        f'<div class="cards"><div class="big"><span class="value">{i18n.pct(its["effect_pct"], lang)}</span>'
-        f'<span class="label">{esc(t("eval_lead", lang))}</span></div><ul class="changes">{"".join(items)}'
-        "</ul></div>",
+        f'<div class="its-head"><div class="big its"><span class="value">{i18n.pct(its["effect_pct"], lang)}</span>'
+        f'{"".join(facts)}<span class="label">{esc(t("eval_lead", lang))}</span></div>'
+        f'<aside class="caveat"><h3>{esc(t("can_cannot_title", lang))}</h3><p>{esc(t("caveats", lang))}</p>'
+        "</aside></div>",
+        f'<ul class="changes details">{"".join(details)}</ul>',
         f'<figure class="chart">{charts.counterfactual(cf[-72:], INTERVENTION, lang)}</figure>',
         f'<p class="note">{esc(t("assumptions_its", lang))}</p>',
     ]
@@ -94,7 +99,7 @@ def section_evaluation(data: ReportData, lang: str) -> str:
     states = sorted((r for r in flagged if r["state_code"] != "00"), key=lambda r: r["p_holm"])
     rows = [
         [
-            esc(r["state"]),
+            esc(i18n.state(r["state_code"], r["state"], lang)),
             esc(groups[r["candidate"]].short(lang)),
             i18n.pct(r["homicide_change_pct"], lang, 0),
             i18n.number(r["ratio_pre"], lang, 1),
@@ -119,7 +124,6 @@ def section_evaluation(data: ReportData, lang: str) -> str:
             {2, 3, 4, 5},
         )
     )
-    out.append(f'<p class="note">{esc(t("caveats", lang))}</p>')
     out.append(source_line(data, ["sesnsp_state_victims"], lang))
     return "".join(out) + "</section>"
 
@@ -130,7 +134,12 @@ def section_map(data: ReportData, lang: str) -> str:
     r0 = data.last12[0]
     span = f"{i18n.month(r0['window_start'], lang)} – {i18n.month(r0['window_end'], lang)}"
     rows = [
-        [str(r["rank"]), esc(r["state"]), i18n.number(r["value"], lang, 1), i18n.number(r["total"], lang)]
+        [
+            str(r["rank"]),
+            esc(i18n.state(r["state_code"], r["state"], lang)),
+            i18n.number(r["value"], lang, 1),
+            i18n.number(r["total"], lang),
+        ]
         for r in data.last12
     ]
     tbl = table(["#", t("state", lang), t("rate", lang), t("victims", lang)], rows, {0, 2, 3}, "ranking")
@@ -175,10 +184,10 @@ def section_administrations(data: ReportData, lang: str) -> str:
                 esc(cov) + ("" if r["full_term"] else " *"),
                 i18n.number(r["value"], lang, 1),
                 i18n.number(r["rate_per_100k"], lang, 1),
-                i18n.pct(r["change_vs_previous_pct"], lang) if r["change_vs_previous_pct"] is not None else "–",
+                _change(r, lang),
             ]
         )
-    note = t("partial_term_note", lang)
+    note = t("partial_term_note", lang) + " " + t("fragile_note", lang)
     tbl = table(
         [
             t("administration", lang),
@@ -195,10 +204,21 @@ def section_administrations(data: ReportData, lang: str) -> str:
     )
     return (
         f'<section id="administrations"><h2>{t("admins_title", lang)}</h2><p class="note">'
-        f'{esc(t("admins_note", lang))}</p>{tbl}<p class="note">{esc(note)}</p>'
+        f'{esc(t("admins_note", lang))}</p>{tbl}<p class="note">{prose(note)}</p>'
         + source_line(data, ADMIN_SOURCES, lang)
         + "</section>"
     )
+
+
+def _change(r: dict, lang: str) -> str:
+    """The change against the previous term, with a visible flag when either term has under 12 months of data."""
+    if r["change_vs_previous_pct"] is None:
+        return "–"
+    text = i18n.pct(r["change_vs_previous_pct"], lang)
+    if r.get("change_flag"):
+        title = esc(t("fragile_title", lang, months=r["months"]))
+        return f'<span class="fragile" title="{title}">{text} ⚠</span>'
+    return text
 
 
 def section_anomalies_records(data: ReportData, lang: str) -> str:
@@ -209,7 +229,7 @@ def section_anomalies_records(data: ReportData, lang: str) -> str:
     if data.anomalies:
         rows = [
             [
-                esc(r["state"]),
+                esc(i18n.state(r["state_code"], r["state"], lang)),
                 esc(i18n.month(r["period"], lang)),
                 i18n.number(r["value"], lang),
                 i18n.number(r["expected"], lang),
@@ -237,7 +257,7 @@ def section_anomalies_records(data: ReportData, lang: str) -> str:
     out.append(f'<h2 id="records">{t("records_title", lang)}</h2><p class="note">{esc(t("records_note", lang))}</p>')
     rows = [
         [
-            esc(r["state"]),
+            esc(i18n.state(r["state_code"], r["state"], lang)),
             esc(i18n.month(r["worst_month"], lang)),
             i18n.number(r["value"], lang),
             str(r["months_ago"]),

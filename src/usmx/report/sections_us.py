@@ -6,7 +6,7 @@ from __future__ import annotations
 from .. import catalog
 from . import charts, i18n
 from .data import ReportData
-from .html import esc, fiscal_year, no_data, source_line, table
+from .html import esc, fiscal_year, link, no_data, prose, source_line, table
 from .i18n import t
 
 REGION_COLOURS = {"Southwest Border": charts.ACCENT, "Northern Border": "#2b6cb0", "Coastal/Interior": charts.MUTED}
@@ -44,11 +44,13 @@ def section_fentanyl(data: ReportData, lang: str) -> str:
             f"{extra}</ul></div>"
         )
         rows = [
-            {"period": r["period"], "value": r["value"], "series": r["region"]} for r in us["seizures_month_region"]
+            {"period": r["period"], "value": r["value"], "series": i18n.value(r["region"], lang)}
+            for r in us["seizures_month_region"]
         ]
+        colours = {i18n.value(k, lang): c for k, c in REGION_COLOURS.items()}
         out.append(
             f'<h3>{esc(t("seizures_chart", lang))}</h3><figure class="chart">'
-            f"{charts.lines(rows, lang, y_title=t('lbs_axis', lang), colours=REGION_COLOURS)}</figure>"
+            f"{charts.lines(rows, lang, y_title=t('lbs_axis', lang), colours=colours)}</figure>"
         )
         ev = {r["fiscal_year"]: r["value"] for r in us.get("events_fy", [])}
         trows = [
@@ -88,7 +90,7 @@ def section_fentanyl(data: ReportData, lang: str) -> str:
         else:
             overlap = data.ccf_meta.get("overlap_months", "0")
             msg = t("ccf_overlap_short", lang, overlap=overlap)
-            out.append(f'<p class="empty">{esc(msg)}</p>')
+            out.append(f'<p class="empty">{prose(msg)}</p>')
         out.append(f'<p class="note">{esc(caution)}</p>')
     return "".join(out) + "</section>"
 
@@ -116,18 +118,20 @@ def section_migration(data: ReportData, lang: str) -> str:
         f'<ul class="changes">{vs}</ul></div>',
     ]
     rows = [
-        {"period": r["period"], "value": r["value"], "series": r["demographic"]} for r in us["encounters_month_demo"]
+        {"period": r["period"], "value": r["value"], "series": i18n.value(r["demographic"], lang)}
+        for r in us["encounters_month_demo"]
     ]
+    colours = {i18n.value(k, lang): c for k, c in DEMOGRAPHIC_COLOURS.items()}
     out.append(
         f'<h3>{esc(t("encounters_chart", lang))}</h3><figure class="chart">'
-        f"{charts.lines(rows, lang, y_title=t('encounters', lang), colours=DEMOGRAPHIC_COLOURS)}</figure>"
+        f"{charts.lines(rows, lang, y_title=t('encounters_axis', lang), colours=colours)}</figure>"
     )
     trows = [[esc(fiscal_year(r["fiscal_year"], r["months"], lang)), i18n.number(r["value"], lang)] for r in fy]
     top = sorted(
         (r for r in us["encounters_fy_citizenship"] if r["fiscal_year"] == last["fiscal_year"]),
         key=lambda r: -r["value"],
     )[:8]
-    crows = [[esc(r["citizenship"].title()), i18n.number(r["value"], lang)] for r in top]
+    crows = [[esc(i18n.value(r["citizenship"], lang)), i18n.number(r["value"], lang)] for r in top]
     out.append(
         '<div class="two-col">'
         + table([t("fy", lang), t("encounters", lang)], trows, {1})
@@ -150,10 +154,14 @@ def section_cooperation(data: ReportData, lang: str) -> str:
         )
         out.append(source_line(data, ["gdelt_events", "ledger_events"], lang))
     else:
-        out.append(f'<p class="empty">{esc(t("coop_empty", lang))}</p>')
+        out.append(f'<p class="empty">{prose(t("coop_empty", lang))}</p>')
     if ev.get("ledger"):
         rows = [
-            [esc(i18n.day(r["event_date"], lang)), esc(r[f"title_{lang}"]), esc(r["source"])]
+            [
+                esc(i18n.day(r["event_date"], lang)),
+                esc(r[f"title_{lang}"]),
+                "; ".join(link(name, url) for name, url in catalog.publisher_links(r["source"])),
+            ]
             for r in reversed(ev["ledger"])
         ]
         out.append(
@@ -167,7 +175,7 @@ def section_reach(data: ReportData, lang: str) -> str:
     ev = data.events
     out = [f'<section id="reach"><h2>{t("reach_title", lang)}</h2>']
     if not ev.get("reach"):
-        return out[0] + f'<p class="empty">{esc(t("reach_empty", lang))}</p></section>'
+        return out[0] + f'<p class="empty">{prose(t("reach_empty", lang))}</p></section>'
     from ..indicators.cooperation import groups
 
     labels = {k: g["label"] for k, g in groups().items()}
@@ -229,8 +237,9 @@ def section_sources(data: ReportData, lang: str) -> str:
     for r in data.loads:
         rows.append(
             [
-                esc(r["file_name"].replace("usmx bundled sample: ", "").rsplit("/", 1)[-1]),
-                esc(r["kind"]),
+                f'<span translate="no">{esc(r["file_name"].replace("usmx bundled sample: ", "").rsplit("/", 1)[-1])}'
+                "</span>",
+                link(r["kind"], catalog.kind_page(r["kind"])),
                 f"<code>{esc(r['sha256'])}</code>",
                 esc(i18n.month(r["vintage"], lang) if r["vintage"] else "–"),
                 i18n.number(r["row_count"], lang),
@@ -242,7 +251,8 @@ def section_sources(data: ReportData, lang: str) -> str:
         [t("file", lang), t("kind", lang), "SHA-256", t("vintage", lang), t("rows", lang), cur], rows, {4}, "sources"
     )
     defs = "".join(
-        f"<dt><code>{esc(i.name)}</code> — {esc(i.label(lang))} ({esc(i.unit)})</dt><dd>{esc(i.definition(lang))}</dd>"
+        f"<dt><code>{esc(i.name)}</code> — {esc(i.label(lang))} ({esc(i18n.unit(i.unit, lang))})</dt>"
+        f"<dd>{prose(i.definition(lang))}</dd>"
         for i in data.indicators
     )
     return (
