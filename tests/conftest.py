@@ -4,6 +4,7 @@ tests/fixtures (see the README there); files in other layouts or with defects ar
 from __future__ import annotations
 
 import gzip
+import os
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -11,6 +12,18 @@ from pathlib import Path
 import pytest
 
 from usmx import Observatory
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``slow`` run in CI (CI=true), with USMX_ALL_TESTS=1, or when asked for with ``-m``; a run on a
+    developer's machine skips them, saying how to run them."""
+    if os.environ.get("CI") or os.environ.get("USMX_ALL_TESTS") == "1" or config.getoption("markexpr"):
+        return
+    skip = pytest.mark.skip(reason="slow: CI runs it; locally USMX_ALL_TESTS=1 python -m pytest (or -m slow)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
 
 DATA = Path(str(resources.files("usmx") / "data"))
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -74,6 +74,7 @@ def test_duckdb_on_raw_files_equals_the_warehouse(events_setup, name, params, ke
 
 
 @spark
+@pytest.mark.slow
 @pytest.mark.parametrize("name, params, keys", CASES)
 def test_pyspark_equals_duckdb(events_setup, name, params, keys):
     obs, glob = events_setup

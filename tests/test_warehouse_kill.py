@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from usmx import Observatory
 
 from .conftest import CONAPO_STATE, STATE_VICTIMS, snapshot
@@ -31,6 +33,7 @@ CHILD = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_kill_mid_load_leaves_no_partial_load(tmp_path):
     db = tmp_path / "w.duckdb"
     obs = Observatory(db)

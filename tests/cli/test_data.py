@@ -18,6 +18,7 @@ def run(capsys, *args):
     return code, captured.out, captured.err
 
 
+@pytest.mark.slow
 def test_demo_then_query(tmp_path, capsys):
     db = str(tmp_path / "d.duckdb")
     code, out, _ = run(capsys, "demo", "--db", db)
