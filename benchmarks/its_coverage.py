@@ -11,7 +11,7 @@ overdispersed and AR(1) noise; 60 months before the intervention, 18 after) and 
 - width: the mean width of the interval, in percentage points;
 - bias: the mean point estimate minus the truth.
 
-Also prints the median time of one full evaluation (SARIMAX check and placebos included) on one series.
+Also prints the median time of one full evaluation (state-space check and placebos included) on one series.
 """
 
 from __future__ import annotations
@@ -65,7 +65,8 @@ def main() -> int:
         t0 = time.perf_counter()
         interrupted_time_series(s, s.index[60])
         times.append(time.perf_counter() - t0)
-    print(f"one full evaluation (2,000 simulations, SARIMAX check, placebos): {statistics.median(times):.2f} s median")
+    median = statistics.median(times)
+    print(f"one full evaluation (2,000 simulations, state-space check, placebos): {median:.2f} s median")
     return 0 if worst >= 0.90 else 1
 
 

@@ -331,7 +331,7 @@ class Observatory:
             loads = warehouse.ledger_rows(con)
         # the figures are computed once per warehouse state (and code version), then only rendered
         key = cache.key(loads)
-        collected = cache.load(self.data_dir / "cache", key, self.indicators())
+        collected = cache.load(self.data_dir / "cache", key, cache.indicator_docs())
         if collected is None:
             backend = self.ibis()
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import threading
 from importlib import resources
@@ -42,8 +43,10 @@ def prewarm(modules: tuple[str, ...] = REPORT_MODULES) -> threading.Thread:
         for name in modules:
             try:
                 importlib.import_module(name)
-            except Exception:
+            except Exception:  # the report imports it again and reports the error there
                 continue
+        with contextlib.suppress(Exception):  # vl-convert starts its JavaScript engine on the first chart
+            importlib.import_module("vl_convert").vegalite_to_svg({"mark": "point", "data": {"values": [{}]}})
 
     thread = threading.Thread(target=work, name="usmx-prewarm", daemon=True)
     thread.start()

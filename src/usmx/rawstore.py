@@ -242,6 +242,10 @@ def _count_zip(stored: Path, counter: _Lines, shown: Path) -> None:
             counter.feed(chunk)
 
 
+#: control characters that text files do not hold (tab, line ends and the DOS end-of-file mark excepted)
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x19\x1b-\x1f]")
+
+
 def _facts(path: Path, stored: Path, sha: str, size: int, compression: str | None, counter: _Lines) -> FileFacts:
     head = counter.head
     if counter.size == 0:
@@ -258,7 +262,7 @@ def _facts(path: Path, stored: Path, sha: str, size: int, compression: str | Non
         raise _binary(path, counter.nul_at)
     encoding = _encoding(path, head)
     text = head[:HEAD_BYTES].decode("utf-8-sig" if encoding.startswith("utf-8") else "latin-1", errors="replace")
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t\x1a")
+    controls = len(_CONTROLS.findall(text))
     if controls > max(8, len(text) // 200):
         raise _binary(path, 0)
     return FileFacts(

@@ -418,6 +418,11 @@ def crime_groups() -> dict[str, CrimeGroup]:
     }
 
 
+def comparison_groups() -> list[str]:
+    """The crime groups compared across administrations by default, in order (catalog/taxonomy.yaml)."""
+    return list(_read_yaml("taxonomy.yaml")["comparison_groups"])
+
+
 def crime_group(name: str) -> CrimeGroup | None:
     """A crime group by key or by its Spanish or English label, short or long, with or without accents."""
     groups = crime_groups()

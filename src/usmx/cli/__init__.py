@@ -13,11 +13,13 @@ import threading
 
 import typer
 
+from .._version import __version__
 from ..errors import UsmxError
 from . import audit, data, evaluate, fetch, indicators
 from ._output import err
 
 app = typer.Typer(
+    rich_markup_mode=None,  # plain help: rich's help formatter alone took a third of `usmx --help`
     name="usmx",
     help="usmx: an open observatory of Mexico's organized crime and US-Mexico security cooperation.\n\n"
     "Official files go into a DuckDB warehouse (raw copy, checks, provenance on every row); query it with "
@@ -56,6 +58,10 @@ def _interrupted(code: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app; UsmxError exits 2, Ctrl-C 130, SIGTERM 143, anything unexpected 1."""
     debug = os.environ.get("USMX_DEBUG") == "1"
+    if (sys.argv[1:] if argv is None else argv) == ["version"]:
+        # what scripts call to check the install: answered before Typer builds its parameter adapters (pydantic)
+        sys.stdout.write(__version__ + "\n")
+        return 0
     previous = (
         signal.signal(signal.SIGTERM, _on_sigterm) if threading.current_thread() is threading.main_thread() else None
     )

@@ -9,7 +9,9 @@ import typer
 from ._output import DbOption, Format, FormatOption, OutputOption, emit, observatory
 
 app = typer.Typer(
-    help="Data-integrity audit: reclassification, revisions, INEGI gap, series breaks.", no_args_is_help=True
+    rich_markup_mode=None,  # plain help: rich's help formatter alone took a third of `usmx --help`
+    help="Data-integrity audit: reclassification, revisions, INEGI gap, series breaks.",
+    no_args_is_help=True,
 )
 
 

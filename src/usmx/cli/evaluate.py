@@ -12,7 +12,9 @@ from ._output import DbOption, Format, FormatOption, OutputOption, emit, observa
 from .indicators import ParamOption, StateOption, params
 
 app = typer.Typer(
-    help="Policy evaluation: interrupted time series, changepoints, synthetic control.", no_args_is_help=True
+    rich_markup_mode=None,  # plain help: rich's help formatter alone took a third of `usmx --help`
+    help="Policy evaluation: interrupted time series, changepoints, synthetic control.",
+    no_args_is_help=True,
 )
 
 

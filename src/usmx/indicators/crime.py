@@ -257,19 +257,8 @@ def homicide_headline(con, feminicide: bool = False) -> pa.Table:
 
 
 #: the groups compared across administrations (each in its catalogue measure: victims where SESNSP counts them)
-COMPARISON_GROUPS = [
-    "intentional_homicide",
-    "feminicide",
-    "kidnapping",
-    "extortion",
-    "human_trafficking",
-    "other_crimes_against_life",
-    "culpable_homicide",
-    "firearm_injuries",
-    "retail_drug_dealing",
-    "violent_robbery",
-    "vehicle_theft_violent",
-]
+#: the crime groups the administration comparison covers by default (catalog/taxonomy.yaml)
+COMPARISON_GROUPS = catalog.comparison_groups()
 
 
 #: a change between administrations is flagged when either term has fewer months of data than this

@@ -13,7 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -21,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .. import catalog
 from .._version import __version__
 from .data import ReportData
 
@@ -99,3 +100,36 @@ def save(folder: Path, cache_key: str, data: ReportData) -> Path | None:
             with contextlib.suppress(OSError):
                 old.unlink()
     return path
+
+
+@dataclass(frozen=True)
+class IndicatorDoc:
+    """What the report says about an indicator (its catalogue entry), without importing the indicators' code."""
+
+    name: str
+    unit: str
+    label_en: str
+    label_es: str
+    definition_en: str
+    definition_es: str
+
+    def label(self, lang: str) -> str:
+        return self.label_es if lang == "es" else self.label_en
+
+    def definition(self, lang: str) -> str:
+        return self.definition_es if lang == "es" else self.definition_en
+
+
+def indicator_docs() -> list[IndicatorDoc]:
+    """Every indicator's catalogue entry, sorted by name (as the registry lists them)."""
+    return [
+        IndicatorDoc(
+            name,
+            m["unit"],
+            m["label_en"],
+            m["label_es"],
+            " ".join(m["definition_en"].split()),
+            " ".join(m["definition_es"].split()),
+        )
+        for name, m in sorted(catalog.indicator_meta().items())
+    ]

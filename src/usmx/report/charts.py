@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -45,10 +46,24 @@ def _config(chart: alt.TopLevelMixin, width: int, height: int) -> alt.TopLevelMi
     )
 
 
+_LOCAL = threading.local()
+
+
+def _data(values, **kwargs) -> alt.NamedData:
+    """A chart's data, by name: the values go into the spec's top-level ``datasets`` when it is rendered, so that
+    Altair never walks them object by object (that walk took most of the report's rendering time)."""
+    datasets = _LOCAL.__dict__.setdefault("datasets", {})
+    name = f"usmx_{len(datasets)}"  # not "data_N": Vega-Lite gives its own datasets those names
+    datasets[name] = values
+    return alt.NamedData(name=name, **kwargs)
+
+
 def render(chart: alt.TopLevelMixin, lang: str) -> str:
     """Vega-Lite -> SVG, with the language's number and date conventions; no network."""
+    spec = chart.to_dict(validate=False)  # the specs are ours and tested; validation took a third of the time
+    spec.setdefault("datasets", {}).update(_LOCAL.__dict__.pop("datasets", {}))
     svg = vlc.vegalite_to_svg(
-        chart.to_dict(validate=False),  # the specs are ours and tested; schema validation took a third of the time
+        spec,
         format_locale=i18n.FORMAT_LOCALE[lang],
         time_format_locale=i18n.time_locale(lang),
     )
@@ -91,23 +106,23 @@ def national_series(rows: list[dict], administrations: list, breaks: list, lang:
     ]
     x = alt.X("period:T", title=None, axis=alt.Axis(format="%Y", tickCount="year"))
     band = (
-        alt.Chart(alt.Data(values=bands))
+        alt.Chart(_data(bands))
         .mark_rect(opacity=1)
         .encode(x=alt.X("start:T"), x2="end:T", color=alt.Color("colour:N", scale=None))
     )
     band_label = (
-        alt.Chart(alt.Data(values=bands))
+        alt.Chart(_data(bands))
         .mark_text(align="left", baseline="top", dx=4, dy=4, color=MUTED, fontSize=11)
         .encode(x="start:T", text="label:N", y=alt.value(0))
     )
     line = (
-        alt.Chart(alt.Data(values=data))
+        alt.Chart(_data(data))
         .mark_line(color=ACCENT, strokeWidth=2)
         .encode(x=x, y=alt.Y("value:Q", title=i18n.t("value_per_day", lang), scale=alt.Scale(zero=True)))
     )
     layers = [band, band_label, line]
     if rules:
-        layers.append(alt.Chart(alt.Data(values=rules)).mark_rule(color=INK, strokeDash=[4, 3]).encode(x="date:T"))
+        layers.append(alt.Chart(_data(rules)).mark_rule(color=INK, strokeDash=[4, 3]).encode(x="date:T"))
     return render(_config(alt.layer(*layers), 860, 300), lang)
 
 
@@ -119,12 +134,12 @@ def _topology() -> dict:
 def choropleth(rows: list[dict], lang: str, *, value: str = "value", title: str | None = None) -> str:
     """States coloured by a value (default: the latest 12-month rate)."""
     values = [{"state_code": r["state_code"], "rate": r[value], "state": r.get("state")} for r in rows]
-    geo = alt.Data(values=_topology(), format=alt.DataFormat(type="topojson", feature="collection"))
+    geo = _data(_topology(), format=alt.DataFormat(type="topojson", feature="collection"))
     chart = (
         alt.Chart(geo)
         .mark_geoshape(stroke="white", strokeWidth=0.6)
         .transform_lookup(
-            lookup="properties.CVEGEO", from_=alt.LookupData(alt.Data(values=values), "state_code", ["rate", "state"])
+            lookup="properties.CVEGEO", from_=alt.LookupData(_data(values), "state_code", ["rate", "state"])
         )
         .encode(
             color=alt.Color(
@@ -143,7 +158,7 @@ def small_multiples(rows: list[dict], lang: str) -> str:
     """One panel per crime group, independent y scales."""
     data = [{"period": r["period"].isoformat(), "value": r["value"], "group": r["label"]} for r in rows]
     chart = (
-        alt.Chart(alt.Data(values=data))
+        alt.Chart(_data(data))
         .mark_line(color=INK, strokeWidth=1.4)
         .encode(
             x=alt.X("period:T", title=None, axis=alt.Axis(format="%Y", tickCount=4)),
@@ -178,7 +193,7 @@ def inegi_vs_sesnsp(rows: list[dict], lang: str) -> str:
         if r["sesnsp_victims"] is not None and r.get("sesnsp_months") == 12:
             data.append({"year": r["year"], "value": r["sesnsp_victims"], "series": i18n.t("sesnsp_series", lang)})
     chart = (
-        alt.Chart(alt.Data(values=data))
+        alt.Chart(_data(data))
         .mark_line(point=True, strokeWidth=2)
         .encode(
             x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0, values=list(range(1990, 2031, 5)))),
@@ -225,9 +240,9 @@ def lines(
         enc["color"] = alt.Color(
             "series:N", title=colour_title, legend=alt.Legend(orient="top", labelLimit=300), scale=scale
         )
-        mark = alt.Chart(alt.Data(values=data)).mark_line(strokeWidth=1.8)
+        mark = alt.Chart(_data(data)).mark_line(strokeWidth=1.8)
     else:
-        mark = alt.Chart(alt.Data(values=data)).mark_line(strokeWidth=2, color=ACCENT)
+        mark = alt.Chart(_data(data)).mark_line(strokeWidth=2, color=ACCENT)
     return render(_config(mark.encode(**enc), width, height), lang)
 
 
@@ -238,7 +253,7 @@ def ccf(rows: list[dict], lang: str) -> str:
         for r in rows
         if r["value"] is not None
     ]
-    base = alt.Chart(alt.Data(values=data))
+    base = alt.Chart(_data(data))
     band = base.mark_area(color="#e4e7eb").encode(
         x=alt.X("lag:Q", title=i18n.t("lag_months", lang)), y="lo:Q", y2="hi:Q"
     )
@@ -264,9 +279,9 @@ def counterfactual(rows: list[dict], intervention: date, lang: str) -> str:
         if r["period"] >= intervention and r["lower"] is not None
     ]
     x = alt.X("period:T", title=None, axis=alt.Axis(format="%Y", tickCount="year"))
-    area = alt.Chart(alt.Data(values=band)).mark_area(color="#e4e7eb").encode(x=x, y="lo:Q", y2="hi:Q")
+    area = alt.Chart(_data(band)).mark_area(color="#e4e7eb").encode(x=x, y="lo:Q", y2="hi:Q")
     line = (
-        alt.Chart(alt.Data(values=data))
+        alt.Chart(_data(data))
         .mark_line(strokeWidth=2)
         .encode(
             x=x,
@@ -287,7 +302,7 @@ def counterfactual(rows: list[dict], intervention: date, lang: str) -> str:
             ),
         )
     )
-    rule = alt.Chart(alt.Data(values=[{"d": intervention.isoformat()}])).mark_rule(color=MUTED).encode(x="d:T")
+    rule = alt.Chart(_data([{"d": intervention.isoformat()}])).mark_rule(color=MUTED).encode(x="d:T")
     return render(_config(alt.layer(area, line, rule), 860, 280), lang)
 
 
@@ -298,11 +313,11 @@ def cooperation(rows: list[dict], ledger: list[dict], lang: str) -> str:
     marks = [{"d": e["event_date"].isoformat()} for e in ledger if first <= e["event_date"] <= last]
     x = alt.X("period:T", title=None, axis=alt.Axis(format="%Y", tickCount="year"))
     line = (
-        alt.Chart(alt.Data(values=data))
+        alt.Chart(_data(data))
         .mark_line(color=ACCENT, strokeWidth=2)
         .encode(x=x, y=alt.Y("value:Q", title=i18n.t("share", lang), axis=alt.Axis(format=".0%")))
     )
     layers = [line]
     if marks:
-        layers.insert(0, alt.Chart(alt.Data(values=marks)).mark_rule(color=MUTED, strokeDash=[3, 3]).encode(x="d:T"))
+        layers.insert(0, alt.Chart(_data(marks)).mark_rule(color=MUTED, strokeDash=[3, 3]).encode(x="d:T"))
     return render(_config(alt.layer(*layers), 860, 240), lang)

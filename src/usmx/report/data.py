@@ -13,14 +13,11 @@ from typing import Any
 
 import pyarrow as pa
 
-from .. import indicators as ind
-from ..evaluate import interrupted_time_series, monthly_series
-from ..evaluate.integrity import CANDIDATES, reclassification
-from ..indicators.crime import COMPARISON_GROUPS
+from .. import catalog
 
 #: crime groups in the "other crimes" panel: those compared across administrations, homicide apart (each counted
 #: in its catalogue measure: victims or crimes)
-PANEL_GROUPS = [g for g in COMPARISON_GROUPS if g != "intentional_homicide"]
+PANEL_GROUPS = [g for g in catalog.comparison_groups() if g != "intentional_homicide"]
 
 #: the strategy evaluated in the report (Estrategia Nacional de Seguridad, presented October 2024)
 INTERVENTION = date(2024, 10, 1)
@@ -63,6 +60,10 @@ def collect(con: Any, loads: list[dict], indicators: list) -> ReportData:
 
     ``con``: an Ibis backend with the warehouse's tables; ``loads``: the ledger's rows; ``indicators``: the registry.
     """
+    from .. import indicators as ind  # imported here: a cached report never needs Ibis, pandas or the models
+    from ..evaluate import interrupted_time_series, monthly_series
+    from ..evaluate.integrity import CANDIDATES, reclassification
+
     has = {r["kind"] for r in loads if r["is_current"]}
     victims = "sesnsp_state_victims" in has
     pop = "conapo_state_population" in has
@@ -77,8 +78,6 @@ def collect(con: Any, loads: list[dict], indicators: list) -> ReportData:
     monthly = get("homicide_victims_daily_average", by="month") if victims else []
     panel: dict[str, list[dict]] = {}
     if pop:
-        from .. import catalog
-
         for g in PANEL_GROUPS:
             measure = catalog.crime_groups()[g].measure
             if (measure == "victims" and victims) or (measure == "crimes" and "sesnsp_state_crimes" in has):

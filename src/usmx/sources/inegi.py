@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .. import catalog
 from .._db import one
@@ -42,15 +43,6 @@ def detect(facts: FileFacts) -> list[Candidate]:
     if any(catalog.normalise(t) in head for t in layout.extra["title_contains"]):
         return [Candidate(KIND, {0: "title"}, [], [], [])]
     return []
-
-
-def _number(text: str) -> int | None:
-    t = text.strip().replace(",", "")
-    if t == "":
-        return 0
-    if not t.isdigit():
-        return None
-    return int(t)
 
 
 def _header(ctx: ParseContext, rows: list[list[str]], layout: catalog.Layout) -> tuple[int, int]:
@@ -91,8 +83,8 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
     lines: dict[str, list[Any]] = {
         k: [] for k in ("line", "level", "state_code", "municipality_code", "label", "total")
     }
-    months: list[list[int]] = []
-    group: str | None = None
+    data_rows: list[list[str]] = []
+    linenos: list[int] = []
     for lineno, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
         if not row or all(not c.strip() for c in row):
             continue
@@ -107,18 +99,29 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
                 ",".join(row)[:60],
                 "15 cells (code, name, total and 12 months); the file looks truncated",
             )
-        values = []
-        for col in range(2, 15):
-            v = _number(row[col])
-            if v is None:
-                raise CellError(
-                    ctx.display,
-                    lineno,
-                    header[col] or f"column {col + 1}",
-                    row[col],
-                    "a whole, non-negative number (thousands separators allowed)",
-                )
-            values.append(v)
+        data_rows.append(row)
+        linenos.append(lineno)
+    # the 13 number columns (total and months), typed column by column; the first cell that is not a number is named
+    columns = list(zip(*data_rows)) if data_rows else [()] * 15
+    numbers: list[pa.Array] = []
+    for col in range(2, 15):
+        cells = pa.array(columns[col], pa.string())
+        clean = pc.replace_substring(pc.utf8_trim_whitespace(cells), ",", "")
+        clean = pc.if_else(pc.equal(clean, ""), "0", clean)
+        ok = pc.utf8_is_digit(clean)
+        if len(clean) and not pc.all(ok).as_py():
+            i = pc.index(ok, False).as_py()
+            raise CellError(
+                ctx.display,
+                linenos[i],
+                header[col] or f"column {col + 1}",
+                columns[col][i],
+                "a whole, non-negative number (thousands separators allowed)",
+            )
+        numbers.append(pc.cast(clean, pa.int64()))
+    group: str | None = None
+    for lineno, row in zip(linenos, data_rows):
+        code = row[0]
         sub, mun = _SUBTOTAL.match(code.strip()), _MUN_CODE.match(code)
         if code.strip() == "" and catalog.normalise(row[1]) == "total":
             level, state, municipality = "national", None, None
@@ -138,20 +141,13 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
                 code,
                 "a municipality code like ' 01 001 ', a '=CONCATENAR(0,01)' subtotal or the Total row",
             )
-        for key, cell in zip(
-            lines,
-            (
-                lineno,
-                level,
-                state if level != "municipality" else group,
-                municipality,
-                f"{code.strip()} {row[1]}".strip(),
-                values[0],
-            ),
-        ):
-            lines[key].append(cell)
-        months.append(values[1:])
-    table = pa.table({**lines, **{f"m{m:02d}": [r[m - 1] for r in months] for m in range(1, 13)}})
+        lines["line"].append(lineno)
+        lines["level"].append(level)
+        lines["state_code"].append(state if level != "municipality" else group)
+        lines["municipality_code"].append(municipality)
+        lines["label"].append(f"{code.strip()} {row[1]}".strip())
+    lines["total"] = numbers[0]
+    table = pa.table({**lines, **{f"m{m:02d}": numbers[m] for m in range(1, 13)}})
     ctx.con.register("_inegi_arrow", table)
     ctx.con.execute("CREATE OR REPLACE TEMP TABLE _inegi_lines AS SELECT * FROM _inegi_arrow")
     ctx.con.unregister("_inegi_arrow")

@@ -55,11 +55,13 @@ class LoadResult:
 
 
 def _drop_temporaries(con: duckdb.DuckDBPyConnection) -> None:
-    """Parsers stage files in temporary tables and views; drop them so the next file starts clean."""
-    for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall():
-        con.execute(f'DROP VIEW IF EXISTS temp."{name}"')
-    for (name,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall():
-        con.execute(f'DROP TABLE IF EXISTS temp."{name}"')
+    """Parsers stage files in temporary tables and views; drop them so the next file starts clean. (Only the user's
+    temporary objects: ``duckdb_views()`` also lists the system's own views as temporary.)"""
+    found = con.execute(
+        "SELECT table_name, table_type FROM information_schema.tables WHERE table_catalog = 'temp'"
+    ).fetchall()
+    for name, kind in found:
+        con.execute(f'DROP {"VIEW" if kind == "VIEW" else "TABLE"} IF EXISTS temp."{name}"')
 
 
 def load_file(
