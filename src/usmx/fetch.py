@@ -17,6 +17,7 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -38,6 +39,7 @@ class Target:
     url: str | None  # None: no stable URL, --url required
     page: str  # the official page a person can visit
     note: str = ""
+    dated: bool = False  # the file has no date of its own: its vintage is the day it is retrieved
 
     @property
     def license(self) -> str:
@@ -48,7 +50,15 @@ class Target:
 
 def targets() -> dict[str, Target]:
     return {
-        name: Target(name, t["source"], t["kind"], t.get("url"), t["page"], " ".join(t.get("note", "").split()))
+        name: Target(
+            name,
+            t["source"],
+            t["kind"],
+            t.get("url"),
+            t["page"],
+            " ".join(t.get("note", "").split()),
+            t.get("dated", False),
+        )
         for name, t in catalog.fetch_targets().items()
     }
 
@@ -238,7 +248,9 @@ def fetch(
         stored = existing
     else:
         stored = store.adopt(got.path, target.source, got.sha256, ext, url, target.license).path
-    return Fetched(stored, target.kind, url)
+    # lists without a date of their own (OFAC's SDN list) are dated by the day they were retrieved
+    origin = f"{url} retrieved {date.today().isoformat()}" if target.dated else url
+    return Fetched(stored, target.kind, origin)
 
 
 def _ext(name: str) -> str:

@@ -123,6 +123,8 @@ def collect(con: Any, loads: list[dict], indicators: list) -> ReportData:
         ev["cooperation"] = get("cooperation_index", smooth=3)
     if "ledger_events" in has:
         ev["ledger"] = _rows(con.table("core_ledger__events").order_by("event_date").to_pyarrow())
+    if "ofac_sdn" in has:
+        ev["designations"] = get("designations")
     if "acled_events" in has:
         ev["reach"] = get("criminal_group_presence")
         ev["reach_state"] = get("criminal_group_presence", by="state", group="any")

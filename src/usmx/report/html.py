@@ -28,6 +28,7 @@ KIND_LABELS = {
     "gdelt_events": "GDELT 2.0",
     "acled_events": "ACLED",
     "ledger_events": "usmx ledger",
+    "ofac_sdn": "US Treasury OFAC SDN list",
 }
 
 
@@ -86,6 +87,7 @@ _CODE = re.compile(
     r"|--[a-z][a-z-]*(?: '[^']*')?"  # --option 'value'
     r"|\b[a-z]+(?:_[a-z0-9]+)*=[^\s,;)]+"  # key=value
     r"|\b[a-z0-9]+(?:_[a-z0-9]+)+\b"  # snake_case names
+    r"|\b[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+\b"  # program and code tags: ILLICIT-DRUGS-EO14059
     r'|"[^"]+"'  # "a value as the source writes it"
 )
 

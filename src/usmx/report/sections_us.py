@@ -168,7 +168,34 @@ def section_cooperation(data: ReportData, lang: str) -> str:
             f"<h3>{esc(t('ledger_title', lang))}</h3>"
             + table([t("date", lang), t("event", lang), t("source", lang)], rows, cls="ledger")
         )
+    out.append(_designations(data, lang))
     return "".join(out) + "</section>"
+
+
+def _designations(data: ReportData, lang: str) -> str:
+    """OFAC SDN entries tied to Mexico, per program: new on the latest list loaded, and on it."""
+    rows = data.events.get("designations") or []
+    if not rows:
+        return ""
+    latest = max(r["list_date"] for r in rows)
+    current = sorted((r for r in rows if r["list_date"] == latest), key=lambda r: -(r["entries"] or 0))
+    previous = current[0]["previous_list_date"] if current else None
+    trows = [
+        [
+            f'<span translate="no">{esc(r["program"])}</span>',
+            i18n.number(r["value"], lang) if r["value"] is not None else "–",
+            i18n.number(r["entries"], lang),
+            i18n.number(r["dropped"], lang) if r["dropped"] is not None else "–",
+        ]
+        for r in current
+    ]
+    since = t("designations_since", lang, previous=i18n.day(previous, lang)) if previous else t("baseline", lang)
+    return (
+        f"<h3>{esc(t('designations_title', lang))} ({esc(i18n.day(latest, lang))})</h3>"
+        f'<p class="note">{prose(t("designations_note", lang))} {esc(since)}</p>'
+        + table([t("program", lang), t("new_entries", lang), t("on_list", lang), t("dropped", lang)], trows, {1, 2, 3})
+        + source_line(data, ["ofac_sdn"], lang)
+    )
 
 
 def section_reach(data: ReportData, lang: str) -> str:

@@ -55,6 +55,7 @@ class ParseContext:
     readable: Path  # what DuckDB reads (the file, or a decompressed copy)
     display: str  # the name used in messages (the user's path)
     candidate: Candidate | None = None
+    origin: str | None = None  # where the file came from (a URL and retrieval date when fetched)
 
 
 @dataclass
@@ -182,6 +183,7 @@ def read_wide(
     select: str = "*",
     header: bool = True,
     quote: str = '"',
+    null_padding: bool = False,
 ) -> None:
     """Read a delimited file into a temporary table: every column as text under its canonical name, then ``select``
     (a projection over those names; the default keeps them as text). Reader errors name the file."""
@@ -190,9 +192,19 @@ def read_wide(
     try:
         ctx.con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {select} FROM read_csv(?, header=?, all_varchar=true, "
-            "delim=?, quote=?, escape=?, encoding=?, compression=?, strict_mode=true, null_padding=false, "
+            "delim=?, quote=?, escape=?, encoding=?, compression=?, strict_mode=true, null_padding=?, "
             "auto_detect=false, columns=?)",
-            [str(ctx.readable), header, delim, quote, quote, encoding, compression, dict.fromkeys(names, "VARCHAR")],
+            [
+                str(ctx.readable),
+                header,
+                delim,
+                quote,
+                quote,
+                encoding,
+                compression,
+                null_padding,
+                dict.fromkeys(names, "VARCHAR"),
+            ],
         )
     except (duckdb.InvalidInputException, duckdb.ConversionException, duckdb.IOException) as exc:
         raise duck_error(ctx.display, exc) from exc

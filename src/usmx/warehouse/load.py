@@ -105,7 +105,7 @@ def load_file(
                 time.perf_counter() - t0,
             )
         with rawstore.readable_path(facts, scratch) as readable:
-            ctx = ParseContext(con, facts, readable, display, cand)
+            ctx = ParseContext(con, facts, readable, display, cand, origin)
             con.begin()
             try:
                 report("parsing and checking", None, None)
