@@ -267,3 +267,31 @@ def test_victims_header_variant_is_a_data_change(obs, tmp_path):
     )
     (res,) = obs.ingest(p)
     assert res.kind == "sesnsp_state_victims"
+
+
+SHARED_DIC2023 = STATE_CRIMES.parents[5] / "shared" / "data" / "sesnsp" / "IDEFC_NM_dic2023.csv.gz"
+
+
+@pytest.mark.skipif(not SHARED_DIC2023.exists(), reason="needs ../shared/data")
+def test_the_december_2023_release_is_a_new_vintage_and_its_revisions_show(obs, tmp_path):
+    """Issue 12: a later release of the same layout loads unseen (cp1252, CRLF) and the audit shows what it revised."""
+    from usmx import cli
+
+    (old,) = obs.ingest(STATE_CRIMES)
+    (new,) = obs.ingest(SHARED_DIC2023)
+    assert (old.vintage, new.vintage) == (date(2020, 12, 1), date(2023, 12, 1)) and new.is_current
+    # the new release's own totals, read independently with the csv module
+    text = text_of(SHARED_DIC2023, "cp1252")
+    rows = list(csv.reader(io.StringIO(text)))
+    header, body = rows[0], rows[1:]
+    months = header[-12:]
+    want = sum(int(r[header.index(m)] or 0) for r in body for m in months if r[0] == "2023")
+    got = obs.sql(
+        "SELECT sum(crimes) AS n FROM core_sesnsp__state_crimes_monthly WHERE year(period) = 2023"
+    ).to_pylist()[0]["n"]
+    assert got == want
+    revised = obs.audit("revisions", table="core_sesnsp__state_crimes_monthly").to_pylist()
+    colima = next(r for r in revised if r["state_code"] == "06" and r["period"] == date(2016, 1, 1))
+    assert (colima["old_total"], colima["new_total"]) == (609, 1393)
+    code = cli.main(["audit", "revisions", "--table", "core_sesnsp__state_crimes_monthly", "--db", str(obs.db)])
+    assert code == 0
