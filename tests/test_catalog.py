@@ -135,3 +135,31 @@ def test_file_kinds_and_fetch_targets_agree_with_the_sources():
     assert catalog.file_kinds() == sorted(sources.kinds())
     for target in catalog.fetch_targets().values():
         assert target["kind"] in catalog.file_kinds()
+
+
+def test_no_catalogue_file_names_a_key_twice():
+    """YAML keeps the last of two equal keys without a word: a field defined twice would silently change a table."""
+    from importlib import resources
+
+    import yaml
+
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        # the keys written in this mapping (a merge, <<, may legitimately be overridden by them)
+        keys = [k.value for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"]
+        dup = sorted({k for k in keys if keys.count(k) > 1}, key=str)
+        assert not dup, f"line {node.start_mark.line + 1}: {dup} defined twice"
+        return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    root = resources.files("usmx")
+    paths = [
+        p
+        for d in ("catalog", "catalog/tables", "catalog/headers", "report/strings")
+        for p in root.joinpath(d).iterdir()
+    ]
+    for path in paths:
+        if path.name.endswith(".yaml"):
+            yaml.load(path.read_text("utf-8"), Loader=Strict)

@@ -126,6 +126,8 @@ def cell(v) -> str:
     if isinstance(v, int):
         return f"{v:,}"
     if isinstance(v, Decimal):
+        if v == v.to_integral_value():  # a sum of whole counts (DuckDB's HUGEINT arrives as a decimal)
+            return f"{int(v):,}"
         v = float(v)
     if isinstance(v, float):
         if v != v:

@@ -6,10 +6,10 @@ from types import ModuleType
 
 from ..errors import HeaderError, UnknownFormatError
 from ..rawstore import FileFacts
-from . import acled, cbp, cdc, conapo, gdelt, inegi, ledger, ofac, sesnsp
+from . import acled, cbp, cdc, conapo, gdelt, inegi, ledger, ofac, rnpdno, sesnsp
 from ._base import Candidate
 
-MODULES: tuple[ModuleType, ...] = (sesnsp, conapo, inegi, cbp, cdc, gdelt, acled, ledger, ofac)
+MODULES: tuple[ModuleType, ...] = (sesnsp, conapo, inegi, cbp, cdc, gdelt, acled, ledger, ofac, rnpdno)
 
 
 def module(source: str) -> ModuleType:
