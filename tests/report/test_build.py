@@ -126,3 +126,19 @@ def test_event_sections_say_how_to_fetch_when_empty_and_render_when_loaded(html_
     assert "usmx fetch gdelt --from" not in html and "ACLED_USERNAME" not in html
     assert "Events by state in 2024" in html and "Jalisco New Generation Cartel (CJNG)" in html
     assert html.count("<svg") >= 10
+
+
+def test_disappearances_sit_beside_homicides_when_loaded_and_say_why_when_not(html_both, loaded, tmp_path):
+    from tests.sources.test_rnpdno import FILES, SHARED
+
+    text, _ = html_both
+    assert "No RNPDNO extract loaded" in text and "Licence not stated" not in text  # the demo bundles none
+    if not SHARED.exists():
+        pytest.skip("needs ../shared/data")
+    for path in FILES.values():
+        loaded.ingest(path)
+    page = loaded.report(tmp_path / "r.html", "both").read_text("utf-8")
+    section = page.split('id="en-disappearances"')[1].split("</section>")[0]
+    assert "Disappearances beside homicides" in section and "<svg" in section
+    assert "provisional" in section and "RNPDNO (Segob)</a>" in section
+    assert "Desapariciones junto a homicidios" in page

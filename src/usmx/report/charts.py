@@ -238,7 +238,10 @@ def lines(
             else alt.Scale(range=[ACCENT, INK, MUTED, "#d69e2e", "#2b6cb0"])
         )
         enc["color"] = alt.Color(
-            "series:N", title=colour_title, legend=alt.Legend(orient="top", labelLimit=300), scale=scale
+            "series:N",
+            title=colour_title,
+            legend=alt.Legend(orient="top", labelLimit=300, columnPadding=18),
+            scale=scale,
         )
         mark = alt.Chart(_data(data)).mark_line(strokeWidth=1.8)
     else:

@@ -45,6 +45,8 @@ class ReportData:
     events: dict[str, list[dict]] = field(default_factory=dict)
     ccf_meta: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    disappearances: list[dict] = field(default_factory=list)  # RNPDNO not located, by month (when loaded)
+    homicides_monthly: list[dict] = field(default_factory=list)  # victims per month, beside them
 
     def vintage(self, kind: str) -> date | None:
         v = [r["vintage"] for r in self.loads if r["kind"] == kind and r["is_current"] and r["vintage"]]
@@ -129,7 +131,14 @@ def collect(con: Any, loads: list[dict], indicators: list) -> ReportData:
         ev["reach"] = get("criminal_group_presence")
         ev["reach_state"] = get("criminal_group_presence", by="state", group="any")
         ev["reach_country"] = get("criminal_group_presence", by="country")
+    gone: list[dict] = []
+    homicides: list[dict] = []
+    if "rnpdno_municipal_persons" in has:
+        gone = get("disappearances", by="month", status="not_located")
+        homicides = get("homicide_victims", by="month") if victims else []
     return ReportData(
+        disappearances=gone,
+        homicides_monthly=homicides,
         events=ev,
         evaluation=evaluation,
         us=us,

@@ -29,6 +29,7 @@ KIND_LABELS = {
     "acled_events": "ACLED",
     "ledger_events": "usmx ledger",
     "ofac_sdn": "US Treasury OFAC SDN list",
+    "rnpdno_municipal_persons": "RNPDNO (Segob)",
 }
 
 

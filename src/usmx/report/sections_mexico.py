@@ -55,6 +55,30 @@ def section_series(data: ReportData, lang: str) -> str:
     )
 
 
+def section_disappearances(data: ReportData, lang: str) -> str:
+    """Homicide victims and persons still missing, month by month: the fall of one can hide a rise of the other."""
+    head = f'<section id="disappearances"><h2>{t("disappear_title", lang)}</h2>'
+    if not data.disappearances:
+        return head + f'<p class="empty">{prose(t("disappear_empty", lang))}</p></section>'
+    first = data.disappearances[0]["period"]
+    missing = t("missing_series", lang)
+    rows = [{"period": r["period"], "value": r["value"], "series": missing} for r in data.disappearances]
+    rows += [
+        {"period": r["period"], "value": r["value"], "series": t("homicide_series", lang)}
+        for r in data.homicides_monthly
+        if r["period"] >= first
+    ]
+    provisional = [r["period"] for r in data.disappearances if r.get("provisional")]
+    since = i18n.month(provisional[0], lang) if provisional else "–"
+    return (
+        head
+        + f'<p class="note">{esc(t("disappear_note", lang, since=since))}</p>'
+        + f'<figure class="chart">{charts.lines(rows, lang, y_title=t("persons_per_month", lang))}</figure>'
+        + source_line(data, ["rnpdno_municipal_persons", "sesnsp_state_victims"], lang)
+        + "</section>"
+    )
+
+
 def section_evaluation(data: ReportData, lang: str) -> str:
     head = f'<section id="evaluation"><h2>{t("eval_title", lang)}</h2>'
     ev = data.evaluation
