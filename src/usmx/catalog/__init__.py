@@ -480,3 +480,9 @@ def kind_page(kind: str) -> str | None:
         if target["kind"] == kind and target.get("page"):
             return target["page"]
     return _publishers()["kinds"].get(kind)
+
+
+def federal_groups() -> dict[str, dict[str, Any]]:
+    """usmx's federal crime groups (drugs, firearms, fuel theft, organized crime, all): labels and LIKE patterns on
+    the folded 'law | concept | type' key (catalog/headers/sesnsp_federal.yaml)."""
+    return header_maps("sesnsp_federal")["groups"]

@@ -6,10 +6,10 @@ from types import ModuleType
 
 from ..errors import HeaderError, UnknownFormatError
 from ..rawstore import FileFacts
-from . import acled, cbp, cdc, conapo, gdelt, inegi, ledger, ofac, rnpdno, sesnsp
+from . import acled, cbp, cdc, conapo, gdelt, inegi, ledger, ofac, rnpdno, sesnsp, sesnsp_federal
 from ._base import Candidate
 
-MODULES: tuple[ModuleType, ...] = (sesnsp, conapo, inegi, cbp, cdc, gdelt, acled, ledger, ofac, rnpdno)
+MODULES: tuple[ModuleType, ...] = (sesnsp, sesnsp_federal, conapo, inegi, cbp, cdc, gdelt, acled, ledger, ofac, rnpdno)
 
 
 def module(source: str) -> ModuleType:
