@@ -47,7 +47,7 @@ def test_report_is_self_contained(html_both):
     text, _ = html_both
     assert not re.search(r'<(script|link|img)[^>]+(src|href)=["\']https?://', text)
     assert "@import" not in text and "url(http" not in text
-    assert text.count("<svg") >= 16  # eight charts in each language
+    assert text.count("<svg") >= 18  # nine charts in each language
 
 
 def test_report_shows_the_indicator_figures(html_both):
@@ -142,3 +142,13 @@ def test_disappearances_sit_beside_homicides_when_loaded_and_say_why_when_not(ht
     assert "Disappearances beside homicides" in section and "<svg" in section
     assert "provisional" in section and "RNPDNO (Segob)</a>" in section
     assert "Desapariciones junto a homicidios" in page
+
+
+def test_federal_crimes_are_charted_by_group(html_both):
+    text, obs = html_both
+    section = text.split('id="en-federal"')[1].split("</section>")[0]
+    assert "Federal crimes beyond homicide" in section and "<svg" in section
+    for label in ("Firearms and explosives law (LFAFE)", "Hydrocarbons law (fuel theft; recorded from 2019)"):
+        assert label in section
+    assert "SESNSP IDEFF</a>" in section and "(cut-off July 2025)" in section
+    assert "Delitos federales más allá del homicidio" in text

@@ -27,6 +27,7 @@ SECTIONS = [
     sections_mexico.section_headline,
     sections_mexico.section_series,
     sections_mexico.section_disappearances,
+    sections_mexico.section_federal,
     sections_mexico.section_evaluation,
     sections_mexico.section_map,
     sections_mexico.section_panel,

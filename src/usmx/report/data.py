@@ -22,6 +22,9 @@ PANEL_GROUPS = [g for g in catalog.comparison_groups() if g != "intentional_homi
 #: the strategy evaluated in the report (Estrategia Nacional de Seguridad, presented October 2024)
 INTERVENTION = date(2024, 10, 1)
 
+#: federal crime groups in the report's federal section (catalog/headers/sesnsp_federal.yaml)
+FEDERAL_GROUPS = ["drugs", "firearms", "fuel_theft", "organized_crime"]
+
 #: groups in the report's administration table (`usmx export administration_comparison` gives them all)
 ADMIN_GROUPS = ["intentional_homicide", "feminicide", "kidnapping", "extortion", "other_crimes_against_life"]
 
@@ -46,6 +49,7 @@ class ReportData:
     ccf_meta: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     disappearances: list[dict] = field(default_factory=list)  # RNPDNO not located, by month (when loaded)
+    federal: dict[str, list[dict]] = field(default_factory=dict)  # federal crime group -> monthly national counts
     homicides_monthly: list[dict] = field(default_factory=list)  # victims per month, beside them
 
     def vintage(self, kind: str) -> date | None:
@@ -131,6 +135,10 @@ def collect(con: Any, loads: list[dict], indicators: list) -> ReportData:
         ev["reach"] = get("criminal_group_presence")
         ev["reach_state"] = get("criminal_group_presence", by="state", group="any")
         ev["reach_country"] = get("criminal_group_presence", by="country")
+    federal: dict[str, list[dict]] = {}
+    if "sesnsp_state_federal_crimes" in has:
+        for g in FEDERAL_GROUPS:
+            federal[g] = get("federal_crimes", group=g, by="month")
     gone: list[dict] = []
     homicides: list[dict] = []
     if "rnpdno_municipal_persons" in has:
@@ -138,6 +146,7 @@ def collect(con: Any, loads: list[dict], indicators: list) -> ReportData:
         homicides = get("homicide_victims", by="month") if victims else []
     return ReportData(
         disappearances=gone,
+        federal=federal,
         homicides_monthly=homicides,
         events=ev,
         evaluation=evaluation,

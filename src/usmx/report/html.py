@@ -30,6 +30,7 @@ KIND_LABELS = {
     "ledger_events": "usmx ledger",
     "ofac_sdn": "US Treasury OFAC SDN list",
     "rnpdno_municipal_persons": "RNPDNO (Segob)",
+    "sesnsp_state_federal_crimes": "SESNSP IDEFF",
 }
 
 

@@ -79,6 +79,26 @@ def section_disappearances(data: ReportData, lang: str) -> str:
     )
 
 
+def section_federal(data: ReportData, lang: str) -> str:
+    """Federal crimes by group, month by month: drugs, the firearms law, fuel theft, organized crime."""
+    head = f'<section id="federal"><h2>{t("federal_title", lang)}</h2>'
+    if not data.federal:
+        return head + no_data(lang) + "</section>"
+    groups = catalog.federal_groups()
+    rows = [
+        {"period": r["period"], "value": r["value"], "series": groups[g][f"label_{lang}"]}
+        for g, series in data.federal.items()
+        for r in series
+    ]
+    return (
+        head
+        + f'<p class="note">{prose(t("federal_note", lang))}</p>'
+        + f'<figure class="chart">{charts.lines(rows, lang, y_title=t("crimes_per_month", lang))}</figure>'
+        + source_line(data, ["sesnsp_state_federal_crimes"], lang)
+        + "</section>"
+    )
+
+
 def section_evaluation(data: ReportData, lang: str) -> str:
     head = f'<section id="evaluation"><h2>{t("eval_title", lang)}</h2>'
     ev = data.evaluation
