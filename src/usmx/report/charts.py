@@ -240,7 +240,13 @@ def lines(
         enc["color"] = alt.Color(
             "series:N",
             title=colour_title,
-            legend=alt.Legend(orient="top", labelLimit=300, columnPadding=18),
+            # long labels one per line: vl-convert measures text a little short, and labels in a row overlapped
+            legend=alt.Legend(
+                orient="top",
+                labelLimit=400,
+                columnPadding=18,
+                columns=1 if max((len(str(r["series"])) for r in data), default=0) > 28 else None,
+            ),
             scale=scale,
         )
         mark = alt.Chart(_data(data)).mark_line(strokeWidth=1.8)
