@@ -56,6 +56,19 @@ class ReportData:
         v = [r["vintage"] for r in self.loads if r["kind"] == kind and r["is_current"] and r["vintage"]]
         return max(v) if v else None
 
+    def data_end(self, kind: str | None = None) -> date | None:
+        """The last month a kind of file covers, or (``kind`` None) the newest month observed in any of them (population
+        projections, which reach 2070, left out)."""
+        today = date.today()
+        v = [
+            r["period_max"]
+            for r in self.loads
+            if r["is_current"] and r.get("period_max") and (kind is None or r["kind"] == kind)
+        ]
+        if kind is None:  # the newest observed month: projections into the future do not count
+            v = [d for d in v if d <= today]
+        return max(v) if v else None
+
 
 def _rows(table: pa.Table) -> list[dict]:
     return table.to_pylist()

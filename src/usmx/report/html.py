@@ -37,6 +37,12 @@ KIND_LABELS = {
 class HasVintages(Protocol):
     def vintage(self, kind: str) -> date | None: ...
 
+    def data_end(self, kind: str | None = None) -> date | None: ...
+
+
+#: a source whose data end this many months before the newest data loaded is flagged in red
+STALE_MONTHS = 18
+
 
 def esc(text: object) -> str:
     return html.escape(str(text))
@@ -56,6 +62,12 @@ def source_line(data: HasVintages, kinds: list[str], lang: str) -> str:
         v = data.vintage(k)
         label = link(KIND_LABELS.get(k, k), catalog.kind_page(k))
         parts.append(label + (esc(f" ({t('cut_off', lang)} {i18n.month(v, lang)})") if v else ""))
+        end, newest = data.data_end(k), data.data_end()
+        if end and newest and end < date.today():
+            behind = (newest.year - end.year) * 12 + newest.month - end.month
+            if behind > STALE_MONTHS:
+                why = t("stale", lang, end=i18n.month(end, lang), months=behind)
+                parts[-1] += f' <span class="stale">{esc(why)}</span>'
     return f'<p class="source">{t("source_line", lang)}: {"; ".join(parts)}; {t("calc", lang)}.</p>'
 
 
