@@ -237,16 +237,12 @@ def lines(
             if colours
             else alt.Scale(range=[ACCENT, INK, MUTED, "#d69e2e", "#2b6cb0"])
         )
+        long_labels = {"columns": 1} if max((len(str(r["series"])) for r in data), default=0) > 28 else {}
         enc["color"] = alt.Color(
             "series:N",
             title=colour_title,
             # long labels one per line: vl-convert measures text a little short, and labels in a row overlapped
-            legend=alt.Legend(
-                orient="top",
-                labelLimit=400,
-                columnPadding=18,
-                columns=1 if max((len(str(r["series"])) for r in data), default=0) > 28 else None,
-            ),
+            legend=alt.Legend(orient="top", labelLimit=400, columnPadding=18, **long_labels),
             scale=scale,
         )
         mark = alt.Chart(_data(data)).mark_line(strokeWidth=1.8)
