@@ -237,12 +237,14 @@ def lines(
             if colours
             else alt.Scale(range=[ACCENT, INK, MUTED, "#d69e2e", "#2b6cb0"])
         )
-        long_labels = {"columns": 1} if max((len(str(r["series"])) for r in data), default=0) > 28 else {}
+        long_labels = max((len(str(r["series"])) for r in data), default=0) > 28
         enc["color"] = alt.Color(
             "series:N",
             title=colour_title,
             # long labels one per line: vl-convert measures text a little short, and labels in a row overlapped
-            legend=alt.Legend(orient="top", labelLimit=400, columnPadding=18, **long_labels),
+            legend=alt.Legend(
+                orient="top", labelLimit=400, columnPadding=18, columns=1 if long_labels else alt.Undefined
+            ),
             scale=scale,
         )
         mark = alt.Chart(_data(data)).mark_line(strokeWidth=1.8)
