@@ -18,6 +18,22 @@ app = typer.Typer(
 )
 
 
+def _machine_output(res, monthly, format: Format, output) -> bool:
+    """json: the whole result; csv or parquet: its month-by-month frame. False for the table (people's) summary."""
+    import pandas as pd
+    import pyarrow as pa
+
+    if format is Format.json:
+        write_text(json.dumps(res.to_dict(), indent=1, default=str), output)
+        return True
+    if format in (Format.csv, Format.parquet):
+        frame = monthly.reset_index(names="period")
+        frame["period"] = pd.to_datetime(frame["period"]).dt.date
+        emit(pa.Table.from_pandas(frame, preserve_index=False), format, output)
+        return True
+    return False
+
+
 @app.command("its")
 def its(
     indicator: Annotated[str, typer.Option(help="A monthly indicator (e.g. homicide_victims).")] = "homicide_victims",
@@ -34,8 +50,6 @@ def its(
 ) -> None:
     """Interrupted time series: the post-intervention change against a counterfactual, with a 95% interval, a
     state-space check and placebo-in-time ranking. csv and parquet give the counterfactual month by month."""
-    import pandas as pd
-    import pyarrow as pa
 
     res = observatory(db).evaluate(
         "its",
@@ -46,13 +60,7 @@ def its(
         seed=seed,
         pre_window=pre_window or None,
     )
-    if format is Format.json:
-        write_text(json.dumps(res.to_dict(), indent=1, default=str), output)
-        return
-    if format in (Format.csv, Format.parquet):
-        cf = res.counterfactual.reset_index(names="period")
-        cf["period"] = pd.to_datetime(cf["period"]).dt.date
-        emit(pa.Table.from_pandas(cf, preserve_index=False), format, output)
+    if _machine_output(res, res.counterfactual, format, output):
         return
     lo, hi = res.effect_pct_ci
     where = f"state {state}" if state else "national"
@@ -139,17 +147,9 @@ def synth(
 ) -> None:
     """Synthetic control with the other states as donors, placebo-in-space inference and the donor weights.
     csv and parquet give the treated and synthetic series month by month."""
-    import pandas as pd
-    import pyarrow as pa
 
     res = observatory(db).evaluate("synth", treated=treated, intervention=intervention, group=group)
-    if format is Format.json:
-        write_text(json.dumps(res.to_dict(), indent=1, default=str), output)
-        return
-    if format in (Format.csv, Format.parquet):
-        ser = res.series.reset_index(names="period")
-        ser["period"] = pd.to_datetime(ser["period"]).dt.date
-        emit(pa.Table.from_pandas(ser, preserve_index=False), format, output)
+    if _machine_output(res, res.series, format, output):
         return
     names = catalog.state_names()
     lines = [

@@ -245,6 +245,19 @@ def _interval(obs_total: float, totals: np.ndarray, sims: int) -> tuple[tuple[fl
     return (float(lo), float(hi)), float(min(1.0, max(2 * min(below, 1 - below), 1.0 / sims)))
 
 
+def _post_frame(post: pd.Series, expected: np.ndarray, paths: np.ndarray) -> pd.DataFrame:
+    """The post-period counterfactual: observed, expected and the 95% band of the simulated paths, by month."""
+    return pd.DataFrame(
+        {
+            "observed": post.to_numpy(),
+            "expected": expected,
+            "lower": np.percentile(paths, 2.5, axis=1),
+            "upper": np.percentile(paths, 97.5, axis=1),
+        },
+        index=post.index,
+    )
+
+
 def _averaged(pre: pd.Series, post: pd.Series, sims: int, seed: int) -> tuple[float, list[_Forecast], float]:
     """Point effect (%), each form's forecast and the averaged expected total (no simulation when sims == 0)."""
     rng = np.random.default_rng(seed) if sims else None
@@ -266,15 +279,7 @@ def _primary(s: pd.Series, t0: pd.Timestamp, sims: int, seed: int) -> ItsResult:
     paths = np.concatenate([f.paths for f in forecasts if f.paths is not None], axis=1)
     ci, p = _interval(obs_total, paths.sum(axis=0), paths.shape[1])
     expected = np.mean([f.expected for f in forecasts], axis=0)
-    cf = pd.DataFrame(
-        {
-            "observed": post.to_numpy(),
-            "expected": expected,
-            "lower": np.percentile(paths, 2.5, axis=1),
-            "upper": np.percentile(paths, 97.5, axis=1),
-        },
-        index=post.index,
-    )
+    cf = _post_frame(post, expected, paths)
     fitted = np.mean([f.fitted for f in forecasts], axis=0)
     pre_cf = pd.DataFrame({"observed": pre.to_numpy(), "expected": fitted, "lower": np.nan, "upper": np.nan}, pre.index)
     res = ItsResult(
@@ -297,15 +302,7 @@ def _local_trend(s: pd.Series, t0: pd.Timestamp, *, sims: int = 1000, seed: int 
     expected = paths.mean(axis=1)
     obs_total, exp_total = float(post.sum()), float(expected.sum())
     ci, p = _interval(obs_total, paths.sum(axis=0), sims)
-    cf = pd.DataFrame(
-        {
-            "observed": post.to_numpy(),
-            "expected": expected,
-            "lower": np.percentile(paths, 2.5, axis=1),
-            "upper": np.percentile(paths, 97.5, axis=1),
-        },
-        index=post.index,
-    )
+    cf = _post_frame(post, expected, paths)
     effect = (obs_total / exp_total - 1) * 100
     return ItsResult(
         CHECK_MODEL, t0, effect, ci, p, cf, obs_total, exp_total, len(pre), len(post), ASSUMPTIONS_CHECK,
