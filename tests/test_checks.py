@@ -82,3 +82,34 @@ def test_a_table_override_replaces_the_field_constraint():
     assert field.rules == {"references": "states", "also": ("00",)}
     default = catalog.fields()["state_code"]
     assert default.rules == {"references": "states"}
+
+
+def _check(name: str, sql: str) -> checks.Check:
+    return checks.Check(name, sql, lambda rows: f"{name} failed on {rows}")
+
+
+def test_checks_run_as_one_query_but_the_first_failure_in_order_is_named():
+    con = duckdb.connect()
+    todo = [
+        _check("passes", "SELECT 1 WHERE false"),
+        _check("second", "SELECT 2"),
+        _check("third", "SELECT 3"),
+    ]
+    with pytest.raises(CheckError) as err:
+        checks.run(con, "f.csv", todo)
+    assert err.value.check == "second" and "[(2,)]" in str(err.value)
+    assert checks.run(con, "f.csv", todo[:1]) == ["passes"]
+    assert checks.run(con, "f.csv", []) == []
+
+
+def test_a_check_whose_sql_fails_does_not_hide_an_earlier_failure():
+    """An earlier check guards a later one (rows that do not parse make a later cast fail): the combined query
+    errors, the checks then run one by one, and the earlier check's message is what the user reads."""
+    con = duckdb.connect()
+    guard = _check("guard", "SELECT 'x'")
+    breaks = _check("breaks", "SELECT CAST('x' AS INTEGER)")
+    with pytest.raises(CheckError) as err:
+        checks.run(con, "f.csv", [guard, breaks])
+    assert err.value.check == "guard"
+    with pytest.raises(duckdb.ConversionException):  # alone, its own error surfaces (a bug in the check)
+        checks.run(con, "f.csv", [_check("ok", "SELECT 1 WHERE false"), breaks])
