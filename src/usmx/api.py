@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
@@ -24,6 +24,10 @@ from . import catalog, config, rawstore, warehouse
 from ._db import one
 from .errors import MissingFileError, ReadOnlyError, UsmxError
 from .warehouse import LoadResult, Progress
+
+if TYPE_CHECKING:
+    from .report.data import ReportData
+    from .report.workers import Workers
 
 __all__ = ["LoadResult", "Observatory", "Progress", "TableInfo", "TableSummary"]
 
@@ -320,26 +324,45 @@ class Observatory:
         raise UsmxError(f"unknown audit {kind!r}{catalog.suggest(kind, kinds)}; audits: {', '.join(kinds)}.")
 
     # -- outputs ---------------------------------------------------------------------------------------------------
-    def report(self, output: str | os.PathLike[str] = "report.html", lang: str = "both") -> Path:
-        """Write the self-contained HTML report (es, en or both with a switch); returns its path."""
-        from .report import build, cache, data
+    def report_data(self, *, workers: Workers | int = 0) -> ReportData:
+        """What the report shows, computed once per warehouse state (and code version) and cached in the data
+        folder. ``workers``: a :class:`~usmx.report.workers.Workers` pool, or how many worker processes to start
+        for this call (0: compute here, one figure after another)."""
+        from .report import cache, data
+        from .report.workers import pooled
 
-        if lang not in ("es", "en", "both"):
-            raise UsmxError(f"--lang must be es, en or both; got {lang!r}.")
         self._require()
         with warehouse.opened(self.db, read_only=True) as con:
             loads = warehouse.ledger_rows(con)
-        # the figures are computed once per warehouse state (and code version), then only rendered
         key = cache.key(loads)
-        collected = cache.load(self.data_dir / "cache", key, cache.indicator_docs())
+        docs = cache.indicator_docs()
+        collected = cache.load(self.data_dir / "cache", key, docs)
         if collected is None:
-            backend = self.ibis()
-            try:
-                collected = data.collect(backend, loads, self.indicators())
-            finally:
-                backend.disconnect()
+            with pooled(workers) as pool:
+                if pool is None:
+                    backend = self.ibis()
+                    try:
+                        collected = data.collect(backend, loads, docs)
+                    finally:
+                        backend.disconnect()
+                else:
+                    collected = pool.collect(self.db, loads, docs)
             cache.save(self.data_dir / "cache", key, collected)
-        return build.write(collected, Path(output), lang)
+        return collected
+
+    def report(
+        self, output: str | os.PathLike[str] = "report.html", lang: str = "both", *, workers: Workers | int = 0
+    ) -> Path:
+        """Write the self-contained HTML report (es, en or both with a switch); returns its path. ``workers`` as
+        in :meth:`report_data` (the languages' pages are built in the workers too)."""
+        from .report import build
+        from .report.workers import pooled
+
+        if lang not in ("es", "en", "both"):
+            raise UsmxError(f"--lang must be es, en or both; got {lang!r}.")
+        with pooled(workers) as pool:
+            collected = self.report_data(workers=pool if pool is not None else 0)
+            return build.write(collected, Path(output), lang, pool)
 
     def snapshot(self, output: str | os.PathLike[str]) -> dict:
         """Write every current core table as Parquet (zstd) with a manifest into ``output``; returns the manifest."""
@@ -393,9 +416,8 @@ class Observatory:
 
     def demo(self, progress: Progress | None = None) -> list[LoadResult]:
         """Ingest every real sample bundled with usmx (already-loaded files are skipped)."""
-        from .demo import bundled_files, prewarm
+        from .demo import bundled_files
 
-        prewarm()  # the report that usually follows imports its libraries while the files load
         with warehouse.opened(self.db) as con:
             return [
                 warehouse.load_file(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 from typing import Annotated
@@ -107,27 +108,37 @@ def demo(
     """Build a warehouse offline from the real samples bundled with usmx, print what it holds, write the report."""
     import pyarrow as pa
 
+    from ..report.workers import Workers, default_count
+
     obs = observatory(db)
     t0 = time.perf_counter()
     out.print(f"[bold]usmx demo[/]: loading the bundled official samples into {obs.db}")
-    with Reporter("demo") as rep:
-        results = obs.demo(progress=rep)
-    loaded = sum(r.status == "loaded" for r in results)
-    out.print(f"{loaded} files loaded, {len(results) - loaded} already there, {time.perf_counter() - t0:.1f} s.")
-    print_aligned(
-        pa.Table.from_pylist(
-            [
-                {
-                    "table": s.table,
-                    "rows": s.rows,
-                    "periods": f"{s.period_min:%Y-%m} … {s.period_max:%Y-%m}" if s.period_min else "-",
-                    "current vintage": ", ".join(s.vintages) or "-",
-                }
-                for s in obs.summary()
-            ]
+    count = default_count()
+    # the report's workers start now and import their libraries while this process loads the files
+    with Workers(count) if count else contextlib.nullcontext() as workers:
+        with Reporter("demo") as rep:
+            results = obs.demo(progress=rep)
+        loaded = sum(r.status == "loaded" for r in results)
+        out.print(f"{loaded} files loaded, {len(results) - loaded} already there, {time.perf_counter() - t0:.1f} s.")
+        print_aligned(
+            pa.Table.from_pylist(
+                [
+                    {
+                        "table": s.table,
+                        "rows": s.rows,
+                        "periods": f"{s.period_min:%Y-%m} … {s.period_max:%Y-%m}" if s.period_min else "-",
+                        "current vintage": ", ".join(s.vintages) or "-",
+                    }
+                    for s in obs.summary()
+                ]
+            )
         )
-    )
-    head = obs.indicator("homicide_headline").to_pylist()
+        path = report_path or obs.db.parent / "usmx-report.html"
+        with Reporter("report") as rep:
+            rep("computing indicators and rendering charts", None, None)
+            data = obs.report_data(workers=workers or 0)
+            obs.report(path, "both", workers=workers or 0)
+    head = data.headline
     if head:
         h = head[0]
         out.print(
@@ -135,10 +146,6 @@ def demo(
             f"{h['latest_period']:%B %Y} ({h['value']:+.1f}% against {h['reference']}).",
             highlight=False,
         )
-    path = report_path or obs.db.parent / "usmx-report.html"
-    with Reporter("report") as rep:
-        rep("computing indicators and rendering charts", None, None)
-        obs.report(path, "both")
     out.print(f"\nReport (Spanish and English, works offline): [bold]{path.resolve()}[/]", highlight=False)
     out.print("Next: [bold]usmx indicators[/], [bold]usmx tables[/], [bold]usmx loads[/], or for example:")
     out.print(

@@ -99,10 +99,12 @@ def report(
     db: DbOption = None,
 ) -> None:
     """Write the report: one self-contained HTML file (charts, map, tables, sources) that works offline."""
+    from ..report.workers import default_count
+
     t0 = time.perf_counter()
     with Reporter("report") as rep:
         rep("computing indicators and rendering charts", None, None)
-        path = observatory(db).report(output, lang)
+        path = observatory(db).report(output, lang, workers=default_count())
     out.print(
         f"report written to [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - t0:.1f} s)",
         highlight=False,

@@ -15,31 +15,44 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from string import Template
+from typing import Protocol
 
 from .._version import __version__
 from ..errors import UsmxError
-from . import i18n, sections_mexico, sections_us
+from . import i18n
 from .data import ReportData
 from .html import esc
 from .i18n import t
 
-SECTIONS = [
-    sections_mexico.section_headline,
-    sections_mexico.section_series,
-    sections_mexico.section_disappearances,
-    sections_mexico.section_federal,
-    sections_mexico.section_evaluation,
-    sections_mexico.section_map,
-    sections_mexico.section_panel,
-    sections_mexico.section_administrations,
-    sections_mexico.section_anomalies_records,
-    sections_mexico.section_inegi,
-    sections_us.section_fentanyl,
-    sections_us.section_migration,
-    sections_us.section_cooperation,
-    sections_us.section_reach,
-    sections_us.section_sources,
-]
+
+class Workers(Protocol):
+    """What :func:`render` needs of a pool of workers (:class:`usmx.report.workers.Workers`)."""
+
+    def bodies(self, data: ReportData, langs: list[str]) -> list[str]: ...
+
+
+def sections() -> list:
+    """The report's sections, in order (imported when a page is built: with workers, the pages are built in them
+    and this process never imports Altair or vl-convert)."""
+    from . import sections_mexico, sections_us
+
+    return [
+        sections_mexico.section_headline,
+        sections_mexico.section_series,
+        sections_mexico.section_disappearances,
+        sections_mexico.section_federal,
+        sections_mexico.section_evaluation,
+        sections_mexico.section_map,
+        sections_mexico.section_panel,
+        sections_mexico.section_administrations,
+        sections_mexico.section_anomalies_records,
+        sections_mexico.section_inegi,
+        sections_us.section_fentanyl,
+        sections_us.section_migration,
+        sections_us.section_cooperation,
+        sections_us.section_reach,
+        sections_us.section_sources,
+    ]
 
 
 @cache
@@ -57,18 +70,22 @@ def body(data: ReportData, lang: str) -> str:
         f'<p class="meta">{esc(meta)}</p></header>'
     )
     # section anchors carry the language: both languages share one page, and ids must be unique in it
-    sections = re.sub(r'<(section|h2) id="', rf'<\1 id="{lang}-', "".join(s(data, lang) for s in SECTIONS))
-    return f"{head}<main>{sections}</main><footer><p>{esc(t('footer', lang))}</p></footer>"
+    parts = re.sub(r'<(section|h2) id="', rf'<\1 id="{lang}-', "".join(s(data, lang) for s in sections()))
+    return f"{head}<main>{parts}</main><footer><p>{esc(t('footer', lang))}</p></footer>"
 
 
-def render(data: ReportData, lang: str = "both") -> str:
-    """The report's HTML: one language, or both with a switch."""
+def render(data: ReportData, lang: str = "both", workers: Workers | None = None) -> str:
+    """The report's HTML: one language, or both with a switch. With ``workers`` each language's page is built in
+    a worker process (each has its own vl-convert engine); without, in threads of this one."""
     if lang not in ("es", "en", "both"):
         raise UsmxError(f"--lang must be es, en or both; got {lang!r}.")
     langs = list(i18n.LANGS) if lang == "both" else [lang]
-    # the languages render side by side: vl-convert draws one's charts while Python builds the other's
-    with ThreadPoolExecutor(max_workers=len(langs)) as pool:
-        bodies = list(pool.map(lambda code: body(data, code), langs))
+    if workers is not None:
+        bodies = workers.bodies(data, langs)
+    else:
+        # the languages render side by side: vl-convert draws one's charts while Python builds the other's
+        with ThreadPoolExecutor(max_workers=len(langs)) as pool:
+            bodies = list(pool.map(lambda code: body(data, code), langs))
     blocks = "".join(f'<div class="lang lang-{code}" lang="{code}">{b}</div>' for code, b in zip(langs, bodies))
     switch = ""
     if len(langs) > 1:
@@ -88,9 +105,9 @@ def render(data: ReportData, lang: str = "both") -> str:
     )
 
 
-def write(data: ReportData, output: str | Path, lang: str = "both") -> Path:
+def write(data: ReportData, output: str | Path, lang: str = "both", workers: Workers | None = None) -> Path:
     """Write the report atomically and return its path."""
-    text = render(data, lang)
+    text = render(data, lang, workers)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(output.name + ".part")

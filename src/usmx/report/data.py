@@ -74,108 +74,187 @@ def _rows(table: pa.Table) -> list[dict]:
     return table.to_pylist()
 
 
-def collect(con: Any, loads: list[dict], indicators: list) -> ReportData:
-    """Evaluate every indicator the report needs (empty lists where the warehouse lacks the data).
+@dataclass(frozen=True)
+class Job:
+    """One figure the report needs: an indicator call (``name`` and ``params``) or one of the computations in
+    :data:`SPECIAL`; ``key`` says where its result goes. Jobs are independent of each other, so they can run in any
+    order and in any process (see :mod:`usmx.report.workers`)."""
 
-    ``con``: an Ibis backend with the warehouse's tables; ``loads``: the ledger's rows; ``indicators``: the registry.
-    """
-    from .. import indicators as ind  # imported here: a cached report never needs Ibis, pandas or the models
-    from ..evaluate import interrupted_time_series, monthly_series
-    from ..evaluate.integrity import CANDIDATES, reclassification
+    key: str
+    name: str
+    params: tuple[tuple[str, Any], ...] = ()
 
+
+def _job(key: str, name: str, **params: Any) -> Job:
+    return Job(key, name, tuple(sorted(params.items())))
+
+
+def _latest(loads: list[dict], kind: str) -> date | None:
+    v = [r["period_max"] for r in loads if r["kind"] == kind and r["is_current"] and r.get("period_max")]
+    return max(v) if v else None
+
+
+def plan(loads: list[dict]) -> list[Job]:
+    """Every figure the report needs from a warehouse with these loads, the slowest first."""
     has = {r["kind"] for r in loads if r["is_current"]}
     victims = "sesnsp_state_victims" in has
     pop = "conapo_state_population" in has
-    timings: dict[str, float] = {}
-
-    def get(name, **params):
-        t0 = time.perf_counter()
-        out = _rows(ind.run(con, name, **params))
-        timings[name] = timings.get(name, 0) + time.perf_counter() - t0
-        return out
-
-    monthly = get("homicide_victims_daily_average", by="month") if victims else []
-    panel: dict[str, list[dict]] = {}
+    last = _latest(loads, "sesnsp_state_victims") if victims else None
+    jobs: list[Job] = []
+    if last and last >= INTERVENTION:
+        jobs += [_job("evaluation.its", "its"), _job("evaluation.reclassification", "reclassification")]
+    if pop and (victims or "inegi_homicide_deaths" in has):
+        jobs.append(_job("administrations", "administration_comparison", groups=",".join(ADMIN_GROUPS)))
+    if victims:
+        since = date(last.year - 3, last.month, 1).isoformat() if last else None
+        jobs += [
+            _job("anomalies", "anomalies", since=since),
+            _job("monthly", "homicide_victims_daily_average", by="month"),
+            _job("headline", "homicide_headline"),
+            _job("records", "records"),
+        ]
+        if pop:
+            jobs.append(_job("last12", "crime_rate_per_100k", by="last_12_months", measure="victims"))
     if pop:
         for g in PANEL_GROUPS:
             measure = catalog.crime_groups()[g].measure
             if (measure == "victims" and victims) or (measure == "crimes" and "sesnsp_state_crimes" in has):
-                panel[g] = get("crime_rate_per_100k", group=g, by="month", level="national", measure=measure)
-    since = None
-    if monthly:
-        last = monthly[-1]["period"]
-        since = date(last.year - 3, last.month, 1).isoformat()
-    us: dict[str, list[dict]] = {}
-    ccf_meta: dict[str, str] = {}
+                jobs.append(
+                    _job(f"panel.{g}", "crime_rate_per_100k", group=g, by="month", level="national", measure=measure)
+                )
+    if victims or "inegi_homicide_deaths" in has:
+        jobs.append(_job("inegi", "inegi_vs_sesnsp"))
     if has & {"cbp_drug_seizures", "cbp_amo_drug_seizures"}:
-        us["seizures_fy"] = get("fentanyl_seizures_lbs", by="fiscal_year")
-        us["seizures_fy_region"] = get("fentanyl_seizures_lbs", by="fiscal_year", split="region")
-        us["events_fy"] = get("fentanyl_seizure_events", by="fiscal_year")
-        us["seizures_month_region"] = get("fentanyl_seizures_lbs", by="month", split="region")
+        jobs += [
+            _job("us.seizures_fy", "fentanyl_seizures_lbs", by="fiscal_year"),
+            _job("us.seizures_fy_region", "fentanyl_seizures_lbs", by="fiscal_year", split="region"),
+            _job("us.events_fy", "fentanyl_seizure_events", by="fiscal_year"),
+            _job("us.seizures_month_region", "fentanyl_seizures_lbs", by="month", split="region"),
+        ]
     if "cdc_vsrr_overdose" in has:
-        us["deaths_all"] = get("overdose_deaths", drug="all_drugs")
-        us["deaths_synthetic"] = get("overdose_deaths", drug="synthetic_opioids")
-    if "seizures_fy" in us and "deaths_all" in us:
-        t0 = time.perf_counter()
-        table = ind.run(con, "fentanyl_seizures_vs_overdoses")
-        timings["fentanyl_seizures_vs_overdoses"] = time.perf_counter() - t0
-        us["ccf"] = table.to_pylist()
-        ccf_meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
+        jobs += [
+            _job("us.deaths_all", "overdose_deaths", drug="all_drugs"),
+            _job("us.deaths_synthetic", "overdose_deaths", drug="synthetic_opioids"),
+        ]
+        if has & {"cbp_drug_seizures", "cbp_amo_drug_seizures"}:
+            jobs.append(_job("us.ccf", "ccf"))
     if has & {"cbp_encounters_state", "cbp_encounters_aor"}:
-        us["encounters_fy"] = get("southwest_border_encounters", by="fiscal_year")
-        us["encounters_month_demo"] = get("southwest_border_encounters", by="month", split="demographic")
-        us["encounters_fy_citizenship"] = get("southwest_border_encounters", by="fiscal_year", split="citizenship")
-    evaluation: dict = {}
-    if monthly and monthly[-1]["period"] >= INTERVENTION:
-        t0 = time.perf_counter()
+        jobs += [
+            _job("us.encounters_fy", "southwest_border_encounters", by="fiscal_year"),
+            _job("us.encounters_month_demo", "southwest_border_encounters", by="month", split="demographic"),
+            _job("us.encounters_fy_citizenship", "southwest_border_encounters", by="fiscal_year", split="citizenship"),
+        ]
+    if "gdelt_events" in has:
+        jobs.append(_job("events.cooperation", "cooperation_index", smooth=3))
+    if "ledger_events" in has:
+        jobs.append(_job("events.ledger", "ledger"))
+    if "ofac_sdn" in has:
+        jobs.append(_job("events.designations", "designations"))
+    if "acled_events" in has:
+        jobs += [
+            _job("events.reach", "criminal_group_presence"),
+            _job("events.reach_state", "criminal_group_presence", by="state", group="any"),
+            _job("events.reach_country", "criminal_group_presence", by="country"),
+        ]
+    if "sesnsp_state_federal_crimes" in has:
+        jobs += [_job(f"federal.{g}", "federal_crimes", group=g, by="month") for g in FEDERAL_GROUPS]
+    if "rnpdno_municipal_persons" in has:
+        jobs.append(_job("disappearances", "disappearances", by="month", status="not_located"))
+        if victims:
+            jobs.append(_job("homicides_monthly", "homicide_victims", by="month"))
+    return jobs
+
+
+def run_job(con: Any, job: Job) -> Any:
+    """Compute one job on an Ibis backend; returns rows (a list of dicts) or, for the evaluation, a dict."""
+    from .. import indicators as ind  # imported here: a cached report never needs Ibis, pandas or the models
+
+    params = dict(job.params)
+    if job.name == "its":
+        from ..evaluate import interrupted_time_series, monthly_series
+
         series = monthly_series(ind.run(con, "homicide_victims", by="month"), "homicide_victims")
-        res = interrupted_time_series(series, INTERVENTION.isoformat()[:7], pre_window=60, sims=2000, seed=0)
-        evaluation["its"] = res.to_dict()
+        return interrupted_time_series(series, INTERVENTION.isoformat()[:7], pre_window=60, sims=2000, seed=0).to_dict()
+    if job.name == "reclassification":
+        from ..evaluate.integrity import CANDIDATES, reclassification
+
         counts = {
             g: ind.run(con, "crime_rate_per_100k", group=g, by="month", level="state", measure="victims")
             for g in ["intentional_homicide", *CANDIDATES]
         }
-        evaluation["reclassification"] = reclassification(counts, INTERVENTION.isoformat()[:7]).to_pylist()
-        timings["evaluation"] = time.perf_counter() - t0
-    ev: dict[str, list[dict]] = {}
-    if "gdelt_events" in has:
-        ev["cooperation"] = get("cooperation_index", smooth=3)
-    if "ledger_events" in has:
-        ev["ledger"] = _rows(con.table("core_ledger__events").order_by("event_date").to_pyarrow())
-    if "ofac_sdn" in has:
-        ev["designations"] = get("designations")
-    if "acled_events" in has:
-        ev["reach"] = get("criminal_group_presence")
-        ev["reach_state"] = get("criminal_group_presence", by="state", group="any")
-        ev["reach_country"] = get("criminal_group_presence", by="country")
-    federal: dict[str, list[dict]] = {}
-    if "sesnsp_state_federal_crimes" in has:
-        for g in FEDERAL_GROUPS:
-            federal[g] = get("federal_crimes", group=g, by="month")
-    gone: list[dict] = []
-    homicides: list[dict] = []
-    if "rnpdno_municipal_persons" in has:
-        gone = get("disappearances", by="month", status="not_located")
-        homicides = get("homicide_victims", by="month") if victims else []
+        return reclassification(counts, INTERVENTION.isoformat()[:7]).to_pylist()
+    if job.name == "ccf":
+        table = ind.run(con, "fentanyl_seizures_vs_overdoses")
+        meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
+        return {"rows": table.to_pylist(), "meta": meta}
+    if job.name == "ledger":
+        return _rows(con.table("core_ledger__events").order_by("event_date").to_pyarrow())
+    return _rows(ind.run(con, job.name, **params))
+
+
+def run_serial(con: Any, jobs: list[Job]) -> dict[str, tuple[Any, float]]:
+    """Run the jobs one after another on one backend: ``{key: (result, seconds)}``."""
+    out = {}
+    for job in jobs:
+        t0 = time.perf_counter()
+        out[job.key] = (run_job(con, job), time.perf_counter() - t0)
+    return out
+
+
+#: what each special job's time counts towards in ``ReportData.timings`` (None: not timed)
+_TIMED = {
+    "its": "evaluation",
+    "reclassification": "evaluation",
+    "ccf": "fentanyl_seizures_vs_overdoses",
+    "ledger": None,
+}
+
+
+def assemble(jobs: list[Job], results: dict[str, tuple[Any, float]], loads: list[dict], indicators: list) -> ReportData:
+    """The report's data from the jobs' results (a job that was not planned leaves its place empty)."""
+    timings: dict[str, float] = {}
+    for job in jobs:
+        label = _TIMED.get(job.name, job.name)
+        if label:
+            timings[label] = timings.get(label, 0) + results[job.key][1]
+    value = {k: r for k, (r, _) in results.items()}
+
+    def group(prefix: str) -> dict:
+        return {k[len(prefix) :]: v for k, v in value.items() if k.startswith(prefix)}
+
+    us = group("us.")
+    ccf_meta: dict[str, str] = {}
+    if "ccf" in us:
+        ccf = us.pop("ccf")
+        us["ccf"], ccf_meta = ccf["rows"], ccf["meta"]
     return ReportData(
-        disappearances=gone,
-        federal=federal,
-        homicides_monthly=homicides,
-        events=ev,
-        evaluation=evaluation,
-        us=us,
-        ccf_meta=ccf_meta,
-        headline=get("homicide_headline") if victims else [],
-        monthly=monthly,
-        last12=get("crime_rate_per_100k", by="last_12_months", measure="victims") if victims and pop else [],
-        panel=panel,
-        administrations=get("administration_comparison", groups=",".join(ADMIN_GROUPS))
-        if pop and (victims or "inegi_homicide_deaths" in has)
-        else [],
-        anomalies=get("anomalies", since=since) if victims else [],
-        records=get("records") if victims else [],
-        inegi=get("inegi_vs_sesnsp") if victims or "inegi_homicide_deaths" in has else [],
+        headline=value.get("headline", []),
+        monthly=value.get("monthly", []),
+        last12=value.get("last12", []),
+        panel=group("panel."),
+        administrations=value.get("administrations", []),
+        anomalies=value.get("anomalies", []),
+        records=value.get("records", []),
+        inegi=value.get("inegi", []),
         loads=loads,
         indicators=indicators,
+        us=us,
+        evaluation=group("evaluation."),
+        events=group("events."),
+        ccf_meta=ccf_meta,
         timings=timings,
+        disappearances=value.get("disappearances", []),
+        federal=group("federal."),
+        homicides_monthly=value.get("homicides_monthly", []),
     )
+
+
+def collect(con: Any, loads: list[dict], indicators: list) -> ReportData:
+    """Evaluate every indicator the report needs, one after another (empty lists where the warehouse lacks the data).
+
+    ``con``: an Ibis backend with the warehouse's tables; ``loads``: the ledger's rows; ``indicators``: the registry
+    (or its :class:`~usmx.report.cache.IndicatorDoc` entries). :mod:`usmx.report.workers` runs the same jobs in
+    parallel processes.
+    """
+    jobs = plan(loads)
+    return assemble(jobs, run_serial(con, jobs), loads, indicators)
