@@ -29,6 +29,7 @@ DATA = Path(str(resources.files("usmx") / "data"))
 FIXTURES = Path(__file__).parent / "fixtures"
 STATE_CRIMES = DATA / "sesnsp" / "IDEFC_NM_dic2020.csv.gz"
 STATE_VICTIMS = DATA / "sesnsp" / "IDVFC_NM_jun25.reconstructed.csv.gz"
+STATE_CRIMES_2026 = DATA / "sesnsp" / "RNID_Delitos_Estatal_2026_ene-mar2026.csv.gz"
 CONAPO_STATE = DATA / "conapo" / "conapo_pob_ent_gender_1950_2070.csv.gz"
 INEGI_DIR = DATA / "inegi"
 

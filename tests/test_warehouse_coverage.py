@@ -115,12 +115,20 @@ def test_a_one_state_municipal_file_supersedes_only_its_state(obs, tmp_path):
 
 @pytest.mark.skipif(not (SHARED / "sesnsp" / "rnid_2026").exists(), reason="needs ../shared/data")
 def test_the_2026_methodology_is_not_a_newer_release_of_the_2015_series(obs):
-    obs.ingest(STATE_CRIMES)
-    before = snapshot(obs)
+    """It loads into a table of its own; the 2015 series keeps its rows and its current release (its newest
+    month is still December 2020, not March 2026), and forcing it into the 2015 table is refused."""
+    (old,) = obs.ingest(STATE_CRIMES)
+    count = "SELECT count(*) AS n, max(period) AS last FROM core_sesnsp__state_crimes_monthly"
+    before = obs.sql(count).to_pylist()
     rnid = SHARED / "sesnsp" / "rnid_2026" / "RNID_Delitos_Estatal_2026_ene-mar2026.csv.gz"
+    state = snapshot(obs)
     with pytest.raises(CheckError, match=r"years_in_method.*\[2026\].*RNID methodology"):
-        obs.ingest(rnid)
-    assert snapshot(obs) == before
+        obs.ingest(rnid, kind="sesnsp_state_crimes")
+    assert snapshot(obs) == state
+    (new,) = obs.ingest(rnid)
+    assert new.table == "core_sesnsp__state_crimes_2026_monthly" and new.is_current
+    assert obs.sql(count).to_pylist() == before
+    assert [r["is_current"] for r in obs.loads().to_pylist() if r["load_id"] == old.load_id] == [True]
 
 
 @pytest.mark.parametrize("year", [2099, 1066])

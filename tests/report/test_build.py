@@ -157,9 +157,10 @@ def test_federal_crimes_are_charted_by_group(html_both):
 def test_sources_that_end_long_before_the_newest_data_say_so_in_red(html_both):
     text, _ = html_both
     stale = re.findall(r'class="stale">([^<]*)', text)
-    # the newest observed month is CBP's December 2025 (CONAPO's projections to 2070 do not count)
-    assert "data end in November 2018, 85 months before the newest data in this report" in stale  # CDC
-    assert "data end in December 2012, 156 months before the newest data in this report" in stale  # INEGI
+    # the newest observed month is SESNSP's March 2026 (the 2026 methodology's first release; CONAPO's projections
+    # to 2070 do not count)
+    assert "data end in November 2018, 88 months before the newest data in this report" in stale  # CDC
+    assert "data end in December 2012, 159 months before the newest data in this report" in stale  # INEGI
     assert not any("June 2025" in s for s in stale)  # SESNSP victims are current
     assert any(s.startswith("los datos terminan en noviembre de 2018") for s in stale)
     assert ".stale { color: var(--accent)" in text

@@ -78,7 +78,7 @@ def indicator(name: str) -> Callable:
 
 
 def registry() -> dict[str, Indicator]:
-    from . import cooperation, crime, designations, disappearances, federal, us  # noqa: F401  (register on import)
+    from . import bridge, cooperation, crime, designations, disappearances, federal, us  # noqa: F401  (register)
 
     return dict(_REGISTRY)
 

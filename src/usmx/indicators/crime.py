@@ -33,6 +33,7 @@ from ._common import (
     with_state_names,
 )
 from ._common import group as crime_group
+from .bridge import NEW, OLD, bridged_crimes
 
 
 def _series(con: Any, groups: list[str], *, table: str = VICTIMS, state: str | None = None, by_state: bool = False):
@@ -161,14 +162,18 @@ def crime_rate_per_100k(
     check_choice("measure", measure, ("crimes", "victims"))
     g = crime_group(group)
     state = check_state(state)
-    t = con.table(_rate_source(g.key, level, measure))
-    value = t.victims if measure == "victims" else t.crimes
-    t = t.filter(in_group(t, [g.key]))
-    if state:
-        t = t.filter(t.state_code == state)
+    if measure == "crimes" and level != "municipal":  # both methodologies, bridged at January 2026
+        t = bridged_crimes(con, g.key, state)
+    else:
+        t = con.table(_rate_source(g.key, level, measure))
+        t = t.filter(in_group(t, [g.key]))
+        if state:
+            t = t.filter(t.state_code == state)
+        t = t.mutate(crimes=t.victims) if measure == "victims" else t
+        t = t.mutate(methodology=ibis.literal(OLD))
     unit = {"national": None, "state": "state_code", "municipal": "municipality_code"}[level]
     keys = ["period"] + ([unit] if unit else [])
-    m = t.group_by(keys).aggregate(total=value.sum())
+    m = t.group_by(keys).aggregate(total=t.crimes.sum(), _m0=t.methodology.min(), _m1=t.methodology.max())
     if unit is None:
         m = m.mutate(unit_code=ibis.literal("00"))
         unit = "unit_code"
@@ -178,24 +183,33 @@ def crime_rate_per_100k(
     if by == "month":
         m = attach_population(m, con, unit, "municipal" if level == "municipal" else "state")
         year_days = ibis.ifelse(days_in_month(ibis.date(m.period.year(), 2, 1)) == 29, 366, 365)
-        out = m.mutate(value=m.total / m.population * 100_000 * year_days / m.days)
-        cols = ["period"] + ([unit] if unit != "unit_code" else []) + ["total", "population", "value"]
+        out = _label_methodology(m.mutate(value=m.total / m.population * 100_000 * year_days / m.days))
+        cols = ["period"] + ([unit] if unit != "unit_code" else []) + ["total", "population", "value", "methodology"]
         out = out.select(*cols).order_by(cols[:2] if len(cols) > 4 else ["period"])
     else:
         yk = [m.period.year().name("year"), unit]
-        y = m.group_by(yk).aggregate(months=m.period.nunique(), days=m.days.sum(), total=m.total.sum())
+        y = m.group_by(yk).aggregate(
+            months=m.period.nunique(), days=m.days.sum(), total=m.total.sum(), _m0=m._m0.min(), _m1=m._m1.max()
+        )
         # the year's mid-year (1 July) population, whatever months the data cover
         pop = monthly_population(con, "municipal" if level == "municipal" else "state")
         y = y.left_join(pop, [y[unit] == pop.unit_code, y.year == pop.base_year])
         y = y.mutate(population=y.pop_mid.cast("float64"))
         # partial years are annualised from the months covered
         year_days = ibis.ifelse(days_in_month(ibis.date(y.year, 2, 1)) == 29, 366, 365)
-        out = y.mutate(value=y.total / y.population * 100_000 * year_days / y.days)
+        out = _label_methodology(y.mutate(value=y.total / y.population * 100_000 * year_days / y.days))
         cols = ["year"] + ([unit] if unit != "unit_code" else []) + ["months", "total", "population", "value"]
+        cols.append("methodology")
         out = out.select(*cols).order_by(cols[:2] if unit != "unit_code" else ["year"])
     res = out.to_pyarrow()
     res = res.append_column("group", pa.array([g.key] * res.num_rows, pa.string()))
     return with_state_names(res) if level == "state" else res
+
+
+def _label_methodology(t):
+    """The methodology of a row's months (see :func:`usmx.indicators.bridge.methodology_label`)."""
+    label = ibis.cases((t._m0 == t._m1, t._m0), else_=ibis.literal(f"{OLD}+{NEW} (bridged)"))
+    return t.mutate(methodology=label).drop("_m0", "_m1")
 
 
 def _last_12_months(m, con, unit: str, level: str, group_key: str) -> pa.Table:
@@ -211,8 +225,10 @@ def _last_12_months(m, con, unit: str, level: str, group_key: str) -> pa.Table:
         days=w.days.sum(),
         total=w.total.sum(),
         population=w.population.mean(),
+        _m0=w._m0.min(),
+        _m1=w._m1.max(),
     )
-    agg = agg.mutate(value=agg.total / agg.population * 100_000 * 365.25 / agg.days)
+    agg = _label_methodology(agg.mutate(value=agg.total / agg.population * 100_000 * 365.25 / agg.days))
     res = agg.order_by(ibis.desc("value")).to_pyarrow()
     res = res.append_column("rank", pa.array(range(1, res.num_rows + 1), pa.int64()))
     res = res.append_column("group", pa.array([group_key] * res.num_rows, pa.string()))

@@ -154,12 +154,28 @@ def choropleth(rows: list[dict], lang: str, *, value: str = "value", title: str 
     return render(_config(chart, 560, 380), lang)
 
 
+def with_gaps(rows: list[dict], key: str = "label") -> list[dict]:
+    """Monthly rows with an empty value at the first month of every gap (per ``key``), so a line breaks where
+    months are missing (e.g. between two releases) instead of drawing a straight line across them."""
+    out: list[dict] = []
+    last: dict = {}
+    for r in sorted(rows, key=lambda r: (r[key], r["period"])):
+        prev = last.get(r[key])
+        if prev is not None:
+            nxt = date(prev.year + (prev.month == 12), prev.month % 12 + 1, 1)
+            if r["period"] > nxt:
+                out.append({**r, "period": nxt, "value": None})
+        last[r[key]] = r["period"]
+        out.append(r)
+    return out
+
+
 def small_multiples(rows: list[dict], lang: str) -> str:
-    """One panel per crime group, independent y scales."""
-    data = [{"period": r["period"].isoformat(), "value": r["value"], "group": r["label"]} for r in rows]
+    """One panel per crime group, independent y scales; lines break where months are missing."""
+    data = [{"period": r["period"].isoformat(), "value": r["value"], "group": r["label"]} for r in with_gaps(rows)]
     chart = (
         alt.Chart(_data(data))
-        .mark_line(color=INK, strokeWidth=1.4)
+        .mark_line(color=INK, strokeWidth=1.4, invalid="break-paths-show-domains")
         .encode(
             x=alt.X("period:T", title=None, axis=alt.Axis(format="%Y", tickCount=4)),
             y=alt.Y("value:Q", title=None, axis=alt.Axis(format=",.1~f"), scale=alt.Scale(zero=True)),

@@ -16,6 +16,7 @@ from .i18n import t
 KIND_LABELS = {
     "sesnsp_state_victims": "SESNSP IDVFC_NM",
     "sesnsp_state_crimes": "SESNSP IDEFC_NM",
+    "sesnsp_state_crimes_2026": "SESNSP RNID 2026",
     "sesnsp_municipal_crimes": "SESNSP IDM_NM",
     "inegi_homicide_deaths": "INEGI",
     "conapo_state_population": "CONAPO",

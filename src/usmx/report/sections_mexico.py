@@ -205,9 +205,13 @@ def section_panel(data: ReportData, lang: str) -> str:
             rows.append({"period": r["period"], "value": r["value"], "label": groups[g].short(lang)})
     unit = t("rate_annualised", lang)
     kinds = ["sesnsp_state_victims", "sesnsp_state_crimes", "conapo_state_population"]
+    bridged = any(r.get("methodology", "2015") != "2015" for series in data.panel.values() for r in series)
+    if bridged:
+        kinds.append("sesnsp_state_crimes_2026")
+    note = f" {prose(t('bridge_note', lang))}" if bridged else ""
     return (
         f'<section id="groups"><h2>{t("groups_title", lang)}</h2><p class="note">{esc(t("groups_note", lang))} '
-        f'{esc(unit)}.</p><figure class="chart">{charts.small_multiples(rows, lang)}</figure>'
+        f'{esc(unit)}.{note}</p><figure class="chart">{charts.small_multiples(rows, lang)}</figure>'
         f"{source_line(data, kinds, lang)}</section>"
     )
 

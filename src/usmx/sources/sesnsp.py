@@ -4,6 +4,8 @@ Kinds:
 - ``sesnsp_state_crimes`` (IDEFC_NM): state x crime category x year, 12 month columns
 - ``sesnsp_municipal_crimes`` (IDM_NM): the same plus municipality code and name
 - ``sesnsp_state_victims`` (IDVFC_NM): the state layout plus sex and age group; counts are victims
+- ``sesnsp_state_crimes_2026`` (RNID, from January 2026): the state layout's columns, with the 2026 methodology's
+  114 categories; a different series, in its own table (``catalog/bridge_2026.yaml`` maps both to crime groups)
 
 The files come as Latin-1 or UTF-8 (with or without BOM), CRLF or LF, numbers sometimes quoted with thousands
 separators (``"1,119"``). Months after the release's cut-off are empty cells: missing, not zero. The cut-off month
@@ -35,6 +37,10 @@ from ._base import (
 )
 
 SOURCE = "sesnsp"
+#: SESNSP's 2026 methodology (Registro Nacional de Incidencia Delictiva) starts in January 2026. Its state file has
+#: the same 19 column names as the 2015 methodology's, so a state file is told apart by its first data row's year.
+RNID_FIRST_YEAR = 2026
+RNID_KIND = "sesnsp_state_crimes_2026"
 LICENSE = "Libre Uso MX (datos abiertos del Gobierno de México)"
 URLS = {
     # The datos abiertos page links to files on a rotating host behind a bot check: download by hand, then
@@ -42,6 +48,7 @@ URLS = {
     "sesnsp_state_crimes": "https://www.gob.mx/sesnsp/acciones-y-programas/datos-abiertos-de-incidencia-delictiva",
     "sesnsp_municipal_crimes": "https://www.gob.mx/sesnsp/acciones-y-programas/datos-abiertos-de-incidencia-delictiva",
     "sesnsp_state_victims": "https://www.gob.mx/sesnsp/acciones-y-programas/datos-abiertos-de-incidencia-delictiva",
+    RNID_KIND: "https://www.gob.mx/sesnsp/acciones-y-programas/datos-abiertos-de-incidencia-delictiva",
 }
 MONTHS = [f"m{i:02d}" for i in range(1, 13)]
 FIRST_YEAR = 2015  # CNSP/38/15: the 2015 methodology starts in January 2015
@@ -49,7 +56,32 @@ LAST_YEAR = 2025  # from January 2026 SESNSP publishes the RNID methodology: ano
 
 
 def detect(facts: FileFacts) -> list[Candidate]:
-    return match_layouts(SOURCE, facts)
+    found = match_layouts(SOURCE, facts)
+    old = next((c for c in found if c.kind == "sesnsp_state_crimes"), None)
+    if old is not None and any(c.kind == RNID_KIND for c in found):
+        year = _first_year(facts, old)
+        rnid = year is not None and year >= RNID_FIRST_YEAR
+        # both layouts match the header: the one the year points to comes first (a kind given by the user still
+        # selects the other, whose year check then explains the mismatch)
+        found.sort(key=lambda c: c.kind != (RNID_KIND if rnid else "sesnsp_state_crimes"))
+    return found
+
+
+def _first_year(facts: FileFacts, cand: Candidate) -> int | None:
+    """The year in a state file's first data row (None when it cannot be read from the file's head)."""
+    import csv
+    import io
+
+    col = next((i for i, name in cand.mapping.items() if name == "year"), None)
+    lines = facts.head.lstrip("\ufeff").splitlines()
+    if col is None or len(lines) < 2:
+        return None
+    delim = "," if lines[0].count(",") >= lines[0].count(";") else ";"
+    row = next(csv.reader(io.StringIO(lines[1]), delimiter=delim), [])
+    try:
+        return int(row[col].strip())
+    except (IndexError, ValueError):
+        return None
 
 
 def parse(ctx: ParseContext, kind: str) -> Staged:
@@ -67,6 +99,8 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
     passed = checks.run(con, ctx.display, [checks.has_rows("_canon")])
     if con.execute("SELECT 1 FROM _canon WHERE NOT _ok LIMIT 1").fetchall():
         _explain_bad_cell(ctx, header, cand, delim, names, municipal)
+    # a year of the other methodology is the reason to give, before any check on the months' cells
+    passed += checks.run(con, ctx.display, [_years_check(kind == RNID_KIND)])
 
     # Labels are stored once per release under a small dense id (1..n, in crime_key order), so that the long rows
     # carry a few bits each; the typed pass gives every row a hash of its four labels, mapped to the id at insert.
@@ -110,7 +144,7 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
         per_month.append(
             f"SELECT {', '.join(sel)} FROM _canon c JOIN _labels l USING (crime_hash) WHERE c.{m} IS NOT NULL"
         )
-    own = _checks(unit, municipal, victims)
+    own = _checks(unit, municipal, victims, rnid=kind == RNID_KIND)
     # the wide rows' key: crime_id stands for crime_key one to one (label_ids_unique, labels_distinct)
     grain = ("year", unit, "crime_hash") + (("sex", "age_group") if victims else ())
     return Staged(
@@ -131,21 +165,33 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
     )
 
 
-def _checks(unit: str, municipal: bool, victims: bool) -> list[Check]:
+def _years_check(rnid: bool) -> Check:
+    """A file holds the years of one methodology: 2015-2025, or the RNID's from 2026."""
+    if rnid:
+        first, last = RNID_FIRST_YEAR, max(RNID_FIRST_YEAR, date.today().year)
+        why = (
+            "this file is SESNSP's 2026 methodology (RNID), which starts in January 2026; years before it belong to "
+            "the 2015 methodology's files (IDEFC_NM), a different series. Load those separately."
+        )
+    else:
+        first, last = FIRST_YEAR, min(LAST_YEAR, date.today().year)
+        why = (
+            "this layout is SESNSP's 2015 methodology, which runs from January 2015 to December 2025. Files for 2026 "
+            "on use the RNID methodology (114 categories, attempted homicide and extortion split out): a different "
+            "series that loads into core_sesnsp__state_crimes_2026_monthly, never over this one."
+        )
+    return Check(
+        "years_in_method",
+        f"SELECT DISTINCT year FROM _canon WHERE year < {first} OR year > {last} ORDER BY year",
+        lambda rows: f"years {[r[0] for r in rows]} fall outside {first}..{last}: {why}",
+        early=True,
+    )
+
+
+def _checks(unit: str, municipal: bool, victims: bool, *, rnid: bool = False) -> list[Check]:
     """SESNSP's own checks (the catalogue adds rows present, unique keys and known codes)."""
-    last = min(LAST_YEAR, date.today().year)
     own = [
-        Check(
-            "years_in_method",
-            f"SELECT DISTINCT year FROM _canon WHERE year < {FIRST_YEAR} OR year > {last} ORDER BY year",
-            lambda rows: (
-                f"years {[r[0] for r in rows]} fall outside {FIRST_YEAR}..{last}: this layout is SESNSP's 2015 "
-                "methodology, which runs from January 2015 to December 2025. Files for 2026 on use the RNID "
-                "methodology (114 categories, attempted homicide and extortion split out): a different series that "
-                "must not replace this one."
-            ),
-            early=True,
-        ),
+        _years_check(rnid),  # run by the parser first; listed so that the check is named with the others
         Check(
             "label_ids_unique",
             "SELECT crime_hash FROM _labels GROUP BY crime_hash HAVING count(*) > 1 LIMIT 1",
