@@ -324,6 +324,17 @@ class Observatory:
         raise UsmxError(f"unknown audit {kind!r}{catalog.suggest(kind, kinds)}; audits: {', '.join(kinds)}.")
 
     # -- outputs ---------------------------------------------------------------------------------------------------
+    def _cached_report(self) -> tuple[list[dict], str, list, ReportData | None]:
+        """The ledger, the report cache's key for it, the indicators' docs, and the cached figures (or None)."""
+        from .report import cache
+
+        self._require()
+        with warehouse.opened(self.db, read_only=True) as con:
+            loads = warehouse.ledger_rows(con)
+        key = cache.key(loads)
+        docs = cache.indicator_docs()
+        return loads, key, docs, cache.load(self.data_dir / "cache", key, docs)
+
     def report_data(self, *, workers: Workers | int = 0) -> ReportData:
         """What the report shows, computed once per warehouse state (and code version) and cached in the data
         folder. ``workers``: a :class:`~usmx.report.workers.Workers` pool, or how many worker processes to start
@@ -331,12 +342,7 @@ class Observatory:
         from .report import cache, data
         from .report.workers import pooled
 
-        self._require()
-        with warehouse.opened(self.db, read_only=True) as con:
-            loads = warehouse.ledger_rows(con)
-        key = cache.key(loads)
-        docs = cache.indicator_docs()
-        collected = cache.load(self.data_dir / "cache", key, docs)
+        loads, key, docs, collected = self._cached_report()
         if collected is None:
             with pooled(workers) as pool:
                 if pool is None:
@@ -354,14 +360,16 @@ class Observatory:
         self, output: str | os.PathLike[str] = "report.html", lang: str = "both", *, workers: Workers | int = 0
     ) -> Path:
         """Write the self-contained HTML report (es, en or both with a switch); returns its path. ``workers`` as
-        in :meth:`report_data` (the languages' pages are built in the workers too)."""
+        in :meth:`report_data` (the languages' pages are built in the workers too; with the figures cached, new
+        workers import only what drawing needs)."""
         from .report import build
-        from .report.workers import pooled
+        from .report.workers import RENDER_MODULES, pooled
 
         if lang not in ("es", "en", "both"):
             raise UsmxError(f"--lang must be es, en or both; got {lang!r}.")
-        with pooled(workers) as pool:
-            collected = self.report_data(workers=pool if pool is not None else 0)
+        cached = self._cached_report()[3]
+        with pooled(workers, RENDER_MODULES if cached is not None else None) as pool:
+            collected = cached or self.report_data(workers=pool if pool is not None else 0)
             return build.write(collected, Path(output), lang, pool)
 
     def snapshot(self, output: str | os.PathLike[str]) -> dict:

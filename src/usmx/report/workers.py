@@ -43,6 +43,9 @@ MODULES = (
     "usmx.report.build",
 )
 
+#: what a worker that only draws pages imports (the figures already computed)
+RENDER_MODULES = ("altair", "vl_convert", "usmx.report.build", "usmx.report.sections_mexico", "usmx.report.sections_us")
+
 _BACKENDS: dict[str, Any] = {}
 
 
@@ -69,10 +72,10 @@ def default_count() -> int:
     return 2 if (os.cpu_count() or 1) >= 2 else 0
 
 
-def _start() -> None:
+def _start(modules: tuple[str, ...]) -> None:
     """A worker's start: leave Ctrl-C to the parent (it stops the pool), then import what the jobs need."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for name in MODULES:
+    for name in modules:
         with contextlib.suppress(Exception):  # a failed import is raised again, with its message, by the job
             importlib.import_module(name)
     with contextlib.suppress(Exception):  # vl-convert starts its JavaScript engine on the first chart
@@ -105,7 +108,7 @@ def _body(data: ReportData, lang: str) -> str:
 class Workers:
     """A pool of report workers (a context manager). Start it early: the workers import while the caller works."""
 
-    def __init__(self, count: int = 2) -> None:
+    def __init__(self, count: int = 2, modules: tuple[str, ...] | None = None) -> None:
         if count < 1:
             raise ValueError("a pool of report workers needs at least one worker")
         if not spawnable():
@@ -117,7 +120,10 @@ class Workers:
             )
         self.count = count
         self._pool = ProcessPoolExecutor(
-            max_workers=count, mp_context=multiprocessing.get_context("spawn"), initializer=_start
+            max_workers=count,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start,
+            initargs=(MODULES if modules is None else modules,),
         )
         self._started = [self._pool.submit(_ready) for _ in range(count)]  # spawn them all now
 
@@ -143,13 +149,14 @@ class Workers:
 
 
 @contextlib.contextmanager
-def pooled(workers: Workers | int) -> Iterator[Workers | None]:
-    """A pool given by the caller (left open), a new one of ``workers`` processes (closed on exit), or None for 0."""
+def pooled(workers: Workers | int, modules: tuple[str, ...] | None = None) -> Iterator[Workers | None]:
+    """A pool given by the caller (left open), a new one of ``workers`` processes importing ``modules`` as they
+    start (default :data:`MODULES`; closed on exit), or None for 0."""
     if not isinstance(workers, int):
         yield workers
         return
     if workers <= 0:
         yield None
         return
-    with Workers(workers) as pool:
+    with Workers(workers, modules) as pool:
         yield pool
