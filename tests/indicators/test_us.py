@@ -123,6 +123,10 @@ def test_series_output_and_too_little_overlap(obs, tmp_path, loaded):
     s = obs.indicator("fentanyl_seizures_vs_overdoses", output="series").to_pylist()
     seized = [r for r in s if r["series"] == "seizures_lbs_12m"]
     assert seized[11]["value"] is not None and seized[10]["value"] is None
-    # the kit: CBP starts in October 2018, the CDC export ends in November 2018
-    t = loaded.indicator("fentanyl_seizures_vs_overdoses")
+    # the kit: CBP starts in October 2018, CDC's own export (with drug classes) ends in November 2018
+    t = loaded.indicator("fentanyl_seizures_vs_overdoses", drug="synthetic_opioids")
     assert t.num_rows == 0 and b"only 0 overlapping months" in t.schema.metadata[b"note"]
+    # the state x month derivative (all drugs, to April 2025) overlaps the seizures: auto falls back to it, and says so
+    t = loaded.indicator("fentanyl_seizures_vs_overdoses")
+    assert t.num_rows == 25 and t.schema.metadata[b"deaths"] == b"all_drugs"
+    assert int(t.schema.metadata[b"overlap_months"]) >= 24

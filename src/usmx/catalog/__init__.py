@@ -448,7 +448,8 @@ def file_kinds() -> list[str]:
     kinds = {t.kind for t in tables().values()}
     for entry in _PKG.joinpath("headers").iterdir():
         if entry.name.endswith(".yaml"):
-            kinds |= set(load_yaml(entry.read_text(encoding="utf-8")).get("layouts") or {})
+            doc = load_yaml(entry.read_text(encoding="utf-8"))
+            kinds |= set(doc.get("layouts") or {}) | set(doc.get("other_kinds") or ())
     return sorted(kinds)
 
 

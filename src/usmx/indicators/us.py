@@ -171,15 +171,24 @@ def fentanyl_seizures_vs_overdoses(
     max_lag: int = 12,
     min_overlap: int = 24,
     jurisdiction: str = "US",
+    drug: str = "auto",
 ) -> pa.Table:
-    """Fentanyl seizures (12-month sums) aligned with synthetic-opioid deaths (12 months ending), and their lagged
-    cross-correlation on month-to-month changes with a 95% band (output=ccf or output=series)."""
+    """Fentanyl seizures (12-month sums) aligned with overdose deaths (12 months ending), and their lagged
+    cross-correlation on month-to-month changes with a 95% band (output=ccf or output=series). ``drug``:
+    synthetic_opioids (mostly fentanyl), all_drugs, or auto (synthetic opioids where they overlap the seizures for
+    ``min_overlap`` months, else all drugs; the table's metadata says which)."""
     check_choice("output", output, ("ccf", "series"))
+    check_choice("drug", drug, ("auto", "synthetic_opioids", "all_drugs"))
     max_lag, min_overlap = int(max_lag), int(min_overlap)
     s = fentanyl_seizures_lbs(con, by="month", region=region).to_pylist()
-    d = overdose_deaths(con, jurisdiction=jurisdiction, drug="synthetic_opioids").to_pylist()
     seized = {r["period"]: r["value"] for r in s}
-    deaths = {r["period"]: r["value"] for r in d if r["value"] is not None}
+
+    def deaths_of(kind: str) -> dict:
+        d = overdose_deaths(con, jurisdiction=jurisdiction, drug=kind).to_pylist()
+        return {r["period"]: r["value"] for r in d if r["value"] is not None}
+
+    used = "synthetic_opioids" if drug == "auto" else drug
+    deaths = deaths_of(used)
     months = sorted(seized)
     rolling = {}
     if months:
@@ -192,10 +201,15 @@ def fentanyl_seizures_vs_overdoses(
         for i in range(11, len(series)):
             rolling[series[i][0]] = sum(v for _, v in series[i - 11 : i + 1])
     common = sorted(set(rolling) & set(deaths))
+    if drug == "auto" and len(common) < min_overlap:  # e.g. a CDC file without drug classes after 2018
+        alt = deaths_of("all_drugs")
+        if len(set(rolling) & set(alt)) > len(common):
+            used, deaths = "all_drugs", alt
+            common = sorted(set(rolling) & set(deaths))
     if output == "series":
-        # long: one row per month and series (seizures_lbs_12m, synthetic_opioid_deaths_12m)
+        # long: one row per month and series (seizures_lbs_12m, <drug>_deaths_12m)
         periods = sorted(set(rolling) | set(deaths))
-        named = {"seizures_lbs_12m": rolling, "synthetic_opioid_deaths_12m": deaths}
+        named = {"seizures_lbs_12m": rolling, f"{used}_deaths_12m": deaths}
         return pa.table(
             {
                 "period": pa.array([p for p in periods for _ in named], pa.date32()),
@@ -226,7 +240,7 @@ def fentanyl_seizures_vs_overdoses(
                 }
             )
     note = (
-        f"{len(common)} overlapping months"
+        f"{len(common)} overlapping months; deaths: {used.replace('_', ' ')}"
         if len(common) >= min_overlap
         else f"only {len(common)} overlapping months (need {min_overlap}): load CBP and CDC files covering the same "
         "years (usmx fetch cdc-overdoses brings the current CDC export)"
@@ -245,6 +259,7 @@ def fentanyl_seizures_vs_overdoses(
     meta = {
         b"note": note.encode(),
         b"overlap_months": str(len(common)).encode(),
+        b"deaths": used.encode(),
         b"caution_en": CAUTION_EN.encode(),
         b"caution_es": CAUTION_ES.encode(),
     }

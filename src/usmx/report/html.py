@@ -26,6 +26,7 @@ KIND_LABELS = {
     "cbp_encounters_state": "CBP Nationwide Encounters",
     "cbp_encounters_aor": "CBP Nationwide Encounters (AOR)",
     "cdc_vsrr_overdose": "CDC NCHS VSRR",
+    "cdc_overdose_states_json": "CDC NCHS VSRR (state × month, us-overdoses)",
     "gdelt_events": "GDELT 2.0",
     "acled_events": "ACLED",
     "ledger_events": "usmx ledger",

@@ -75,7 +75,7 @@ def section_fentanyl(data: ReportData, lang: str) -> str:
             f'<h3>{esc(t("overdoses_chart", lang))}</h3><figure class="chart">'
             f"{charts.lines(rows, lang, y_title=t('deaths_12m_axis', lang))}</figure>"
         )
-        out.append(source_line(data, ["cdc_vsrr_overdose"], lang))
+        out.append(source_line(data, ["cdc_vsrr_overdose", "cdc_overdose_states_json"], lang))
     if "ccf" in us:
         caution = data.ccf_meta.get(f"caution_{lang}", "")
         out.append(f"<h3>{esc(t('ccf_title', lang))}</h3>")
@@ -85,7 +85,8 @@ def section_fentanyl(data: ReportData, lang: str) -> str:
                 f'<figure class="chart">{charts.ccf(us["ccf"], lang)}</figure><p class="note">'
                 f"{t('largest_corr', lang)}: r = "
                 f"{i18n.number(best['value'], lang, 2)} "
-                f"({t('lag', lang)} {best['lag_months']}; n = {best['n']}).</p>"
+                f"({t('lag', lang)} {best['lag_months']}; n = {best['n']}). "
+                f"{esc(t('ccf_deaths_' + data.ccf_meta.get('deaths', 'synthetic_opioids'), lang))}</p>"
             )
         else:
             overlap = data.ccf_meta.get("overlap_months", "0")

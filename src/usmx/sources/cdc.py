@@ -9,6 +9,8 @@ completeness is sometimes written "99.5+" (kept as 99.5).
 
 from __future__ import annotations
 
+import re
+
 from .. import catalog
 from .._db import one
 from ..checks import Check
@@ -26,12 +28,19 @@ from ._base import (
 
 SOURCE = "cdc"
 LICENSE = "Public domain (US federal government data, CDC NCHS)"
+STATES_KIND = "cdc_overdose_states_json"
 URLS = {
     "cdc_vsrr_overdose": "https://data.cdc.gov/api/views/xkb8-kh2a/rows.csv?accessType=DOWNLOAD",
+    # a derivative of the same CDC series (MIT), kept current by its author: state x month, all drugs
+    STATES_KIND: "https://raw.githubusercontent.com/mattkiefer/us-overdoses/326e8b51/viz/output/od_statemonths.json",
 }
+#: the derivative's first characters: an object keyed by two-digit state FIPS codes, then "YYYY-Month"
+_STATES_HEAD = re.compile(r'^\s*\{\s*"\d{2}"\s*:\s*\{\s*"\d{4}-[A-Za-z]+"\s*:\s*\{')
 
 
 def detect(facts: FileFacts) -> list[Candidate]:
+    if _STATES_HEAD.match(facts.head or ""):
+        return [Candidate(STATES_KIND, {}, [], [], [])]
     return match_layouts(SOURCE, facts)
 
 
@@ -42,6 +51,10 @@ def _values(name: str, rows: list[tuple]) -> str:
 
 
 def parse(ctx: ParseContext, kind: str) -> Staged:
+    if kind == STATES_KIND:
+        from .cdc_states import parse_states
+
+        return parse_states(ctx, kind)
     p = prepare(ctx, SOURCE, kind)
     spec, delim, names = p.spec, p.delim, p.names
     con = ctx.con
