@@ -78,7 +78,7 @@ def indicator(name: str) -> Callable:
 
 
 def registry() -> dict[str, Indicator]:
-    from . import bridge, cooperation, crime, designations, disappearances, federal, us  # noqa: F401  (register)
+    from . import bridge, cooperation, crime, designations, disappearances, federal, inegi, us  # noqa: F401
 
     return dict(_REGISTRY)
 

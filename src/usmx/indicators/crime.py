@@ -475,23 +475,3 @@ def _empty_anomalies(unit: str) -> pa.Table:
             "reason": pa.array([], pa.string()),
         }
     )
-
-
-@indicator("inegi_vs_sesnsp")
-def inegi_vs_sesnsp(con, by: str = "year") -> pa.Table:
-    """INEGI death-record homicides (registration year) beside SESNSP homicide + feminicide victims."""
-    check_by("inegi_vs_sesnsp", by)
-    keys = ["year"] + (["state_code"] if by == "state" else [])
-    t = con.table(INEGI)
-    t = t.filter(t.state_code <= "32")
-    inegi = t.group_by([t.registration_period.year().name("year")] + keys[1:]).aggregate(inegi_deaths=t.deaths.sum())
-    v = con.table(VICTIMS)
-    v = v.filter(in_group(v, ["intentional_homicide", "feminicide"]))
-    ses = v.group_by([v.period.year().name("year")] + keys[1:]).aggregate(
-        sesnsp_victims=v.victims.sum(), sesnsp_months=v.period.nunique()
-    )
-    j = inegi.outer_join(ses, keys)
-    sel = {k: ibis.coalesce(j[k], j[f"{k}_right"]) for k in keys}
-    out = j.select(**sel, inegi_deaths=j.inegi_deaths, sesnsp_victims=j.sesnsp_victims, sesnsp_months=j.sesnsp_months)
-    out = out.mutate(value=out.sesnsp_victims / out.inegi_deaths).order_by(keys)
-    return out.to_pyarrow()

@@ -206,6 +206,10 @@ def inegi_vs_sesnsp(rows: list[dict], lang: str) -> str:
     for r in rows:
         if r["inegi_deaths"] is not None:
             data.append({"year": r["year"], "value": r["inegi_deaths"], "series": i18n.t("inegi_series", lang)})
+        if r.get("inegi_deaths_occurrence") is not None:
+            data.append(
+                {"year": r["year"], "value": r["inegi_deaths_occurrence"], "series": i18n.t("inegi_occ_series", lang)}
+            )
         if r["sesnsp_victims"] is not None and r.get("sesnsp_months") == 12:
             data.append({"year": r["year"], "value": r["sesnsp_victims"], "series": i18n.t("sesnsp_series", lang)})
     chart = (

@@ -349,7 +349,8 @@ def section_inegi(data: ReportData, lang: str) -> str:
         if not data.inegi
         else f'<figure class="chart">{charts.inegi_vs_sesnsp(data.inegi, lang)}</figure>'
     )
+    kinds = ["inegi_homicide_deaths", "inegi_homicide_occurrence_state", "sesnsp_state_victims"]
     return (
         f'<section id="inegi"><h2>{t("inegi_title", lang)}</h2><p class="note">{esc(t("inegi_note", lang))}</p>'
-        f"{body}{source_line(data, ['inegi_homicide_deaths', 'sesnsp_state_victims'], lang)}</section>"
+        f"{body}{source_line(data, kinds, lang)}</section>"
     )

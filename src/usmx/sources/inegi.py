@@ -22,7 +22,7 @@ from .._db import one
 from ..checks import Check
 from ..errors import CellError, UnknownFormatError
 from ..rawstore import FileFacts, open_text
-from ._base import Candidate, ParseContext, Staged, rows_of
+from ._base import Candidate, ParseContext, Staged, header_row, rows_of
 
 SOURCE = "inegi"
 LICENSE = "Libre Uso MX (INEGI, Estadísticas de mortalidad)"
@@ -30,11 +30,19 @@ URLS = {
     # Cube exports have no stable download URL: build the query (Defunciones por homicidio, rows: entidad y
     # municipio de ocurrencia, columns: mes de registro, filter: año de registro) and export CSV.
     "inegi_homicide_deaths": "https://www.inegi.org.mx/sistemas/olap/proyectos/bd/continuas/mortalidad/defuncioneshom.asp",
+    # the tabulation by month of occurrence (Gargiulo, Aburto and Floridi 2024), from its repository
+    "inegi_homicide_occurrence_state": "https://raw.githubusercontent.com/thegargiulian/mexico-homicide-rates/6869d42f/"
+    "data/mexico-state-month-homicide-rates-2000-2022.csv",
 }
+#: kinds whose licence differs from the source's
+LICENSES = {"inegi_homicide_occurrence_state": "CC BY 4.0 (Gargiulo, Aburto, Floridi 2024, doi:10.17605/OSF.IO/U8DC3)"}
 KIND = "inegi_homicide_deaths"
 _MUN_CODE = re.compile(r"^\s*(\d{1,2})\s+(\d{1,3})\s*$")
 _SUBTOTAL = re.compile(r"^=CONCATENAR\(\s*0?\s*,\s*(\d{1,2})\s*\)\s*$", re.IGNORECASE)
 _YEAR = re.compile(r"(\d{4})")
+
+
+OCCURRENCE_KIND = "inegi_homicide_occurrence_state"
 
 
 def detect(facts: FileFacts) -> list[Candidate]:
@@ -42,7 +50,10 @@ def detect(facts: FileFacts) -> list[Candidate]:
     head = catalog.normalise(facts.head[:2000])
     if any(catalog.normalise(t) in head for t in layout.extra["title_contains"]):
         return [Candidate(KIND, {0: "title"}, [], [], [])]
-    return []
+    # the state x month-of-occurrence tabulation has a plain header (sources/inegi_occurrence.py)
+    header, _ = header_row(facts)
+    mapping, unknown, missing = catalog.layouts(SOURCE)[OCCURRENCE_KIND].match(header)
+    return [Candidate(OCCURRENCE_KIND, mapping, unknown, missing, header)] if mapping else []
 
 
 def _header(ctx: ParseContext, rows: list[list[str]], layout: catalog.Layout) -> tuple[int, int]:
@@ -71,6 +82,10 @@ def _header(ctx: ParseContext, rows: list[list[str]], layout: catalog.Layout) ->
 
 
 def parse(ctx: ParseContext, kind: str) -> Staged:
+    if kind == OCCURRENCE_KIND:
+        from .inegi_occurrence import parse_occurrence
+
+        return parse_occurrence(ctx, kind)
     layout = catalog.layouts(SOURCE)[kind]
     spec = catalog.tables()[layout.table]
     with open_text(ctx.facts) as text:

@@ -113,7 +113,8 @@ def load_file(
                 _plausible(display, staged)
                 staged.checks_passed += [*run_checks(ctx, staged), "periods_plausible"]
                 report("loading", None, None)
-                kept, new = store.keep(facts, mod.SOURCE, origin or str(path.resolve()), mod.LICENSE)
+                licence = getattr(mod, "LICENSES", {}).get(cand.kind, mod.LICENSE)
+                kept, new = store.keep(facts, mod.SOURCE, origin or str(path.resolve()), licence)
                 if not new:
                     kept = None  # stored by an earlier load: not ours to remove on failure
                 load_id, rows = _insert(

@@ -1,0 +1,66 @@
+"""INEGI homicides by state and month of *occurrence* (kind ``inegi_homicide_occurrence_state``).
+
+INEGI's cubes, which usmx reads as ``inegi_homicide_deaths``, give the month a death was *registered*; deaths are
+often registered months or years after they happen, so registration years do not line up with SESNSP's months. This
+file (github.com/thegargiulian/mexico-homicide-rates, ``mexico-state-month-homicide-rates-2000-2022.csv``; Gargiulo,
+Aburto and Floridi 2024, doi:10.17605/OSF.IO/U8DC3, CC BY 4.0) tabulates the same death records by the month they
+occurred: ``cve_ent|year|month|homicides|pop_est|homicide_rate``, pipe-separated, one row per state and month.
+usmx keeps the count; the authors' population estimate and rate stay in the raw file (usmx's rates use CONAPO).
+"""
+
+from __future__ import annotations
+
+from .._db import one
+from ..checks import Check
+from ._base import ParseContext, Staged, prepare, read_wide, rows_of, state_code_sql
+
+SOURCE = "inegi"
+
+
+def parse_occurrence(ctx: ParseContext, kind: str) -> Staged:
+    p = prepare(ctx, SOURCE, kind)
+    read_wide(ctx, "_occ", p.names, p.delim)
+    p.cells(ctx, "_occ", ["year"], allow_blank=False, what="a year")
+    p.cells(ctx, "_occ", ["month"], allow_blank=False, what="a month number 1-12")
+    p.cells(ctx, "_occ", ["state_code"], allow_blank=False, what="a state code 01-32")
+    p.cells(ctx, "_occ", ["deaths"], allow_blank=False, what="a whole, non-negative number of homicides")
+    ctx.con.execute(
+        "CREATE OR REPLACE TEMP TABLE _occ_rows AS SELECT CAST(year AS INTEGER) AS year, "
+        "CAST(month AS INTEGER) AS month, "
+        "CASE WHEN CAST(month AS INTEGER) BETWEEN 1 AND 12 THEN make_date(CAST(year AS INTEGER), "
+        "CAST(month AS INTEGER), 1) END AS period, "
+        f"{state_code_sql('state_code')} AS state_code, CAST(deaths AS BIGINT) AS deaths FROM _occ"
+    )
+    pmin, pmax = one(ctx.con, "SELECT min(period), max(period) FROM _occ_rows")
+    return Staged(
+        kind,
+        p.spec,
+        "_occ_rows",
+        rows_of(p.spec, "_occ_rows"),
+        scope=kind,
+        vintage=pmax,
+        period_min=pmin,
+        period_max=pmax,
+        checks=CHECKS,
+        read_relation="_occ",
+    )
+
+
+CHECKS = [
+    Check(
+        "months_1_to_12",
+        "SELECT DISTINCT month FROM _occ_rows WHERE period IS NULL ORDER BY 1 LIMIT 5",
+        lambda rows: f"month numbers {[r[0] for r in rows]}: months run from 1 to 12.",
+        early=True,
+    ),
+    Check(
+        "every_state_every_month",
+        "WITH s AS (SELECT DISTINCT state_code FROM _occ_rows), p AS (SELECT DISTINCT period FROM _occ_rows) "
+        "SELECT sp.state_code, sp.period FROM (SELECT * FROM s, p) sp ANTI JOIN _occ_rows o "
+        "ON o.state_code = sp.state_code AND o.period = sp.period ORDER BY 2, 1 LIMIT 3",
+        lambda rows: (
+            f"state {rows[0][0]} has no row for {rows[0][1]:%Y-%m} while other states do (a month with no homicide "
+            "is a row with 0 in this file): the file looks truncated or edited."
+        ),
+    ),
+]
