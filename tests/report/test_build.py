@@ -104,6 +104,7 @@ def test_evaluation_section_states_effect_interval_and_caveats(html_both):
     assert "¿Se están reclasificando homicidios?" in text
 
 
+@pytest.mark.slow
 def test_event_sections_say_how_to_fetch_when_empty_and_render_when_loaded(html_both, tmp_path):
     import shutil
 
@@ -128,6 +129,7 @@ def test_event_sections_say_how_to_fetch_when_empty_and_render_when_loaded(html_
     assert html.count("<svg") >= 10
 
 
+@pytest.mark.slow
 def test_disappearances_sit_beside_homicides_when_loaded_and_say_why_when_not(html_both, loaded, tmp_path):
     from tests.sources.test_rnpdno import FILES, SHARED
 

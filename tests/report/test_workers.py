@@ -48,6 +48,7 @@ def test_workers_compute_the_same_report_as_one_process(loaded):
     assert serial.evaluation["its"]["effect_pct"] is not None  # the comparison covered the evaluation too
 
 
+@pytest.mark.slow
 def test_report_through_the_facade_with_workers(loaded, tmp_path):
     path = loaded.report(tmp_path / "r.html", "en", workers=1)
     assert "Intentional homicide" in path.read_text("utf-8")
