@@ -50,7 +50,8 @@ def run(con: duckdb.DuckDBPyConnection, display: str, checks: Iterable[Check]) -
         return []
     combined = " UNION ALL ".join(f"SELECT {i} AS i WHERE EXISTS ({c.sql})" for i, c in enumerate(todo))
     try:
-        failed = con.execute(f"SELECT min(i) FROM ({combined})").fetchone()[0]
+        row = con.execute(f"SELECT min(i) FROM ({combined})").fetchone()
+        failed = row[0] if row else None
     except duckdb.Error:
         failed = 0  # run them one by one from the first: the failing check, or the error, surfaces in order
     if failed is not None:
