@@ -274,10 +274,10 @@ def test_export_cli_writes_csv_and_parquet(loaded, tmp_path, capsys):
         == 0
     )
     rates = pq.read_table(pq_out)
-    # 2015-2020 in the 2015 methodology, then January-March 2026 in the RNID's, bridged
-    assert rates.num_rows == (72 + 3) * 32
+    # 2015-2023 (the December 2023 release) in the 2015 methodology, then January-March 2026 in the RNID's, bridged
+    assert rates.num_rows == (108 + 3) * 32
     assert rates.column("methodology").value_counts().to_pylist() == [
-        {"values": "2015", "counts": 72 * 32},
+        {"values": "2015", "counts": 108 * 32},
         {"values": "2026", "counts": 3 * 32},
     ]
     assert cli.main(["export", "records", "-f", "json", "-o", str(tmp_path / "x.json"), "--db", str(loaded.db)]) == 0
