@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,7 +13,13 @@ from usmx import cli
 from usmx.errors import FetchError, UsmxError
 from usmx.fetch import download, targets
 
-from .conftest import CONAPO_STATE, STATE_CRIMES
+from .conftest import CONAPO_STATE, DATA, STATE_CRIMES
+
+#: more real files the server hands out, by a word in the requested path
+SERVED = {
+    "od_statemonths": DATA / "cdc" / "us-overdoses_od_statemonths_2015-01_2025-04.json.gz",
+    "homicide-rates": DATA / "inegi_occurrence" / "mexico-state-month-homicide-rates-2000-2022.csv.gz",
+}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -24,6 +31,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         n = Handler.hits[self.path] = Handler.hits.get(self.path, 0) + 1
         body = STATE_CRIMES.read_bytes() if "IDEFC" in self.path else CONAPO_STATE.read_bytes()
+        for name, path in SERVED.items():  # the real files, uncompressed, as their hosts serve them
+            if name in self.path:
+                body = gzip.decompress(path.read_bytes())
         if self.path.startswith("/flaky/") and n == 1:
             self.send_error(500)
             return
@@ -161,3 +171,22 @@ def test_downloads_have_a_size_cap_and_leave_no_part_file(tmp_path, server):
     with pytest.raises(FetchError, match="more than the 1,000 allowed"):
         download(f"{server}/ok/IDEFC.csv.gz", tmp_path, backoff=0.01, max_bytes=1000)
     assert not list(tmp_path.glob("*.part"))
+
+
+@pytest.mark.parametrize(
+    ("target", "path", "kind", "rows", "licence"),
+    [
+        ("cdc-overdoses-states", "/gh/viz/output/od_statemonths.json", "cdc_overdose_states_json", 52 * 124, "Public"),
+        (
+            "inegi-homicides-occurrence",
+            "/gh/data/mexico-state-month-homicide-rates-2000-2022.csv",
+            "inegi_homicide_occurrence_state",
+            8832,
+            "CC BY 4.0",
+        ),
+    ],
+)
+def test_the_new_sources_fetch_and_load_with_their_licence(obs, server, target, path, kind, rows, licence):
+    (res,) = obs.fetch(target, f"{server}{path}")
+    assert (res.status, res.kind, res.rows) == ("loaded", kind, rows)
+    assert targets()[target].license.startswith(licence)

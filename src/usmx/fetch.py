@@ -45,7 +45,8 @@ class Target:
     def license(self) -> str:
         from . import sources
 
-        return sources.module(self.source).LICENSE
+        mod = sources.module(self.source)
+        return getattr(mod, "LICENSES", {}).get(self.kind, mod.LICENSE)
 
 
 def targets() -> dict[str, Target]:
