@@ -28,6 +28,7 @@ def _release(tmp_path, name, edits: dict, cut_month: int | None = None):
     return p, rows
 
 
+@pytest.mark.slow
 def test_revisions_show_exactly_the_cells_revised(obs, tmp_path):
     old, rows = _release(tmp_path, "IDVFC_NM_may25.csv", {}, cut_month=5)
     # revise two cells of Jalisco and one of Sinaloa, and add June 2025 as a new month

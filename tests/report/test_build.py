@@ -86,6 +86,7 @@ def test_cli_report(html_both, tmp_path, capsys):
     assert "report written to" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_collect_uses_only_indicators(html_both):
     _, obs = html_both
     from usmx import warehouse

@@ -214,6 +214,7 @@ def test_blank_cell_inside_the_covered_period_is_refused(obs, tmp_path):
         obs.ingest(p)
 
 
+@pytest.mark.slow
 def test_municipal_layout_loads_and_adds_up_to_real_state_totals(obs, tmp_path):
     p = tmp_path / "IDM_NM_sep2020.csv"
     facts = synthetic.write_municipal_incidence(p, years=[2019, 2020], states=["01", "09", "20"], cutoff_month=9)
