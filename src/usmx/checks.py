@@ -74,6 +74,26 @@ def has_rows(relation: str) -> Check:
     )
 
 
+def every_unit_every_period(
+    relation: str, unit: str, period: str = "period", why: str = "", *, early: bool = False
+) -> Check:
+    """A complete panel: each unit (state, jurisdiction) has a row for every period that any unit has. ``why``: what
+    a gap would break, added to the message."""
+
+    def describe(rows: list[tuple]) -> str:
+        u, p = rows[0]
+        return f"state {u} has no row for {p:%Y-%m} while other states do{why}; the file looks truncated or edited."
+
+    return Check(
+        "every_state_every_month",
+        f"WITH s AS (SELECT DISTINCT {unit} AS u FROM {relation}), p AS (SELECT DISTINCT {period} AS p FROM "
+        f"{relation}) SELECT sp.u, sp.p FROM (SELECT * FROM s, p) sp ANTI JOIN {relation} x ON x.{unit} = sp.u "
+        f"AND x.{period} = sp.p ORDER BY 2, 1 LIMIT 3",
+        describe,
+        early=early,
+    )
+
+
 def keys_unique(relation: str, keys: Sequence[str], *, label: Callable[[tuple], object] | None = None) -> Check:
     cols = ", ".join(keys)
 

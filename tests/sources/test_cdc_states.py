@@ -83,7 +83,7 @@ def _write(tmp_path, text: str):
         (
             lambda d: json.dumps({**d, "02": {k: v for k, v in d["02"].items() if k != "2020-March"}}),
             CheckError,
-            r"every_state_every_month.*state AK has no value for 2020-03",
+            r"every_state_every_month.*state AK has no row for 2020-03.*national sum",
         ),
     ],
 )

@@ -77,6 +77,16 @@ def group(name: str) -> catalog.CrimeGroup:
     return found
 
 
+def table_or_none(con: Any, name: str) -> Any:
+    """A table of the backend, or None where it does not exist (a warehouse from before the table, another engine)."""
+    from ibis.common.exceptions import TableNotFound
+
+    try:
+        return con.table(name)
+    except TableNotFound:
+        return None
+
+
 def in_group(t: ir.Table, groups: list[str]) -> ir.BooleanValue:
     """Rows of ``t`` whose crime_key belongs to any of the groups."""
     cond = None

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from ..catalog.bridge import bridge_2026
 from . import indicator
-from ._common import STATE_CRIMES, check_state, in_group
+from ._common import STATE_CRIMES, check_state, in_group, table_or_none
 from ._common import group as crime_group
 
 STATE_CRIMES_2026 = "core_sesnsp__state_crimes_2026_monthly"
@@ -34,16 +34,6 @@ def _any_like(column: Any, patterns: tuple[str, ...]) -> Any:
     return cond
 
 
-def _table(con: Any, name: str) -> Any:
-    """A table of the backend, or None where it does not exist (a warehouse from before the table, another engine)."""
-    from ibis.common.exceptions import TableNotFound
-
-    try:
-        return con.table(name)
-    except TableNotFound:
-        return None
-
-
 def bridged_crimes(con: Any, group_key: str, state: str | None = None) -> Any:
     """A crime group's crimes by month and state in both methodologies: ``period, state_code, crimes,
     methodology`` (an Ibis expression). Before the break the group's taxonomy.yaml patterns on the 2015 table, from
@@ -52,7 +42,7 @@ def bridged_crimes(con: Any, group_key: str, state: str | None = None) -> Any:
     old = con.table(STATE_CRIMES)
     old = old.filter(in_group(old, [group_key]))
     parts = [old.select("period", "state_code", "crimes", methodology=ibis.literal(OLD))]
-    new = _table(con, STATE_CRIMES_2026) if group_key in bridge else None
+    new = table_or_none(con, STATE_CRIMES_2026) if group_key in bridge else None
     if new is not None:
         new = new.filter(_any_like(new.crime_key, bridge[group_key].keys))
         parts.append(new.select("period", "state_code", "crimes", methodology=ibis.literal(NEW)))
@@ -77,7 +67,7 @@ def _matching(totals: dict[str, int], patterns: tuple[str, ...]) -> int:
 
 
 def _totals(con: Any, table: str, months: list[date], state: str | None) -> dict[str, int]:
-    t = _table(con, table) if months else None
+    t = table_or_none(con, table) if months else None
     if t is None:
         return {}
     t = t.filter(t.period.isin(months))
@@ -98,7 +88,7 @@ def methodology_bridge(con: Any, state: str | None = None) -> pa.Table:
     state = check_state(state)
     brk, bridge = bridge_2026()
     months: list[date] = []
-    t = _table(con, STATE_CRIMES_2026)
+    t = table_or_none(con, STATE_CRIMES_2026)
     if t is not None:
         months = sorted(r["period"] for r in t.select("period").distinct().to_pyarrow().to_pylist())
     new = _totals(con, STATE_CRIMES_2026, months, state)

@@ -7,17 +7,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import indicator
-from ._common import INEGI, VICTIMS, check_by, in_group
+from ._common import INEGI, VICTIMS, check_by, in_group, table_or_none
 
 INEGI_OCCURRENCE = "core_inegi__homicide_deaths_occurrence_monthly"
 
 
 def _occurrence(con, keys: list[str]):
-    from ibis.common.exceptions import TableNotFound
-
-    try:
-        o = con.table(INEGI_OCCURRENCE)
-    except TableNotFound:  # a warehouse from before the table
+    o = table_or_none(con, INEGI_OCCURRENCE)
+    if o is None:  # a warehouse from before the table
         return None
     y = o.group_by([o.period.year().name("year")] + keys[1:]).aggregate(
         deaths=o.deaths.sum(), months=o.period.nunique()

@@ -18,7 +18,7 @@ from datetime import date
 import pyarrow as pa
 
 from .. import catalog
-from ..checks import Check
+from ..checks import Check, every_unit_every_period
 from ..errors import CellError, UsmxError
 from ..rawstore import open_text
 from ._base import ParseContext, Staged, rows_of
@@ -107,16 +107,8 @@ def parse_states(ctx: ParseContext, kind: str) -> Staged:
 
 
 CHECKS = [
-    Check(
-        "every_state_every_month",
-        "WITH s AS (SELECT DISTINCT jurisdiction_code FROM _cdcj_states), p AS (SELECT DISTINCT period FROM "
-        "_cdcj_states) SELECT sp.jurisdiction_code, sp.period FROM (SELECT * FROM s, p) sp ANTI JOIN _cdcj_states x "
-        "ON x.jurisdiction_code = sp.jurisdiction_code AND x.period = sp.period ORDER BY 2, 1 LIMIT 3",
-        lambda rows: (
-            f"state {rows[0][0]} has no value for {rows[0][1]:%Y-%m} while other states do: the national sum usmx "
-            "adds would be short. The file looks truncated or edited."
-        ),
-        early=True,
+    every_unit_every_period(
+        "_cdcj_states", "jurisdiction_code", why=": the national sum usmx adds would be short", early=True
     ),
     Check(
         "all_states_present",

@@ -11,7 +11,7 @@ usmx keeps the count; the authors' population estimate and rate stay in the raw 
 from __future__ import annotations
 
 from .._db import one
-from ..checks import Check
+from ..checks import Check, every_unit_every_period
 from ._base import ParseContext, Staged, prepare, read_wide, rows_of, state_code_sql
 
 SOURCE = "inegi"
@@ -53,14 +53,5 @@ CHECKS = [
         lambda rows: f"month numbers {[r[0] for r in rows]}: months run from 1 to 12.",
         early=True,
     ),
-    Check(
-        "every_state_every_month",
-        "WITH s AS (SELECT DISTINCT state_code FROM _occ_rows), p AS (SELECT DISTINCT period FROM _occ_rows) "
-        "SELECT sp.state_code, sp.period FROM (SELECT * FROM s, p) sp ANTI JOIN _occ_rows o "
-        "ON o.state_code = sp.state_code AND o.period = sp.period ORDER BY 2, 1 LIMIT 3",
-        lambda rows: (
-            f"state {rows[0][0]} has no row for {rows[0][1]:%Y-%m} while other states do (a month with no homicide "
-            "is a row with 0 in this file): the file looks truncated or edited."
-        ),
-    ),
+    every_unit_every_period("_occ_rows", "state_code", why=" (a month with no homicide is a row with 0 here)"),
 ]
