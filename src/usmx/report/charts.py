@@ -221,7 +221,11 @@ def inegi_vs_sesnsp(rows: list[dict], lang: str) -> str:
             color=alt.Color(
                 "series:N",
                 title=None,
-                scale=alt.Scale(range=[MUTED, ACCENT]),
+                # each series its own colour, named (three series: the two INEGI bases and SESNSP)
+                scale=alt.Scale(
+                    domain=[i18n.t(k, lang) for k in ("inegi_series", "inegi_occ_series", "sesnsp_series")],
+                    range=[MUTED, "#e0803a", ACCENT],
+                ),
                 legend=alt.Legend(orient="top-left", labelLimit=400),
             ),
         )
