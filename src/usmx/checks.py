@@ -114,13 +114,14 @@ def field_checks(field: catalog.Field, relation: str) -> list[Check]:
     col = field.name
     out: list[Check] = []
     ref = rules.get("references")
+    null = "FALSE" if rules.get("nullable") else f"{col} IS NULL"  # nullable: a code that could not be resolved
     if ref == "states":
         also = list(rules.get("also", ()))
         extra = f" AND {col} NOT IN ({', '.join(map(_q, also))})" if also else ""
         out.append(
             Check(
                 f"{col}_known",
-                f"SELECT DISTINCT {col} FROM {relation} WHERE {col} IS NULL OR ({col} NOT IN "
+                f"SELECT DISTINCT {col} FROM {relation} WHERE {null} OR ({col} NOT IN "
                 f"(SELECT state_code FROM cat_states){extra}) ORDER BY 1 LIMIT 5",
                 lambda rows: (
                     f"state codes {[r[0] for r in rows]} are not INEGI state codes 01-32"
@@ -133,7 +134,7 @@ def field_checks(field: catalog.Field, relation: str) -> list[Check]:
         out.append(
             Check(
                 f"{col}_known",
-                f"SELECT DISTINCT {col} FROM {relation} WHERE {col} IS NULL OR ({col} NOT IN "
+                f"SELECT DISTINCT {col} FROM {relation} WHERE {null} OR ({col} NOT IN "
                 f"(SELECT municipality_code FROM cat_municipalities) AND right({col}, 3) NOT IN "
                 "('996', '997', '998', '999') AND left({col}, 2) <= '32') ORDER BY 1 LIMIT 5".replace("{col}", col),
                 lambda rows: (

@@ -256,7 +256,7 @@ def fetch(
 
 def _ext(name: str) -> str:
     lower = name.lower()
-    for suffix in (".csv.gz", ".csv.zip", ".csv.bz2"):
+    for suffix in (".csv.gz", ".csv.zip", ".csv.bz2", ".tar.gz"):
         if lower.endswith(suffix):
             return suffix[1:]
     return lower.rsplit(".", 1)[-1] if "." in lower else "bin"

@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import stat
+import tarfile
 import tempfile
 import time
 import uuid
@@ -32,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from . import containers
 from .errors import MissingFileError, UnknownFormatError
 
 CHUNK = 1 << 20
@@ -54,8 +56,10 @@ class FileFacts:
     encoding: str  # utf-8, utf-8-sig or latin-1
     head: str  # the first ~64 KiB of decoded text
     lines_sampled: int
-    lines: int | None = None  # text lines once decompressed
+    lines: int | None = None  # text lines once decompressed (None for an archive or a workbook)
     name: str = ""  # the original file name
+    container: str | None = None  # "tar" (an archive of text files) or "xlsx" (a workbook); None for a text file
+    members: tuple[str, ...] = ()  # the archive's regular files, or the workbook's sheets, in stored order
 
     @property
     def python_encoding(self) -> str:
@@ -75,6 +79,8 @@ class FileFacts:
     def ext(self) -> str:
         """The stored file's extension: the original's, with the compression suffix the bytes call for."""
         name = (self.name or self.path.name).lower()
+        if self.container == "xlsx":
+            return "xlsx"
         for suffix in (".gz", ".bz2", ".zip"):
             name = name.removesuffix(suffix)
         base = name.rsplit(".", 1)[-1] if "." in name else "bin"
@@ -204,10 +210,15 @@ def receive(path: str | os.PathLike[str], incoming: Path | None) -> FileFacts:
             raise UnknownFormatError(f"{path}: the file is empty (0 bytes). Re-download it; nothing was loaded.")
         if compression in ("gzip", "bz2") and not state["d"].eof:
             raise UnknownFormatError(f"{path}: the {compression} data are corrupt or truncated. Re-download the file.")
-        if compression == "zip":
-            _count_zip(dest or path, counter, path)
-        facts = _facts(path, dest or path, sha.hexdigest(), size, compression, counter)
-    except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+        if compression == "zip" and containers.is_workbook(dest or path):
+            facts = _workbook_facts(path, dest or path, sha.hexdigest(), size)
+        elif containers.is_tar(counter.head):
+            facts = _tar_facts(path, dest or path, sha.hexdigest(), size, compression)
+        else:
+            if compression == "zip":
+                _count_zip(dest or path, counter, path)
+            facts = _facts(path, dest or path, sha.hexdigest(), size, compression, counter)
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile, tarfile.TarError) as exc:
         _remove(dest)
         raise UnknownFormatError(
             f"{path}: the {compression or 'file'} data are corrupt or truncated ({exc}). Re-download the file."
@@ -240,6 +251,16 @@ def _count_zip(stored: Path, counter: _Lines, shown: Path) -> None:
     with _open_decompressed(stored, "zip") as fh:
         for chunk in iter(lambda: fh.read(CHUNK), b""):
             counter.feed(chunk)
+
+
+def _tar_facts(shown: Path, stored: Path, sha: str, size: int, compression: str | None) -> FileFacts:
+    members = containers.tar_members(shown, stored, MAX_EXPANDED_BYTES)
+    return FileFacts(stored, sha, size, compression, "utf-8", "", 0, None, shown.name, "tar", members)
+
+
+def _workbook_facts(shown: Path, stored: Path, sha: str, size: int) -> FileFacts:
+    sheets = containers.workbook_sheets(shown, stored, MAX_EXPANDED_BYTES)
+    return FileFacts(stored, sha, size, "zip", "utf-8", "", 0, None, shown.name, "xlsx", sheets)
 
 
 #: control characters that text files do not hold (tab, line ends and the DOS end-of-file mark excepted)
@@ -339,7 +360,7 @@ def open_text(facts: FileFacts) -> Iterator[io.TextIOWrapper]:
 @contextlib.contextmanager
 def readable_path(facts: FileFacts, scratch: Path) -> Iterator[Path]:
     """A path DuckDB can read: the file itself when plain or gzip, else a decompressed temporary copy."""
-    if facts.compression in (None, "gzip"):
+    if facts.compression in (None, "gzip") or facts.container:  # archives and workbooks are read as stored
         yield facts.path
         return
     scratch.mkdir(parents=True, exist_ok=True)

@@ -233,3 +233,5 @@ def print_loads(results: list) -> None:
     for r in results:
         style = "green" if r.status == "loaded" else "yellow"
         out.print(f"[{style}]{r.status.replace('_', ' ')}[/]  {r.message}", highlight=False)
+        for note in r.notes:  # what the parser noticed and kept as published (gaps, repeated rows, sentinels)
+            out.print(f"        note: {note}", highlight=False, markup=False)
