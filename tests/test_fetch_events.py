@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import io
 import json
+import re
 import threading
+import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -20,6 +25,7 @@ from .sources.test_gdelt_acled_ledger import PLANTED
 class Server(BaseHTTPRequestHandler):
     files: dict[str, bytes] = {}
     master: bytes = b""
+    index: bytes = b""
     hits: dict[str, int] = {}
     pages: list[list[dict]] = []
     deleted: list[str] = []
@@ -40,7 +46,9 @@ class Server(BaseHTTPRequestHandler):
         Server.hits[url.path] = Server.hits.get(url.path, 0) + 1
         if url.path == "/gdeltv2/masterfilelist.txt":
             return self._send(200, Server.master, "text/plain")
-        if url.path.startswith("/gdeltv2/"):
+        if url.path == "/events/index.html":
+            return self._send(200, Server.index, "text/html")
+        if url.path.startswith(("/gdeltv2/", "/events/")):
             name = url.path.rsplit("/", 1)[-1]
             if name.startswith("2019010100") and Server.hits[url.path] == 1:
                 return self._send(503, b"busy")  # one flaky file: retried
@@ -91,6 +99,15 @@ def server(tmp_path_factory):
         lines.append(f"{len(body)} {hashlib.md5(body).hexdigest()} http://HOST/gdeltv2/{name}")
         lines.append(f"12345 {'0' * 32} http://HOST/gdeltv2/{name.replace('export', 'mentions')}")
     lines.append(f"999 {'1' * 32} http://HOST/gdeltv2/20190301000000.export.CSV.zip")  # outside the range
+    # GDELT 1.0: a daily file (58 columns) and a yearly backfile (57 columns) cut from the real sample, zipped as
+    # GDELT serves them, listed on an index page the way GDELT's is (link, size in MB, MD5)
+    index = ["<html><body><ul>"]
+    for name, rows in _gdelt1_files().items():
+        body = _zip(name, rows)
+        Server.files[name] = body
+        index.append(f'<LI><A HREF="{name}">{name}</A> (0.1MB) (MD5: {hashlib.md5(body).hexdigest()})</LI>')
+    index.append('<LI><A HREF="1979.zip">1979.zip</A> (2.5MB) (MD5: ' + "2" * 32 + ")</LI></ul></body></html>")
+    Server.index = "\n".join(index).encode()
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Server)
     host = f"127.0.0.1:{httpd.server_address[1]}"
     Server.master = "\n".join(lines).replace("HOST", host).encode()
@@ -110,6 +127,57 @@ def test_gdelt_fetch_downloads_verifies_resumes(obs, server):
     # a second run skips what it has
     again = obs.fetch_gdelt(date(2019, 1, 1), date(2019, 1, 31), master_url=master, backoff=0.01)
     assert (again["skipped"], again["downloaded"]) == (3, 0)
+
+
+GDELT1_SAMPLE = Path(__file__).parents[1] / "src/usmx/data/gdelt/gdelt1_events_20130203-20160728.sample.tsv.gz"
+
+
+def _gdelt1_files() -> dict[str, list[bytes]]:
+    lines = gzip.decompress(GDELT1_SAMPLE.read_bytes()).splitlines(keepends=True)
+    return {
+        "20130401.export.CSV.zip": [ln for ln in lines if ln.count(b"\t") == 57][:50],
+        "2005.zip": [ln for ln in lines if ln.count(b"\t") == 56][:40],
+    }
+
+
+def _zip(name: str, rows: list[bytes]) -> bytes:
+    """A zip as GDELT 1.0 serves it: ``20130401.export.CSV.zip`` holds ``20130401.export.CSV``, ``2005.zip``
+    holds ``2005.csv``."""
+    member = name.removesuffix(".zip") if name.endswith(".CSV.zip") else name.replace(".zip", ".csv")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(member, b"".join(rows))
+    return buf.getvalue()
+
+
+def test_gdelt_before_2015_comes_from_gdelt_1_daily_files_and_backfiles(obs, server):
+    from datetime import date
+
+    res = obs.fetch_gdelt(
+        date(2005, 6, 1), date(2013, 4, 1), index_url=f"{server}/events/index.html",
+        master_url=f"{server}/gdeltv2/masterfilelist.txt", backoff=0.01,
+    )  # fmt: skip
+    # the 1979 backfile is outside the range; GDELT 2.0 is not asked (its exports start in February 2015)
+    assert (res["listed"], res["downloaded"], res["failed"]) == (2, 2, [])
+    assert {r.kind for r in res["loads"]} == {"gdelt1_events"} and sum(r.rows for r in res["loads"]) == 90
+    rows = obs.sql(
+        "SELECT count(source_url) AS urls, count(*) AS n, min(date_added) AS first FROM core_gdelt__events"
+    ).to_pylist()[0]
+    assert rows == {"urls": 50, "n": 90, "first": 20130203000000}  # backfile rows have no URL
+
+
+def test_gdelt_1_md5_mismatch_is_reported(obs, server):
+    from datetime import date
+
+    original = Server.index
+    Server.index = re.sub(rb"MD5: [0-9a-f]{32}", b"MD5: " + b"f" * 32, original, count=1)
+    try:
+        res = obs.fetch_gdelt(
+            date(2013, 4, 1), date(2013, 4, 1), index_url=f"{server}/events/index.html", backoff=0.01, ingest=False
+        )
+        assert res["downloaded"] == 0 and "the publisher's list says md5 ffff" in res["failed"][0]
+    finally:
+        Server.index = original
 
 
 def test_gdelt_md5_mismatch_stores_nothing(obs, server):

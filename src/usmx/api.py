@@ -234,7 +234,7 @@ class Observatory:
             try:
                 table = ind.run(con, name, **params)
                 if table.num_rows == 0:  # say why: an empty input table, or nothing matched
-                    why = _why_empty(con, ind.registry()[name].sources, params, events)
+                    why = ind.why_empty(con, ind.registry()[name].sources, params, events)
                     table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"empty": why.encode()})
                 return table
             except duckdb.Error as exc:
@@ -268,6 +268,13 @@ class Observatory:
         from .indicators._common import group as crime_group
 
         params = options.pop("params", {}) or {}
+        if method == "nowcast-backtest":  # the daily count against SESNSP (usmx.evaluate.nowcast)
+            from . import engines
+            from .indicators.daily import nowcast_backtest
+
+            self._require()
+            with engines.backend(self.db, self.scratch, "duckdb", None) as con:
+                return nowcast_backtest(con, **options)
         if method == "synth":
             group = crime_group(options.pop("group", "intentional_homicide"))
             if isinstance(indicator, pa.Table):  # a monthly panel by state, e.g. crime_rate_per_100k's output
@@ -287,9 +294,9 @@ class Observatory:
             return interrupted_time_series(series, **options)
         if method == "changepoints":
             return detect_changepoints(series, **options)
-        methods = ["its", "changepoints", "synth"]
+        methods = ["its", "changepoints", "synth", "nowcast-backtest"]
         raise UsmxError(
-            f"unknown evaluation {method!r}{catalog.suggest(method, methods)}; methods: its, changepoints, synth."
+            f"unknown evaluation {method!r}{catalog.suggest(method, methods)}; methods: {', '.join(methods)}."
         )
 
     def audit(self, kind: str, data: pa.Table | dict[str, pa.Table] | None = None, **options: Any) -> pa.Table:
@@ -446,39 +453,6 @@ class Observatory:
                 f"{self.db}: no warehouse here. Check --db (or $USMX_DB), or build one with `usmx demo` or "
                 "`usmx ingest FILE`."
             )
-
-
-def _why_empty(con: Any, sources: tuple[str, ...], params: dict, events: str | None) -> str:
-    """Why an indicator came out empty, in words a user can act on."""
-    specs = catalog.tables()
-    empty = []
-    for table in sources:
-        if events and table == "core_gdelt__events":
-            continue
-        try:
-            n = int(con.table(table).count().execute())
-        except Exception:  # a table this warehouse does not have (an older schema) counts as empty
-            n = 0
-        if n == 0:
-            empty.append(table)
-    given = ", ".join(f"{k}={v}" for k, v in params.items() if v is not None)
-    nothing = "no rows match " + (f"these parameters ({given})" if given else "it")
-    if not empty:
-        return f"the tables it reads hold data, but {nothing}."
-    hints = []
-    for table in empty:
-        kind = specs[table].kind if table in specs else None
-        targets = [k for k, t in catalog.fetch_targets().items() if t["kind"] == kind]
-        if "gdelt" in table:
-            targets = ["gdelt --from YYYY-MM-DD --to YYYY-MM-DD"]
-        elif "acled" in table:
-            targets = ["acled"]
-        hints.append(f"`usmx fetch {targets[0]}`" if targets else "`usmx ingest FILE`")
-    what = f"{', '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty in this warehouse"
-    load = f"load {'it' if len(empty) == 1 else 'them'} with {' or '.join(dict.fromkeys(hints))}"
-    if len(empty) == len([t for t in sources if not (events and t == "core_gdelt__events")]):
-        return f"{what}; {load}."
-    return f"{what} ({load}); in the other tables it reads, {nothing}."
 
 
 def _describe(name: str, specs: dict[str, catalog.TableSpec]) -> str:

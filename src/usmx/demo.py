@@ -9,8 +9,9 @@ from pathlib import Path
 def bundled_files() -> list[Path]:
     """The bundled sample files, in load order (catalogue-independent sources first)."""
     root = Path(str(resources.files("usmx") / "data"))
-    order = ["conapo", "sesnsp", "sesnsp_federal", "inegi", "inegi_occurrence", "cbp", "cdc", "ledger", "ofac"]
+    order = ["conapo", "sesnsp", "sesnsp_federal", "inegi", "inegi_occurrence", "sspc", "rnpdno", "cbp", "cdc"]
+    order += ["gdelt", "ledger", "ofac"]
     out: list[Path] = []
     for folder in order:
-        out += sorted(p for p in (root / folder).iterdir() if p.name.endswith((".csv", ".gz", ".yaml")))
+        out += sorted(p for p in (root / folder).iterdir() if p.name.endswith((".csv", ".gz", ".yaml", ".tsv")))
     return out

@@ -1,12 +1,16 @@
-"""Fetchers for event data: GDELT 2.0 exports (master file list, parallel downloads, MD5) and ACLED (OAuth, pages,
-deletions). Like :mod:`usmx.fetch`, they store raw files and return them; the façade ingests them."""
+"""Fetchers for event data: GDELT exports (2.0: master file list; 1.0 before 19 February 2015: the events index;
+parallel downloads, MD5) and ACLED (OAuth, pages, deletions). Like :mod:`usmx.fetch`, they store raw files and
+return them; the façade ingests them."""
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import os
+import re
 import tempfile
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -18,17 +22,70 @@ from .rawstore import RawStore
 
 # -- GDELT ----------------------------------------------------------------------------------------------------------
 GDELT_MASTER = catalog.fetch_targets()["gdelt"]["url"]
+#: GDELT 1.0's list of event files, each with its MD5: yearly backfiles (1979-2005), monthly (2006-01 … 2013-03), daily
+GDELT1_INDEX = "http://data.gdeltproject.org/events/index.html"
+#: the first day of GDELT 2.0's 15-minute exports; earlier days come from GDELT 1.0
+GDELT2_START = date(2015, 2, 19)
+_GDELT1_FILE = re.compile(
+    r'href="?((\d{4}|\d{6}|\d{8}\.export\.CSV)\.zip)"?[^\n]*?MD5:\s*([0-9a-f]{32})', re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
 class GdeltFile:
-    size: int
+    size: int | None  # None: the list gives no exact size (GDELT 1.0); the server's Content-Length is still checked
     md5: str
     url: str
+    kind: str = "gdelt_events"
 
-    @property
-    def stamp(self) -> str:
-        return self.url.rsplit("/", 1)[-1][:14]
+
+def _span(stamp: str) -> tuple[date, date]:
+    """The days a GDELT 1.0 file covers, from its name: a year, a month or a day."""
+    y = int(stamp[:4])
+    if len(stamp) == 4:
+        return date(y, 1, 1), date(y, 12, 31)
+    m = int(stamp[4:6])
+    if len(stamp) == 6:
+        return date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1])
+    d = date(y, m, int(stamp[6:8]))
+    return d, d
+
+
+def gdelt1_file_list(
+    start: date,
+    end: date,
+    *,
+    index_url: str = GDELT1_INDEX,
+    client: httpx.Client | None = None,
+    retries: int = 4,
+    backoff: float = 1.0,
+) -> list[GdeltFile]:
+    """The GDELT 1.0 event files whose days meet ``start`` … ``end``, read from the events index page (its links
+    and MD5 sums)."""
+    own = client is None
+    client = client or httpx.Client(follow_redirects=True, timeout=120)
+    base = index_url.rsplit("/", 1)[0]
+
+    def attempt(_n: int) -> list[GdeltFile]:
+        resp = client.get(index_url)
+        if resp.status_code in RETRY_STATUS:
+            raise _Retry(f"HTTP {resp.status_code}")
+        if resp.status_code >= 400:
+            raise FetchError(f"{index_url}: HTTP {resp.status_code}.")
+        out = []
+        for m in _GDELT1_FILE.finditer(resp.text):
+            first, last = _span(m.group(2)[:8])
+            if first <= end and last >= start:
+                out.append(GdeltFile(None, m.group(3).lower(), f"{base}/{m.group(1)}", "gdelt1_events"))
+        return sorted(out, key=lambda f: f.url)
+
+    try:
+        return _retrying(
+            attempt, retries, backoff, lambda last: f"{index_url}: could not read the GDELT 1.0 index ({last})."
+        )
+    finally:
+        if own:
+            client.close()
 
 
 def gdelt_file_list(
@@ -76,21 +133,29 @@ def fetch_gdelt(
     end,
     *,
     master_url: str = GDELT_MASTER,
+    index_url: str = GDELT1_INDEX,
     workers: int = 4,
     progress=None,
     retries: int = 4,
     backoff: float = 1.0,
 ) -> dict:
-    """Download GDELT event exports for a date range in parallel, verify size and MD5 against the master list,
-    store them in the raw store and skip files already there (so an interrupted run resumes). Returns counts and
-    ``stored``: the new files as :class:`Fetched`, in time order."""
+    """Download GDELT event files for a date range in parallel, verify size and MD5 against the publisher's lists,
+    store them in the raw store and skip files already there (so an interrupted run resumes). Days from 19 February
+    2015 come from GDELT 2.0's 15-minute exports (``master_url``), earlier days from GDELT 1.0's daily files and
+    backfiles (``index_url``). Returns counts and ``stored``: the new files as :class:`Fetched`, in time order."""
     import hashlib
     import json
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     from .sources import gdelt
 
-    files = gdelt_file_list(start, end, master_url=master_url, retries=retries, backoff=backoff)
+    files = []
+    if start < GDELT2_START:
+        last1 = min(end, GDELT2_START - timedelta(days=1))
+        files += gdelt1_file_list(start, last1, index_url=index_url, retries=retries, backoff=backoff)
+    if end >= GDELT2_START:
+        first2 = max(start, GDELT2_START)
+        files += gdelt_file_list(first2, end, master_url=master_url, retries=retries, backoff=backoff)
     folder = store.root / "gdelt"
     have = set()
     if folder.exists():
@@ -102,13 +167,15 @@ def fetch_gdelt(
     def one(f: GdeltFile):
         got = download(f.url, folder, retries=retries, backoff=backoff)
         md5 = hashlib.md5(got.path.read_bytes()).hexdigest()
-        if got.bytes != f.size or md5 != f.md5:
+        if (f.size is not None and got.bytes != f.size) or md5 != f.md5:
             got.path.unlink(missing_ok=True)
+            size = f"{f.size:,} bytes, " if f.size is not None else ""
             raise FetchError(
-                f"{f.url}: {got.bytes:,} bytes, md5 {md5}; the master list says {f.size:,} bytes, md5 "
-                f"{f.md5}. Nothing was stored."
+                f"{f.url}: {got.bytes:,} bytes, md5 {md5}; the publisher's list says {size}md5 {f.md5}. "
+                "Nothing was stored."
             )
-        return store.adopt(got.path, gdelt.SOURCE, got.sha256, "export.CSV.zip", f.url, gdelt.LICENSE)
+        ext = "export.CSV.zip" if f.url.endswith(".export.CSV.zip") else "zip"
+        return f.kind, store.adopt(got.path, gdelt.SOURCE, got.sha256, ext, f.url, gdelt.LICENSE)
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = {pool.submit(one, f): f for f in todo}
@@ -119,7 +186,7 @@ def fetch_gdelt(
                 failed.append(str(exc))
             if progress:
                 progress("downloading GDELT files", i, len(todo))
-    new = [Fetched(rec.path, "gdelt_events", rec.origin) for rec in sorted(stored, key=lambda r: r.origin)]
+    new = [Fetched(rec.path, kind, rec.origin) for kind, rec in sorted(stored, key=lambda kr: kr[1].origin)]
     return {
         "listed": len(files),
         "skipped": len(files) - len(todo),

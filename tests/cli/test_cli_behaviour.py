@@ -111,8 +111,8 @@ def test_bad_dates_exit_2_with_what_was_expected(loaded, capsys, command):
 
 
 def test_empty_results_say_why(loaded, capsys):
-    code, out, err = run(capsys, "indicator", "cooperation_index", "--db", loaded.db)
-    assert code == 0 and "no rows: core_gdelt__events is empty" in err and "usmx fetch gdelt" in err, err
+    code, out, err = run(capsys, "indicator", "criminal_group_presence", "--db", loaded.db)
+    assert code == 0 and "no rows: core_acled__events is empty" in err and "usmx fetch acled" in err, err
     code, out, err = run(capsys, "sql", "SELECT 1 AS a WHERE false", "--db", loaded.db)
     assert code == 0 and "no rows" in err
     code, out, err = run(capsys, "indicator", "anomalies", "-p", "since=2030-01-01", "--db", loaded.db)

@@ -50,3 +50,26 @@ def test_audit_commands(loaded, capsys):
     assert code == 0 and "no year has both sources" in err
     code, _, err = run(capsys, "audit", "revisions", "--db", str(loaded.db))
     assert code == 2 and "revisions need two" in " ".join(err.split())
+
+
+def test_nowcast_backtest_prints_its_error_and_coverage(obs, capsys):
+    from tests.evaluate.test_nowcast import FULL
+    from tests.sources.test_sspc import SAMPLE
+
+    from ..conftest import STATE_VICTIMS
+
+    db = str(obs.db)
+    code, _, err = run(capsys, "evaluate", "nowcast-backtest", "--db", db)
+    assert code == 2 and "needs the daily count" in err and "usmx fetch sspc-daily-homicides" in err
+    obs.ingest(FULL if FULL.exists() else SAMPLE, STATE_VICTIMS)
+    code, _, err = run(capsys, "evaluate", "nowcast-backtest", "--as-of-day", "31", "--db", db)
+    assert code == 2 and "--as-of-day must be a day from 1 to 28" in err
+    code, out, _ = run(capsys, "evaluate", "nowcast-backtest", "--format", "json", "--db", db)
+    d = json.loads(out)
+    assert code == 0 and {"months", "median_ape_pct", "coverage_90"} <= set(d)
+    if FULL.exists():
+        assert d["months"] == 20 and d["median_ape_pct"] < 5 and 0.8 <= d["coverage_90"] <= 0.97
+        code, out, _ = run(capsys, "evaluate", "nowcast-backtest", "--db", db)
+        assert code == 0 and "20 months, 2019-08 … 2021-03: median absolute error 1.44%" in out
+    else:  # three bundled months cannot fill a six-month window
+        assert d["months"] == 0

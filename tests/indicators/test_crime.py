@@ -11,7 +11,7 @@ import pytest
 
 from usmx.errors import UsmxError
 
-from ..conftest import CONAPO_STATE, STATE_CRIMES, STATE_VICTIMS, inegi_file, text_of
+from ..conftest import CONAPO_STATE, DATA, STATE_CRIMES, STATE_VICTIMS, inegi_file, text_of
 
 MONTHS = 12
 
@@ -125,7 +125,8 @@ def test_administration_comparison_never_mixes_sources(loaded, victims):
     t = loaded.indicator("administration_comparison", groups="intentional_homicide,extortion").to_pylist()
     sources = {(r["group"], r["source"]) for r in t}
     assert ("intentional_homicide", "INEGI death records (month of registration)") in sources
-    inegi_calderon = next(r for r in t if r["administration"] == "calderon")
+    registration = "INEGI death records (month of registration)"
+    inegi_calderon = next(r for r in t if r["administration"] == "calderon" and r["source"] == registration)
     # INEGI registrations Dec 2006 - Nov 2012, deaths abroad excluded, computed from the raw cube exports
     total = 0
     for year in range(2006, 2013):
@@ -139,10 +140,26 @@ def test_administration_comparison_never_mixes_sources(loaded, victims):
                     if date(2006, 12, 1) <= date(year, i, 1) <= date(2012, 11, 1)
                 )
     assert inegi_calderon["total"] == total and inegi_calderon["full_term"]
-    amlo = next(r for r in t if r["administration"] == "lopez_obrador" and r["group"] == "intentional_homicide")
-    sheinbaum = next(r for r in t if r["administration"] == "sheinbaum" and r["group"] == "intentional_homicide")
+    sesnsp = "SESNSP victims (IDVFC)"
+    amlo = next(r for r in t if r["administration"] == "lopez_obrador" and r["source"] == sesnsp)
+    sheinbaum = next(r for r in t if r["administration"] == "sheinbaum" and r["source"] == sesnsp)
     assert sheinbaum["change_vs_previous_pct"] == pytest.approx((sheinbaum["value"] / amlo["value"] - 1) * 100)
     assert not sheinbaum["full_term"] and "12% of the term" in sheinbaum["coverage"]
+
+
+def test_whole_terms_compare_on_death_records_by_month_of_occurrence(loaded):
+    """Peña Nieto's and López Obrador's terms on INEGI death records: by month of occurrence the bundled tabulation
+    (2000-2022) covers Peña Nieto's whole term, which registration years (1990-2012) cannot."""
+    t = loaded.indicator("administration_comparison", groups="intentional_homicide").to_pylist()
+    occ = {r["administration"]: r for r in t if r["source"] == "INEGI death records (month of occurrence)"}
+    path = DATA / "inegi_occurrence" / "mexico-state-month-homicide-rates-2000-2022.csv.gz"
+    rows = [r.split("|") for r in text_of(path, "utf-8").splitlines()[1:]]
+    in_term = [int(r[3]) for r in rows if date(2012, 12, 1) <= date(int(r[1]), int(r[2]), 1) <= date(2018, 11, 1)]
+    assert occ["pena_nieto"]["total"] == sum(in_term) and occ["pena_nieto"]["full_term"]
+    assert occ["pena_nieto"]["value"] == pytest.approx(sum(in_term) / 2191)
+    amlo = occ["lopez_obrador"]
+    assert (amlo["start"], amlo["end"], amlo["full_term"]) == (date(2018, 12, 1), date(2022, 12, 31), False)
+    assert amlo["change_vs_previous_pct"] == pytest.approx((amlo["value"] / occ["pena_nieto"]["value"] - 1) * 100)
 
 
 def test_records(loaded, victims):

@@ -132,10 +132,16 @@ def test_event_sections_say_how_to_fetch_when_empty_and_render_when_loaded(html_
 
 @pytest.mark.slow
 def test_disappearances_sit_beside_homicides_when_loaded_and_say_why_when_not(html_both, loaded, tmp_path):
+    from types import SimpleNamespace
+
     from tests.sources.test_rnpdno import FILES, SHARED
+    from usmx.report.sections_mexico import section_disappearances
 
     text, _ = html_both
-    assert "No RNPDNO extract loaded" in text and "Licence not stated" not in text  # the demo bundles none
+    demo = text.split('id="en-disappearances"')[1].split("</section>")[0]  # the demo bundles a 2022-2025 sample
+    assert "<svg" in demo and "RNPDNO (Segob)</a>" in demo
+    empty = section_disappearances(SimpleNamespace(disappearances=[]), "en")  # type: ignore[arg-type]
+    assert "No RNPDNO extract loaded" in empty and "usmx fetch rnpdno" in empty
     if not SHARED.exists():
         pytest.skip("needs ../shared/data")
     for path in FILES.values():
@@ -167,3 +173,28 @@ def test_sources_that_end_long_before_the_newest_data_say_so_in_red(html_both):
     assert not any("June 2025" in s for s in stale)  # SESNSP victims are current
     assert any(s.startswith("los datos terminan en noviembre de 2018") for s in stale)
     assert ".stale { color: var(--accent)" in text
+
+
+def test_the_daily_count_sits_beside_sesnsp_with_the_nowcast_record(html_both):
+    from datetime import date
+    from types import SimpleNamespace
+
+    from usmx.report.sections_mexico import _nowcast
+
+    text, _ = html_both
+    section = text.split('id="en-daily"')[1].split("</section>")[0]
+    assert "The daily preliminary count beside SESNSP" in section and "<svg" in section
+    assert "In the 3 complete months where both exist" in section  # January-March 2021 are bundled
+    assert "Gabinete de Seguridad (PADeCI)</a>" in section and "No nowcast yet" in section
+    assert "El conteo diario preliminar junto al SESNSP" in text
+    rows = [
+        {"period": date(2020, m, 1), "value": 2900.0, "low": 2800.0, "high": 3000.0, "sesnsp_victims": v,
+         "error_pct": (2900 / v - 1) * 100, "status": "checked"}
+        for m, v in ((1, 2950.0), (2, 3100.0), (3, 2890.0))
+    ] + [{"period": date(2020, 4, 1), "value": 2999.6, "low": 2850.2, "high": 3150.9, "sesnsp_victims": None,
+          "error_pct": None, "status": "nowcast"}]  # fmt: skip
+    html = _nowcast(SimpleNamespace(nowcast=rows), "en")  # type: ignore[arg-type]
+    # errors 1.7%, 6.5%, 0.3%: median 1.7%; the interval held 2 of the 3 published figures
+    assert "in the 3 months SESNSP has published, the median error was 1.7% and" in html
+    assert "held the published figure in 67% of them" in html
+    assert "Latest nowcast, April 2020: 3,000 victims (90% interval 2,850 to 3,151)." in html and "<svg" in html

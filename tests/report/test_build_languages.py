@@ -115,10 +115,14 @@ def test_administrations_are_chronological_and_short_terms_are_flagged(pages):
         rows = re.findall(r"<tr>(.*?)</tr>", section)[1:]
         homicide = [r for r in rows if ("Homicidio doloso" if lang == "es" else "Intentional homicide") in r]
         terms = [re.sub(r"<[^>]+>", "", r.split("</td>")[0]) for r in homicide]
-        assert terms == ["Calderón", "Peña Nieto", "Peña Nieto", "López Obrador", "Sheinbaum"], terms
-        # Peña Nieto's one INEGI month (December 2012) and Sheinbaum's nine months carry the flag
+        # death records by month of occurrence (2000-2022) cover Calderón's and Peña Nieto's whole terms and López
+        # Obrador's to 2022, beside SESNSP's victims (2015 onwards)
+        assert terms == ["Calderón", "Peña Nieto", "Peña Nieto", "López Obrador", "López Obrador", "Sheinbaum"], terms
+        occurrence = "INEGI (mes de ocurrencia)" if lang == "es" else "INEGI (month of occurrence)"
+        assert [occurrence in r for r in homicide] == [True, True, False, True, False, False]
+        # Sheinbaum's nine months carry the flag
         flagged = [terms[i] for i, r in enumerate(homicide) if "⚠" in r]
-        assert flagged == ["Peña Nieto", "Sheinbaum"], flagged
+        assert flagged == ["Sheinbaum"], flagged
         assert ("menos de 12 meses" if lang == "es" else "fewer than 12 months") in section
 
 

@@ -78,7 +78,7 @@ def indicator(name: str) -> Callable:
 
 
 def registry() -> dict[str, Indicator]:
-    from . import bridge, cooperation, crime, designations, disappearances, federal, inegi, us  # noqa: F401
+    from . import bridge, cooperation, crime, daily, designations, disappearances, federal, gitoc, inegi, us  # noqa: F401
 
     return dict(_REGISTRY)
 
@@ -118,3 +118,36 @@ def contract(table: pa.Table, ind: Indicator) -> pa.Table:
         keys.insert(keys.index("state_code") + 1, "state")
     lead = [*keys, "value"]
     return table.select(lead + [n for n in names if n not in lead])
+
+
+def why_empty(con: Any, sources: tuple[str, ...], params: dict, events: str | None) -> str:
+    """Why an indicator came out empty, in words a user can act on."""
+    specs = catalog.tables()
+    empty = []
+    for table in sources:
+        if events and table == "core_gdelt__events":
+            continue
+        try:
+            n = int(con.table(table).count().execute())
+        except Exception:  # a table this warehouse does not have (an older schema) counts as empty
+            n = 0
+        if n == 0:
+            empty.append(table)
+    given = ", ".join(f"{k}={v}" for k, v in params.items() if v is not None)
+    nothing = "no rows match " + (f"these parameters ({given})" if given else "it")
+    if not empty:
+        return f"the tables it reads hold data, but {nothing}."
+    hints = []
+    for table in empty:
+        kind = specs[table].kind if table in specs else None
+        targets = [k for k, t in catalog.fetch_targets().items() if t["kind"] == kind]
+        if "gdelt" in table:
+            targets = ["gdelt --from YYYY-MM-DD --to YYYY-MM-DD"]
+        elif "acled" in table:
+            targets = ["acled"]
+        hints.append(f"`usmx fetch {targets[0]}`" if targets else "`usmx ingest FILE`")
+    what = f"{', '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty in this warehouse"
+    load = f"load {'it' if len(empty) == 1 else 'them'} with {' or '.join(dict.fromkeys(hints))}"
+    if len(empty) == len([t for t in sources if not (events and t == "core_gdelt__events")]):
+        return f"{what}; {load}."
+    return f"{what} ({load}); in the other tables it reads, {nothing}."

@@ -18,6 +18,7 @@ MUNICIPAL_CRIMES = "core_sesnsp__municipal_crimes_monthly"
 STATE_POP = "core_conapo__state_population_yearly"
 MUNICIPAL_POP = "core_conapo__municipal_population_yearly"
 INEGI = "core_inegi__homicide_deaths_monthly"
+INEGI_OCCURRENCE = "core_inegi__homicide_deaths_occurrence_monthly"
 
 
 def as_bool(value: Any) -> bool:

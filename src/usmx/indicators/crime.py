@@ -17,6 +17,7 @@ from ..errors import UsmxError
 from . import indicator
 from ._common import (
     INEGI,
+    INEGI_OCCURRENCE,
     MUNICIPAL_CRIMES,
     STATE_CRIMES,
     VICTIMS,
@@ -30,6 +31,7 @@ from ._common import (
     in_group,
     month_end,
     monthly_population,
+    table_or_none,
     with_state_names,
 )
 from ._common import group as crime_group
@@ -296,6 +298,11 @@ def administration_comparison(con, groups: str | None = None) -> pa.Table:
             t = t.filter(t.state_code <= "32")
             inegi = t.group_by(period=t.registration_period).aggregate(value=t.deaths.sum())
             pieces.append((g, "INEGI death records (month of registration)", inegi))
+            # by month of occurrence (2000 onwards): the months SESNSP counts, so whole terms compare on death records
+            o = table_or_none(con, INEGI_OCCURRENCE)
+            if o is not None:
+                occurred = o.group_by("period").aggregate(value=o.deaths.sum())
+                pieces.append((g, "INEGI death records (month of occurrence)", occurred))
     rows = []
     for g, source, expr in pieces:
         e = expr.mutate(unit_code=ibis.literal("00"))

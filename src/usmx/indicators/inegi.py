@@ -7,9 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import indicator
-from ._common import INEGI, VICTIMS, check_by, in_group, table_or_none
-
-INEGI_OCCURRENCE = "core_inegi__homicide_deaths_occurrence_monthly"
+from ._common import INEGI, INEGI_OCCURRENCE, VICTIMS, check_by, in_group, table_or_none
 
 
 def _occurrence(con, keys: list[str]):

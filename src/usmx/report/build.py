@@ -39,6 +39,7 @@ def sections() -> list:
     return [
         sections_mexico.section_headline,
         sections_mexico.section_series,
+        sections_mexico.section_daily,
         sections_mexico.section_disappearances,
         sections_mexico.section_federal,
         sections_mexico.section_evaluation,

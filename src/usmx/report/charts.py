@@ -352,3 +352,40 @@ def cooperation(rows: list[dict], ledger: list[dict], lang: str) -> str:
     if marks:
         layers.insert(0, alt.Chart(_data(marks)).mark_rule(color=MUTED, strokeDash=[3, 3]).encode(x="d:T"))
     return render(_config(alt.layer(*layers), 860, 240), lang)
+
+
+def nowcast(rows: list[dict], lang: str) -> str:
+    """The nowcast with its 90% band, month by month, beside what SESNSP published."""
+    est, pub = i18n.t("nowcast_series", lang), i18n.t("published_series", lang)
+    data = [{"period": r["period"].isoformat(), "value": r["value"], "series": est} for r in rows]
+    data += [
+        {"period": r["period"].isoformat(), "value": r["sesnsp_victims"], "series": pub}
+        for r in rows
+        if r["sesnsp_victims"] is not None
+    ]
+    band = [{"period": r["period"].isoformat(), "lo": r["low"], "hi": r["high"]} for r in rows]
+    x = alt.X("period:T", title=None, axis=alt.Axis(format="%Y-%m", tickCount="month", labelAngle=-45))
+    area = alt.Chart(_data(band)).mark_area(color="#e4e7eb").encode(x=x, y="lo:Q", y2="hi:Q")
+    line = (
+        alt.Chart(_data(data))
+        .mark_line(strokeWidth=2, point=True)
+        .encode(
+            x=x,
+            y=alt.Y(
+                "value:Q",
+                title=i18n.t("victims_per_month", lang),
+                axis=alt.Axis(format=",.0f"),
+                scale=alt.Scale(zero=False),
+            ),  # fmt: skip
+            color=alt.Color(
+                "series:N",
+                title=None,
+                scale=alt.Scale(domain=[pub, est], range=[ACCENT, INK]),
+                legend=alt.Legend(orient="top", direction="horizontal", labelLimit=400),
+            ),  # fmt: skip
+            strokeDash=alt.StrokeDash(
+                "series:N", scale=alt.Scale(domain=[pub, est], range=[[1, 0], [5, 3]]), legend=None
+            ),  # fmt: skip
+        )
+    )
+    return render(_config(alt.layer(area, line), 860, 260), lang)

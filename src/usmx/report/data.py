@@ -51,6 +51,8 @@ class ReportData:
     disappearances: list[dict] = field(default_factory=list)  # RNPDNO not located, by month (when loaded)
     federal: dict[str, list[dict]] = field(default_factory=dict)  # federal crime group -> monthly national counts
     homicides_monthly: list[dict] = field(default_factory=list)  # victims per month, beside them
+    daily: list[dict] = field(default_factory=list)  # the daily preliminary count by month, beside SESNSP
+    nowcast: list[dict] = field(default_factory=list)  # SESNSP homicide victims nowcast from the daily count
 
     def vintage(self, kind: str) -> date | None:
         v = [r["vintage"] for r in self.loads if r["kind"] == kind and r["is_current"] and r["vintage"]]
@@ -144,7 +146,7 @@ def plan(loads: list[dict]) -> list[Job]:
             _job("us.encounters_month_demo", "southwest_border_encounters", by="month", split="demographic"),
             _job("us.encounters_fy_citizenship", "southwest_border_encounters", by="fiscal_year", split="citizenship"),
         ]
-    if "gdelt_events" in has:
+    if has & {"gdelt_events", "gdelt1_events", "gdelt_events_table"}:
         jobs.append(_job("events.cooperation", "cooperation_index", smooth=3))
     if "ledger_events" in has:
         jobs.append(_job("events.ledger", "ledger"))
@@ -158,6 +160,10 @@ def plan(loads: list[dict]) -> list[Job]:
         ]
     if "sesnsp_state_federal_crimes" in has:
         jobs += [_job(f"federal.{g}", "federal_crimes", group=g, by="month") for g in FEDERAL_GROUPS]
+    if "sspc_daily_homicides" in has:
+        jobs.append(_job("daily", "daily_homicides", by="month"))
+        if victims:
+            jobs.append(_job("nowcast", "homicide_nowcast"))
     if "rnpdno_municipal_persons" in has:
         jobs.append(_job("disappearances", "disappearances", by="month", status="not_located"))
         if victims:
@@ -246,6 +252,8 @@ def assemble(jobs: list[Job], results: dict[str, tuple[Any, float]], loads: list
         disappearances=value.get("disappearances", []),
         federal=group("federal."),
         homicides_monthly=value.get("homicides_monthly", []),
+        daily=value.get("daily", []),
+        nowcast=value.get("nowcast", []),
     )
 
 

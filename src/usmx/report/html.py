@@ -19,7 +19,7 @@ KIND_LABELS = {
     "sesnsp_state_crimes_2026": "SESNSP RNID 2026",
     "sesnsp_municipal_crimes": "SESNSP IDM_NM",
     "inegi_homicide_deaths": "INEGI",
-    "inegi_homicide_occurrence_state": "INEGI (month of occurrence; Gargiulo, Aburto & Floridi 2024)",
+    "inegi_homicide_occurrence_state": "INEGI (Gargiulo, Aburto & Floridi 2024)",
     "conapo_state_population": "CONAPO",
     "conapo_municipal_population": "CONAPO",
     "cbp_drug_seizures": "CBP Nationwide Drug Seizures",
@@ -27,13 +27,17 @@ KIND_LABELS = {
     "cbp_encounters_state": "CBP Nationwide Encounters",
     "cbp_encounters_aor": "CBP Nationwide Encounters (AOR)",
     "cdc_vsrr_overdose": "CDC NCHS VSRR",
-    "cdc_overdose_states_json": "CDC NCHS VSRR (state × month, us-overdoses)",
+    "cdc_overdose_states_json": "CDC NCHS VSRR (us-overdoses)",
     "gdelt_events": "GDELT 2.0",
+    "gdelt1_events": "GDELT 1.0",
+    "gdelt_events_table": "GDELT 2.0 (table)",
     "acled_events": "ACLED",
     "ledger_events": "usmx ledger",
     "ofac_sdn": "US Treasury OFAC SDN list",
     "rnpdno_municipal_persons": "RNPDNO (Segob)",
     "sesnsp_state_federal_crimes": "SESNSP IDEFF",
+    "sspc_daily_homicides": "Gabinete de Seguridad (PADeCI)",
+    "gitoc_country_scores": "GI-TOC Global Organized Crime Index",
 }
 
 
@@ -62,7 +66,7 @@ def source_line(data: HasVintages, kinds: list[str], lang: str) -> str:
     """'Source: <publisher dataset> (cut-off <month>); ...', each dataset linked to its official page."""
     parts = []
     for k in kinds:
-        v = data.vintage(k)
+        v = data.vintage(k) or data.data_end(k)  # a file without a release date: the last month it covers
         label = link(KIND_LABELS.get(k, k), catalog.kind_page(k))
         parts.append(label + (esc(f" ({t('cut_off', lang)} {i18n.month(v, lang)})") if v else ""))
         end, newest = data.data_end(k), data.data_end()

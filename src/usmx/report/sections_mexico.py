@@ -3,6 +3,7 @@ anomalies and records, INEGI against SESNSP. Each formats rows of :class:`~usmx.
 
 from __future__ import annotations
 
+import statistics
 from datetime import date
 
 from .. import catalog
@@ -11,7 +12,13 @@ from .data import INTERVENTION, ReportData
 from .html import esc, no_data, p_value, prose, source_line, table
 from .i18n import t
 
-ADMIN_SOURCES = ["sesnsp_state_victims", "sesnsp_state_crimes", "inegi_homicide_deaths", "conapo_state_population"]
+ADMIN_SOURCES = [
+    "sesnsp_state_victims",
+    "sesnsp_state_crimes",
+    "inegi_homicide_occurrence_state",
+    "inegi_homicide_deaths",
+    "conapo_state_population",
+]
 
 
 def section_headline(data: ReportData, lang: str) -> str:
@@ -53,6 +60,62 @@ def section_series(data: ReportData, lang: str) -> str:
         f'<p class="note">{esc(t("series_note", lang))}</p>'
         f"{source_line(data, ['sesnsp_state_victims'], lang)}</section>"
     )
+
+
+def section_daily(data: ReportData, lang: str) -> str:
+    """The government's daily preliminary count, summed by month, beside SESNSP's victims of the same months."""
+    head = f'<section id="daily"><h2>{t("daily_title", lang)}</h2>'
+    if not data.daily:
+        return head + f'<p class="empty">{prose(t("daily_empty", lang))}</p></section>'
+    prelim, official = t("daily_series", lang), t("sesnsp_series", lang)
+    rows = [{"period": r["period"], "value": r["value"], "series": prelim} for r in data.daily if r["complete"]]
+    rows += [
+        {"period": r["period"], "value": r["sesnsp_victims"], "series": official}
+        for r in data.daily
+        if r.get("sesnsp_victims") is not None and r["complete"]
+    ]
+    ratios = sorted(r["ratio_to_sesnsp"] for r in data.daily if r.get("ratio_to_sesnsp") is not None)
+    if ratios:
+        mid = statistics.median(ratios)
+        ratio = t(
+            "daily_ratio", lang, months=len(ratios), median=i18n.pct(mid * 100, lang, signed=False),
+            low=i18n.pct(ratios[0] * 100, lang, signed=False), high=i18n.pct(ratios[-1] * 100, lang, signed=False),
+        )  # fmt: skip
+    else:
+        ratio = t("daily_no_overlap", lang)
+    incomplete = [i18n.month(r["period"], lang) for r in data.daily if not r["complete"]]
+    gaps = f" {t('daily_incomplete', lang, months=', '.join(incomplete))}" if incomplete else ""
+    return (
+        head
+        + f'<p class="note">{esc(t("daily_note", lang))} {esc(ratio)}{esc(gaps)}</p>'
+        + f'<figure class="chart">{charts.lines(rows, lang, y_title=t("victims_per_month", lang))}</figure>'
+        + _nowcast(data, lang)
+        + source_line(data, ["sspc_daily_homicides", "sesnsp_state_victims"], lang)
+        + "</section>"
+    )
+
+
+def _nowcast(data: ReportData, lang: str) -> str:
+    """The nowcast's record: each published month nowcast from the months before it, with its 90% band."""
+    if not data.nowcast:
+        return f'<p class="note">{prose(t("nowcast_empty", lang))}</p>'
+    checked = [r for r in data.nowcast if r["status"] == "checked"]
+    text = ""
+    if checked:
+        errors = sorted(abs(r["error_pct"]) for r in checked)
+        inside = sum(r["low"] <= r["sesnsp_victims"] <= r["high"] for r in checked) / len(checked)
+        text = t(
+            "nowcast_record", lang, months=len(checked), error=i18n.number(statistics.median(errors), lang, 1),
+            coverage=i18n.pct(inside * 100, lang, 0, signed=False),
+        )  # fmt: skip
+    latest = data.nowcast[-1]
+    if latest["status"] == "nowcast":
+        text += " " + t(
+            "nowcast_latest", lang, month=i18n.month(latest["period"], lang),
+            value=i18n.number(latest["value"], lang, 0), low=i18n.number(latest["low"], lang, 0),
+            high=i18n.number(latest["high"], lang, 0),
+        )  # fmt: skip
+    return f'<p class="note">{esc(text.strip())}</p><figure class="chart">{charts.nowcast(data.nowcast, lang)}</figure>'
 
 
 def section_disappearances(data: ReportData, lang: str) -> str:
@@ -221,8 +284,17 @@ def section_administrations(data: ReportData, lang: str) -> str:
         return f'<section id="administrations"><h2>{t("admins_title", lang)}</h2>{no_data(lang)}</section>'
     groups = catalog.crime_groups()
     rows = []
+    # death records by month of occurrence put a death in the month it happened, as SESNSP does: where they cover a
+    # term, the registration rows of that term are left out of the page (`usmx export administration_comparison`
+    # keeps them)
+    occurred = {(r["administration"], r["group"]) for r in data.administrations if "occurrence" in r["source"]}
     for r in data.administrations:
-        src = "INEGI" if r["source"].startswith("INEGI") else "SESNSP"
+        if "registration" in r["source"] and (r["administration"], r["group"]) in occurred:
+            continue
+        if r["source"].startswith("INEGI"):
+            src = esc(t("inegi_occurrence_short" if "occurrence" in r["source"] else "inegi_registration_short", lang))
+        else:
+            src = "SESNSP"
         cov = f"{i18n.month(r['start'], lang)} – {i18n.month(r['end'], lang)}"
         rows.append(
             [

@@ -6,10 +6,12 @@ from types import ModuleType
 
 from ..errors import HeaderError, UnknownFormatError
 from ..rawstore import FileFacts
-from . import acled, cbp, cdc, conapo, gdelt, inegi, ledger, ofac, rnpdno, sesnsp, sesnsp_federal
+from . import acled, cbp, cdc, conapo, gdelt, gitoc, inegi, ledger, ofac, rnpdno, sesnsp, sesnsp_federal, sspc
 from ._base import Candidate
 
-MODULES: tuple[ModuleType, ...] = (sesnsp, sesnsp_federal, conapo, inegi, cbp, cdc, gdelt, acled, ledger, ofac, rnpdno)
+MODULES: tuple[ModuleType, ...] = (
+    sesnsp, sesnsp_federal, conapo, inegi, cbp, cdc, gdelt, acled, ledger, ofac, rnpdno, sspc, gitoc
+)  # fmt: skip
 
 
 def module(source: str) -> ModuleType:
@@ -25,6 +27,9 @@ def kinds() -> dict[str, ModuleType]:
 def _layout(mod: ModuleType, kind: str):
     from .. import catalog
 
+    built = getattr(mod, "built_layouts", None)  # layouts a module derives from its catalogue file (GDELT's labels)
+    if built is not None and kind in built():
+        return built()[kind]
     try:
         return catalog.layouts(mod.SOURCE).get(kind)
     except (FileNotFoundError, KeyError):
@@ -62,6 +67,15 @@ def detect(facts: FileFacts, display: str, kind: str | None = None) -> tuple[Mod
         layout = next(lay for src in MODULES if (lay := _layout(src, cand.kind)) is not None)
         missing = [layout.columns[c][0] if layout.columns[c][0] else c for c in cand.missing]
         raise HeaderError(display, cand.unknown, missing, cand.kind)
+    if facts.container:
+        what = "an archive" if facts.container == "tar" else "a workbook"
+        parts = "files" if facts.container == "tar" else "sheets"
+        listed = ", ".join(facts.members[:3]) + (", …" if len(facts.members) > 3 else "")
+        raise UnknownFormatError(
+            f"{display}: {what} of {len(facts.members):,} {parts[:-1] if len(facts.members) == 1 else parts} "
+            f"({listed}) that matches no layout usmx knows. Archives usmx reads: the daily homicide count "
+            "(sspc_daily_homicides); workbooks: the GI-TOC Organized Crime Index. Extract a CSV and ingest it instead."
+        )
     first = facts.head.splitlines()[0][:160] if facts.head else ""
     wanted = f"the {kind} layout" if kind else "any layout usmx knows (" + ", ".join(sorted(known)) + ")"
     raise UnknownFormatError(

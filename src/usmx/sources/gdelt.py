@@ -1,4 +1,11 @@
-"""GDELT 2.0 event exports: ``YYYYMMDDHHMMSS.export.CSV.zip``, tab-separated, no header, 61 columns.
+"""GDELT event files, tab-separated, no header: GDELT 2.0 exports (``YYYYMMDDHHMMSS.export.CSV.zip``, 61 columns,
+from 19 February 2015) and GDELT 1.0 event files (kind ``gdelt1_events``: the daily ``YYYYMMDD.export.CSV.zip``
+from April 2013, 58 columns, and the backfiles ``YYYY.zip``/``YYYYMM.zip`` for 1979-March 2013, 57 columns).
+
+GDELT 1.0 has the 2.0 columns but the three ADM2 codes, and its backfiles also lack the source URL (the last
+column); its ``DATEADDED`` is a day (``YYYYMMDD``), which usmx stores as ``YYYYMMDD000000`` like 2.0's timestamps.
+Both go to the one events table, so cooperation can be measured before 2015; a 57-column row is a 58-column row
+without its URL, so a file may mix the two.
 
 The column names come from GDELT's own schema (catalog/headers/gdelt.yaml). Every column is read as text so that
 CAMEO codes keep their leading zeros ('0211' is not 211); numeric columns are cast explicitly. Each export file is its
@@ -15,25 +22,53 @@ from .. import catalog, checks
 from .._db import one
 from ..checks import Check
 from ..rawstore import FileFacts
-from ._base import Candidate, ParseContext, Staged, read_wide, rows_of, validate_integer_cells
+from ._base import Candidate, ParseContext, Staged, header_row, read_wide, rows_of, validate_integer_cells
 
 SOURCE = "gdelt"
 LICENSE = "GDELT Project: free and open, with attribution (gdeltproject.org)"
-URLS = {"gdelt_events": "http://data.gdeltproject.org/gdeltv2/masterfilelist.txt"}
+URLS = {
+    "gdelt_events": "http://data.gdeltproject.org/gdeltv2/masterfilelist.txt",
+    "gdelt1_events": "http://data.gdeltproject.org/events/index.html",
+    "gdelt_events_table": "https://www.gdeltproject.org/data.html#googlebigquery",
+}
 KIND = "gdelt_events"
+KIND1 = "gdelt1_events"
+KIND_TABLE = "gdelt_events_table"
+#: the 2.0 columns GDELT 1.0 does not have
+_NOT_IN_1 = {"actor1_geo_adm2_code", "actor2_geo_adm2_code", "action_geo_adm2_code"}
 
 
-def columns() -> list[str]:
-    return [c[0] for c in catalog.header_maps(SOURCE)["columns"]]
+def columns(kind: str = KIND) -> list[str]:
+    names = [c[0] for c in catalog.header_maps(SOURCE)["columns"]]
+    return names if kind == KIND else [n for n in names if n not in _NOT_IN_1]
+
+
+def table_layout() -> catalog.Layout:
+    """GDELT 2.0 events as a table with GDELT's labels as its header (a BigQuery export, a pandas re-save)."""
+    doc = catalog.header_maps(SOURCE)
+    cols: dict[str, tuple[str, ...]] = {str(c[0]): (str(c[1]),) for c in doc["columns"]}
+    return catalog.Layout(KIND_TABLE, "core_gdelt__events", cols, {"optional": doc["header_layout"]["optional"]})
+
+
+def built_layouts() -> dict[str, catalog.Layout]:
+    return {KIND_TABLE: table_layout()}
 
 
 def detect(facts: FileFacts) -> list[Candidate]:
     first = facts.head.splitlines()[0] if facts.head else ""
+    if "GLOBALEVENTID" in first.upper():
+        header, _ = header_row(facts)
+        mapping, unknown, missing = table_layout().match(header)
+        return [Candidate(KIND_TABLE, mapping, unknown, missing, header)]
     cells = first.split("\t")
-    if len(cells) == 61 and cells[0].isdigit() and re.fullmatch(r"\d{8}", cells[1] or ""):
-        return [Candidate(KIND, dict(enumerate(columns())), [], [], cells)]
+    if cells[0].isdigit() and re.fullmatch(r"\d{8}", cells[1] if len(cells) > 1 else ""):
+        if len(cells) == 61:
+            return [Candidate(KIND, dict(enumerate(columns())), [], [], cells)]
+        if len(cells) in (57, 58):
+            return [Candidate(KIND1, dict(enumerate(columns(KIND1))), [], [], cells)]
     if len(cells) > 20 and "\t" in first and cells[0].isdigit():
-        return [Candidate(KIND, {}, [f"{len(cells)} tab-separated columns"], ["61 columns"], cells)]
+        wanted = "61 columns (GDELT 2.0) or 57/58 (GDELT 1.0)"
+        return [Candidate(KIND, {}, [f"{len(cells)} tab-separated columns"], [wanted], cells)]
     return []
 
 
@@ -106,30 +141,46 @@ def canonical_events(raw):
 
 def parse(ctx: ParseContext, kind: str) -> Staged:
     spec = catalog.tables()["core_gdelt__events"]
-    names = columns()
+    names = columns(kind)
     cand = ctx.candidate
     assert cand is not None
-    read_wide(ctx, "_gdelt", names, "\t", header=False, quote="")
+    delim = "\t"
+    if kind == KIND_TABLE:
+        header, delim = header_row(ctx.facts)
+        names = [cand.mapping[i] for i in range(len(header))]
+        read_wide(ctx, "_gdelt", names, delim, header=True)
+    else:
+        # GDELT 1.0 backfile rows (57 columns) lack only the last column, the source URL: padded with NULL
+        read_wide(ctx, "_gdelt", names, "\t", header=False, quote="", null_padding=kind == KIND1)
+    if kind == KIND1:
+        _check_gdelt1_widths(ctx)
     validate_integer_cells(
         ctx,
         "_gdelt",
         ["global_event_id", "sql_date", "num_mentions"],
         names,
         cand.mapping,
-        "\t",
+        delim,
         allow_blank=False,
         what="a whole number",
     )
     # dates are parsed by the projection below, so they are checked before it
     passed = checks.run(ctx.con, ctx.display, [DATES_VALID])
-    select = ", ".join(f"{canonical_sql(c)} AS {c}" for c in spec.fact_columns)
+    select = ", ".join(
+        "CAST(nullif(date_added, '') AS BIGINT) * 1000000 AS date_added"  # a day in 1.0: YYYYMMDD -> YYYYMMDD000000
+        if kind == KIND1 and c == "date_added"
+        else f"{canonical_sql(c)} AS {c}"
+        for c in spec.fact_columns
+    )
     ctx.con.execute(f"CREATE OR REPLACE TEMP TABLE _gdelt_rows AS SELECT {select} FROM _gdelt")
     pmin, pmax = one(ctx.con, "SELECT min(event_date), max(event_date) FROM _gdelt_rows")
-    # one scope per 15-minute export (its timestamp), so files accumulate; files of other names: one per content
-    m = re.search(r"(\d{14})\.export\.csv", ctx.display, re.IGNORECASE)
-    scope = f"{KIND}:{m.group(1) if m else ctx.facts.sha256}"
+    # one scope per export (its timestamp: 15 minutes in 2.0, a day, month or year in 1.0), so files accumulate;
+    # files of other names: one per content
+    stamp = {KIND: r"(\d{14})\.export\.csv", KIND1: r"(?<!\d)(\d{4}|\d{6}|\d{8})(?:\.export\.csv|\.zip)"}.get(kind)
+    m = re.search(stamp, ctx.display, re.IGNORECASE) if stamp else None
+    scope = f"{kind}:{m.group(1) if m else ctx.facts.sha256}"
     return Staged(
-        KIND,
+        kind,
         spec,
         "_gdelt_rows",
         rows_of(spec, "_gdelt_rows"),
@@ -140,8 +191,26 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
         checks=CHECKS,
         checks_passed=passed,
         read_relation="_gdelt",
-        header_lines=0,
+        header_lines=1 if kind == KIND_TABLE else 0,
     )
+
+
+def _check_gdelt1_widths(ctx: ParseContext) -> None:
+    """A GDELT 1.0 row has 58 cells, or 57 without the URL; fewer means a cut or malformed line."""
+    from ..errors import CellError
+
+    short = ctx.con.execute(
+        "SELECT global_event_id FROM _gdelt WHERE date_added IS NULL OR NOT regexp_full_match(date_added, '[0-9]{8}') "
+        "LIMIT 1"
+    ).fetchall()
+    if short:
+        from ._base import locate
+
+        row, value = locate(ctx, 0, lambda v: v == short[0][0], "\t")
+        raise CellError(
+            ctx.display, row, "DATEADDED (column 57)", value or "", "57 or 58 tab-separated cells ending with "
+            "DATEADDED as YYYYMMDD (a GDELT 1.0 event row)",
+        )  # fmt: skip
 
 
 DATES_VALID = Check(

@@ -20,7 +20,10 @@ from ..rawstore import FileFacts
 from ._base import Candidate, ParseContext, Staged, match_layouts, prepare, read_wide, rows_of
 
 SOURCE = "rnpdno"
-LICENSE = "Not stated (extracts of the RNPDNO public version, Secretaría de Gobernación); fetched, not bundled"
+LICENSE = (
+    "Not stated (extracts of the RNPDNO public version, Secretaría de Gobernación); fetched, only a small sample "
+    "bundled"
+)
 URLS = {"rnpdno_municipal_persons": "https://versionpublicarnpdno.segob.gob.mx/Dashboard/Index"}
 KIND = "rnpdno_municipal_persons"
 
