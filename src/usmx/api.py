@@ -300,7 +300,7 @@ class Observatory:
         )
 
     def audit(self, kind: str, data: pa.Table | dict[str, pa.Table] | None = None, **options: Any) -> pa.Table:
-        """Run an integrity audit: ``reclassification``, ``revisions``, ``inegi-gap`` or ``breaks``.
+        """Run an integrity audit: ``reclassification``, ``substitution``, ``revisions``, ``inegi-gap`` or ``breaks``.
 
         ``data``: indicator output to audit instead of the warehouse's: for ``reclassification`` a dict of crime
         group -> ``crime_rate_per_100k`` by month and state (intentional_homicide and the candidates); for
@@ -308,7 +308,7 @@ class Observatory:
         """
         from .evaluate import integrity
 
-        kinds = ["reclassification", "revisions", "inegi-gap", "breaks"]
+        kinds = ["reclassification", "substitution", "revisions", "inegi-gap", "breaks"]
         kind = catalog.resolve_choice("audit", kind, kinds) or kind
         if kind == "reclassification":
             if isinstance(data, dict):
@@ -319,6 +319,13 @@ class Observatory:
                     for g in ["intentional_homicide", *integrity.CANDIDATES]
                 }
             return integrity.reclassification(counts, **options)
+        if kind == "substitution":
+            counts = data if isinstance(data, dict) else {
+                "intentional_homicide": self.indicator("crime_rate_per_100k", group="intentional_homicide",
+                                                       by="month", level="state", measure="victims"),
+                "disappeared_not_located": self.indicator("disappearances", by="state_month"),
+            }  # fmt: skip
+            return integrity.substitution(counts, **options)
         if kind == "inegi-gap":
             table = data if isinstance(data, pa.Table) else self.indicator("inegi_vs_sesnsp", by="state")
             return integrity.inegi_gap(table)

@@ -132,3 +132,42 @@ def test_a_2026_file_in_the_2015_layout_is_refused_and_breaks_say_where_series_s
     assert not b["sesnsp_attempted_homicide_split"]["crosses"]
     assert b["sesnsp_attempted_homicide_split"]["note"] == "series ends before the break"
     assert b["sesnsp_new_method"]["note"] == "series starts at the break"
+
+
+def _planted_panel(seed: int = 0):
+    """36 months before October 2024 and 12 after, 32 states: homicides ~ Poisson(200), disappearances ~ Poisson(60);
+    in state 05 homicides fall 30% and disappearances rise 50% after the intervention (a planted substitution); in
+    state 07 both fall 30% (fewer killings, not hidden ones)."""
+    import numpy as np
+    import pyarrow as pa
+
+    rng = np.random.default_rng(seed)
+    hom, mis = [], []
+    for i in range(48):
+        period = date(2021 + (9 + i) // 12, (9 + i) % 12 + 1, 1)
+        after = period >= date(2024, 10, 1)
+        for s in range(1, 33):
+            code = f"{s:02d}"
+            h_rate = 200 * (0.7 if after and code in ("05", "07") else 1)
+            m_rate = 60 * (1.5 if after and code == "05" else 0.7 if after and code == "07" else 1)
+            hom.append({"period": period, "state_code": code, "total": int(rng.poisson(h_rate))})
+            mis.append({"period": period, "state_code": code, "value": int(rng.poisson(m_rate))})
+    return {"intentional_homicide": pa.Table.from_pylist(hom), "disappeared_not_located": pa.Table.from_pylist(mis)}
+
+
+def test_substitution_flags_the_planted_state_only():
+    from usmx.evaluate.integrity import substitution
+
+    for seed in range(3):
+        t = {r["state_code"]: r for r in substitution(_planted_panel(seed), "2024-10").to_pylist()}
+        assert t["05"]["flagged"] and t["05"]["homicide_change_pct"] < -20
+        assert t["05"]["ratio_post"] > 1.8 * t["05"]["ratio_pre"]  # 60/200 -> 90/140 per 100
+        assert not t["07"]["flagged"]  # both fell: no substitution
+        assert [c for c, r in t.items() if r["flagged"] and c != "00"] == ["05"]
+
+
+def test_substitution_on_the_demo_says_what_it_tested(loaded):
+    t = loaded.audit("substitution").to_pylist()
+    nat = next(r for r in t if r["state_code"] == "00")
+    assert nat["candidate"] == "disappeared_not_located" and nat["months_post"] == 9  # SESNSP to June 2025
+    assert nat["ratio_pre"] and nat["ratio_post"] and 0 <= nat["p_holm"] <= 1

@@ -45,6 +45,27 @@ def reclassification(
     emit(t.select(cols) if format is Format.table else t, format, output, empty=why)
 
 
+@app.command("substitution")
+def substitution(
+    intervention: Annotated[str, typer.Option(help="First month of the period examined.")] = "2024-10",
+    window: Annotated[int, typer.Option(help="Months before the intervention used as each state's history.")] = 36,
+    flagged_only: Annotated[bool, typer.Option("--flagged-only", help="Only flagged rows.")] = False,
+    format: FormatOption = Format.table,
+    output: OutputOption = None,
+    db: DbOption = None,
+) -> None:
+    """Do disappearances rise where homicides fall? Persons disappeared and not located (RNPDNO) per 100 homicide
+    victims (SESNSP), after the intervention against each state's own history, tested per state."""
+    import pyarrow.compute as pc
+
+    t = observatory(db).audit("substitution", intervention=intervention, window=window)
+    if flagged_only:
+        t = t.filter(pc.equal(t["flagged"], True))
+    cols = ["state_code", "state", "homicide_change_pct", "ratio_pre", "ratio_post", "p_value", "p_holm", "flagged"]
+    why = "no state is flagged." if flagged_only else None
+    emit(t.select(cols) if format is Format.table else t, format, output, empty=why)
+
+
 @app.command("revisions")
 def revisions(
     table: Annotated[str, typer.Option(help="Core table.")] = "core_sesnsp__state_victims_monthly",

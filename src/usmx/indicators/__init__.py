@@ -78,7 +78,7 @@ def indicator(name: str) -> Callable:
 
 
 def registry() -> dict[str, Indicator]:
-    from . import bridge, cooperation, crime, daily, designations, disappearances, federal, gitoc, inegi, us  # noqa: F401
+    from . import bridge, cooperation, crime, daily, designations, disappearances, federal, gitoc, inegi, lethal, us  # noqa: F401
 
     return dict(_REGISTRY)
 

@@ -24,8 +24,8 @@ PROVISIONAL_MONTHS = 12
 def disappearances(
     con, by: str = "month", status: str = "not_located", sex: str = "total", state: str | None = None
 ) -> pa.Table:
-    """Persons reported disappeared or missing, by month, year or state; ``status`` all, not_located (default),
-    located_alive or located_dead; ``sex`` total (default), male, female or undefined."""
+    """Persons reported disappeared or missing, by month, year, state or state_month; ``status`` all, not_located
+    (default), located_alive or located_dead; ``sex`` total (default), male, female or undefined."""
     check_by("disappearances", by)
     status = check_choice("status", str(status), STATUSES)
     sex = check_choice("sex", str(sex), SEXES)
@@ -49,6 +49,11 @@ def disappearances(
             unknown_municipality=y.persons.sum(where=y.unknown_municipality), provisional=y.provisional.any(),
         ).order_by("year")  # fmt: skip
         res = out.to_pyarrow()
+    elif by == "state_month":
+        out = t.group_by(["period", "state_code"]).aggregate(
+            value=t.persons.sum(), provisional=t.provisional.any()
+        ).order_by(["period", "state_code"])  # fmt: skip
+        res = with_state_names(out.to_pyarrow())
     else:
         out = t.group_by("state_code").aggregate(
             value=t.persons.sum(), unknown_municipality=t.persons.sum(where=t.unknown_municipality),

@@ -153,6 +153,9 @@ def section_cooperation(data: ReportData, lang: str) -> str:
             f'<p class="note">{esc(t("coop_note", lang))}</p><figure class="chart">'
             f"{charts.cooperation(ev['cooperation'], ev.get('ledger', []), lang)}</figure>"
         )
+        if len(ev["cooperation"]) < 24:  # a sample (the demo's): too few months to read a trend
+            months = len(ev["cooperation"])
+            out.append(f'<p class="note">{prose(t("coop_thin", lang, months=months))}</p>')
         # the GDELT files loaded (2.0 exports, 1.0 daily files or backfiles, 2.0 tables), each with its cut-off
         gdelt = [k for k in ("gdelt_events", "gdelt_events_table", "gdelt1_events") if data.data_end(k)]
         out.append(source_line(data, [*(gdelt or ["gdelt_events"]), "ledger_events"], lang))
