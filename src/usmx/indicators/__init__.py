@@ -78,7 +78,20 @@ def indicator(name: str) -> Callable:
 
 
 def registry() -> dict[str, Indicator]:
-    from . import bridge, cooperation, crime, daily, designations, disappearances, federal, gitoc, inegi, lethal, us  # noqa: F401
+    from . import (  # noqa: F401
+        bridge,
+        cooperation,
+        crime,
+        daily,
+        designations,
+        disappearances,
+        federal,
+        gitoc,
+        inegi,
+        lethal,
+        markets,
+        us,
+    )
 
     return dict(_REGISTRY)
 
