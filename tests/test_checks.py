@@ -113,3 +113,23 @@ def test_a_check_whose_sql_fails_does_not_hide_an_earlier_failure():
     assert err.value.check == "guard"
     with pytest.raises(duckdb.ConversionException):  # alone, its own error surfaces (a bug in the check)
         checks.run(con, "f.csv", [_check("ok", "SELECT 1 WHERE false"), breaks])
+
+
+def test_ctrl_c_during_the_combined_query_is_not_taken_for_a_failing_check():
+    """The combined query falls back to one check at a time when its SQL fails; an interrupt must not: it stops the
+    load (the loader rolls back), as a kill during a load would."""
+    import duckdb
+    import pytest
+
+    from usmx.checks import Check, run
+
+    class Interrupted:
+        calls = 0
+
+        def execute(self, sql):
+            Interrupted.calls += 1
+            raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
+
+    with pytest.raises(duckdb.InterruptException):
+        run(Interrupted(), "f.csv", [Check("a", "SELECT 1 WHERE false", str), Check("b", "SELECT 1", str)])
+    assert Interrupted.calls == 1  # nothing ran after the interrupt

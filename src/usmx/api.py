@@ -268,13 +268,14 @@ class Observatory:
         from .indicators._common import group as crime_group
 
         params = options.pop("params", {}) or {}
-        if method == "nowcast-backtest":  # the daily count against SESNSP (usmx.evaluate.nowcast)
+        if method in ("nowcast-backtest", "sensitivity"):  # usmx.evaluate.nowcast / usmx.evaluate.composite
             from . import engines
             from .indicators.daily import nowcast_backtest
+            from .indicators.indices import sensitivity
 
             self._require()
             with engines.backend(self.db, self.scratch, "duckdb", None) as con:
-                return nowcast_backtest(con, **options)
+                return (nowcast_backtest if method == "nowcast-backtest" else sensitivity)(con, **options)
         if method == "synth":
             group = crime_group(options.pop("group", "intentional_homicide"))
             if isinstance(indicator, pa.Table):  # a monthly panel by state, e.g. crime_rate_per_100k's output
@@ -294,7 +295,7 @@ class Observatory:
             return interrupted_time_series(series, **options)
         if method == "changepoints":
             return detect_changepoints(series, **options)
-        methods = ["its", "changepoints", "synth", "nowcast-backtest"]
+        methods = ["its", "changepoints", "synth", "nowcast-backtest", "sensitivity"]
         raise UsmxError(
             f"unknown evaluation {method!r}{catalog.suggest(method, methods)}; methods: {', '.join(methods)}."
         )

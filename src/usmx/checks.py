@@ -52,6 +52,8 @@ def run(con: duckdb.DuckDBPyConnection, display: str, checks: Iterable[Check]) -
     try:
         row = con.execute(f"SELECT min(i) FROM ({combined})").fetchone()
         failed = row[0] if row else None
+    except duckdb.InterruptException:
+        raise  # Ctrl-C: the load must stop and roll back, not fall back to running the checks one by one
     except duckdb.Error:
         failed = 0  # run them one by one from the first: the failing check, or the error, surfaces in order
     if failed is not None:

@@ -73,3 +73,15 @@ def test_nowcast_backtest_prints_its_error_and_coverage(obs, capsys):
         assert code == 0 and "20 months, 2019-08 … 2021-03: median absolute error 1.44%" in out
     else:  # three bundled months cannot fill a six-month window
         assert d["months"] == 0
+
+
+def test_sensitivity_prints_the_sobol_table_and_json(loaded, capsys):
+    code, out, _ = run(capsys, "evaluate", "sensitivity", "--index", "capture_index", "--db", str(loaded.db))
+    assert code == 0 and "1,408 configurations" in out and "first-order" in out and "dominance check" in out
+    code, out, _ = run(capsys, "evaluate", "sensitivity", "--index", "peace_index", "--format", "json", "--db",
+                       str(loaded.db))  # fmt: skip
+    d = json.loads(out)
+    assert code == 0 and d["configurations"] >= 1000 and "weight_homicide" in d["sobol_first"]
+    assert d["missing_components"] == ["detention_without_sentence"]
+    code, _, err = run(capsys, "evaluate", "sensitivity", "--index", "peace", "--db", str(loaded.db))
+    assert code == 2 and "unknown index 'peace'" in err and "peace_index" in err

@@ -102,9 +102,10 @@ def test_report_renders_in_chromium_and_switches_language(report, tmp_path):
         assert page.locator("html").get_attribute("lang") == "es"
         # charts: every figure in the visible language holds a drawn SVG
         figures = es.locator("figure.chart")
-        # series, federal crimes, counterfactual, map, crime panel, INEGI vs SESNSP, seizures, overdoses, the
-        # seizures-overdoses cross-correlation (the CDC derivative overlaps CBP's seizures), encounters
-        assert figures.count() == 10
+        # series, the daily count beside SESNSP, disappearances beside homicides, federal crimes, counterfactual,
+        # map, crime panel, INEGI vs SESNSP, seizures, overdoses, the seizures-overdoses cross-correlation (the CDC
+        # derivative overlaps CBP's seizures), encounters, cooperation (the GDELT sample)
+        assert figures.count() == 13
         for i in range(figures.count()):
             svg = figures.nth(i).locator("svg")
             assert svg.count() == 1 and svg.bounding_box()["width"] > 300

@@ -13,7 +13,8 @@ from .indicators import ParamOption, StateOption, params
 
 app = typer.Typer(
     rich_markup_mode=None,  # plain help: rich's help formatter alone took a third of `usmx --help`
-    help="Policy evaluation: interrupted time series, changepoints, synthetic control, the homicide nowcast backtest.",
+    help="Policy evaluation: interrupted time series, changepoints, synthetic control, the nowcast backtest, "
+    "the indices' sensitivity.",
     no_args_is_help=True,
 )
 
@@ -201,4 +202,37 @@ def nowcast_backtest(
         f"90% interval held the published figure in {res.coverage_90:.0%} of months",
         "  targets: median error at most 5%; coverage between 80% and 97% (an interval that always holds is too wide)",
     ]
+    write_text("\n".join(lines), output)
+
+
+@app.command("sensitivity")
+def sensitivity(
+    index: Annotated[str, typer.Option(help="peace_index or capture_index.")] = "capture_index",
+    year: Annotated[int | None, typer.Option(help="The year (default: the newest with every component).")] = None,
+    format: FormatOption = Format.table,
+    output: OutputOption = None,
+    db: DbOption = None,
+) -> None:
+    """Uncertainty and sensitivity analysis of a composite index: over normalisation, aggregation and weighting
+    choices (a Sobol' sample of at least 1,000 configurations), the Sobol' first-order and total indices of the mean
+    rank shift, and whether one component explains most of the index's variance."""
+    res = observatory(db).evaluate("sensitivity", name=index, year=year)
+    if format is not Format.table:
+        write_text(json.dumps(res, indent=1, default=str), output)
+        return
+    lines = [
+        f"{index} ({res['year']}), {res['configurations']:,} configurations; output: {res['output']}",
+        f"  {'factor':<34}{'first-order':>12}{'total':>10}",
+    ]
+    lines += [f"  {f:<34}{res['sobol_first'][f]:>12.3f}{res['sobol_total'][f]:>10.3f}" for f in res["factors"]]
+    shares = ", ".join(f"{c} {s:.0%}" for c, s in res["component_shares"].items())
+    lines.append(f"  share of the index's variance across states explained by each component: {shares}")
+    dom = res["dominant_component"]
+    lines.append(
+        f"  dominance check: {dom} explains more than half; the index is mostly that component"
+        if dom
+        else "  dominance check: no component explains more than half of the index's variance"
+    )
+    if res["missing_components"]:
+        lines.append(f"  left out (not in the warehouse): {', '.join(res['missing_components'])}")
     write_text("\n".join(lines), output)

@@ -87,6 +87,7 @@ def registry() -> dict[str, Indicator]:
         disappearances,
         federal,
         gitoc,
+        indices,
         inegi,
         lethal,
         markets,
