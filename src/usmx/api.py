@@ -338,6 +338,12 @@ class Observatory:
                 return integrity.breaks(con)
         raise UsmxError(f"unknown audit {kind!r}{catalog.suggest(kind, kinds)}; audits: {', '.join(kinds)}.")
 
+    def claims(self, lang: str = "en") -> list[dict]:
+        """Each claim of the debate (catalog/claims.yaml) with its reading, direction, confidence and caveats."""
+        from . import claims
+
+        return claims.evaluate(self, lang)
+
     # -- outputs ---------------------------------------------------------------------------------------------------
     def _cached_report(self) -> tuple[list[dict], str, list, ReportData | None]:
         """The ledger, the report cache's key for it, the indicators' docs, and the cached figures (or None)."""

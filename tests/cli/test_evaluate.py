@@ -85,3 +85,12 @@ def test_sensitivity_prints_the_sobol_table_and_json(loaded, capsys):
     assert d["missing_components"] == ["detention_without_sentence"]
     code, _, err = run(capsys, "evaluate", "sensitivity", "--index", "peace", "--db", str(loaded.db))
     assert code == 2 and "unknown index 'peace'" in err and "peace_index" in err
+
+
+def test_claims_as_json_for_scripts(loaded, capsys):
+    code, out, _ = run(capsys, "claims", "--format", "json", "--db", str(loaded.db))
+    rows = json.loads(out)
+    assert code == 0 and len(rows) == 8
+    assert all({"claim", "indicators", "reading", "direction", "confidence", "caveats"} <= set(r) for r in rows)
+    code, out, _ = run(capsys, "claims", "--lang", "es", "--db", str(loaded.db))
+    assert code == 0 and "evidence: supports" in out and "La violencia criminal alcanzó niveles récord" in out

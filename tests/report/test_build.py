@@ -200,3 +200,16 @@ def test_the_daily_count_sits_beside_sesnsp_with_the_nowcast_record(html_both):
     assert "in the 3 months SESNSP has published, the median error was 1.7% and" in html
     assert "held the published figure in 67% of them" in html
     assert "Latest nowcast, April 2020: 3,000 victims (90% interval 2,850 to 3,151)." in html and "<svg" in html
+
+
+def test_the_claims_are_tested_in_both_languages(html_both):
+    text, _ = html_both
+    for lang, title, verdict in (
+        ("en", "Claims of the debate, tested", "supports it"),
+        ("es", "Las afirmaciones del debate, puestas a prueba", "la respalda"),
+    ):
+        section = text.split(f'id="{lang}-claims"')[1].split("</section>")[0]
+        assert title in section and verdict in section
+        assert section.count('<span class="verdict') == 8  # every claim has a verdict, "not enough data" included
+    assert "No data to test it: needs at least 24 months of GDELT events (4 loaded)." in text
+    assert "Sin datos suficientes: se necesitan al menos 24 meses de eventos de GDELT (hay 4)." in text

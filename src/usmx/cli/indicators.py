@@ -1,4 +1,4 @@
-"""Commands that compute and publish: indicators, indicator, export, report."""
+"""Commands that compute and publish: indicators, indicator, export, report, claims."""
 
 from __future__ import annotations
 
@@ -10,7 +10,19 @@ import typer
 
 from .. import catalog
 from ..errors import UsmxError
-from ._output import DbOption, FileFormat, Format, FormatOption, OutputOption, Reporter, emit, err, observatory, out
+from ._output import (
+    DbOption,
+    FileFormat,
+    Format,
+    FormatOption,
+    OutputOption,
+    Reporter,
+    emit,
+    err,
+    observatory,
+    out,
+    write_text,
+)
 
 
 def _grains() -> str:
@@ -111,6 +123,40 @@ def report(
     )
 
 
+def claims(
+    lang: Annotated[str, typer.Option(help="es or en.")] = "en",
+    format: FormatOption = Format.table,
+    output: OutputOption = None,
+    db: DbOption = None,
+) -> None:
+    """Each claim of the security debate read against the warehouse: the indicators that test it, the reading, the
+    direction the evidence points (supports, contradicts, mixed, insufficient), a confidence and the caveats."""
+    import json
+
+    if lang not in ("es", "en"):
+        raise UsmxError(f"--lang must be es or en; got {lang!r}.")
+    rows = observatory(db).claims(lang)
+    if format is Format.json:
+        write_text(json.dumps(rows, indent=1, ensure_ascii=False), output)
+        return
+    if format is not Format.table:
+        import pyarrow as pa
+
+        flat = [{**r, "indicators": ", ".join(r["indicators"])} for r in rows]
+        emit(pa.Table.from_pylist(flat), format, output)
+        return
+    lines = []
+    for r in rows:
+        lines += [
+            f"{r['claim']}",
+            f"  evidence: {r['direction']} ({r['confidence']} confidence); tested with {', '.join(r['indicators'])}",
+            f"  reading: {r['reading']}",
+            f"  caveats: {r['caveats']}",
+            "",
+        ]
+    write_text("\n".join(lines).rstrip("\n"), output)
+
+
 def register(app: typer.Typer) -> None:
-    for command in (indicators, indicator, export, report):
+    for command in (indicators, indicator, export, report, claims):
         app.command()(command)

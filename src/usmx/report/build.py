@@ -38,6 +38,7 @@ def sections() -> list:
 
     return [
         sections_mexico.section_headline,
+        sections_us.section_claims,
         sections_mexico.section_series,
         sections_mexico.section_daily,
         sections_mexico.section_disappearances,

@@ -53,6 +53,7 @@ class ReportData:
     homicides_monthly: list[dict] = field(default_factory=list)  # victims per month, beside them
     daily: list[dict] = field(default_factory=list)  # the daily preliminary count by month, beside SESNSP
     nowcast: list[dict] = field(default_factory=list)  # SESNSP homicide victims nowcast from the daily count
+    claims: dict[str, list[dict]] = field(default_factory=dict)  # language -> the claims tracker's rows
 
     def vintage(self, kind: str) -> date | None:
         v = [r["vintage"] for r in self.loads if r["kind"] == kind and r["is_current"] and r["vintage"]]
@@ -103,6 +104,8 @@ def plan(loads: list[dict]) -> list[Job]:
     pop = "conapo_state_population" in has
     last = _latest(loads, "sesnsp_state_victims") if victims else None
     jobs: list[Job] = []
+    if victims:
+        jobs.append(_job("claims", "claims"))  # slow (an ITS and two audits): planned first
     if last and last >= INTERVENTION:
         jobs += [_job("evaluation.its", "its"), _job("evaluation.reclassification", "reclassification")]
     if pop and (victims or "inegi_homicide_deaths" in has):
@@ -193,6 +196,10 @@ def run_job(con: Any, job: Job) -> Any:
         table = ind.run(con, "fentanyl_seizures_vs_overdoses")
         meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
         return {"rows": table.to_pylist(), "meta": meta}
+    if job.name == "claims":
+        from ..claims import Backend, evaluate_all
+
+        return evaluate_all(Backend(con))
     if job.name == "ledger":
         return _rows(con.table("core_ledger__events").order_by("event_date").to_pyarrow())
     return _rows(ind.run(con, job.name, **params))
@@ -213,6 +220,7 @@ _TIMED = {
     "reclassification": "evaluation",
     "ccf": "fentanyl_seizures_vs_overdoses",
     "ledger": None,
+    "claims": "claims",
 }
 
 
@@ -254,6 +262,7 @@ def assemble(jobs: list[Job], results: dict[str, tuple[Any, float]], loads: list
         homicides_monthly=value.get("homicides_monthly", []),
         daily=value.get("daily", []),
         nowcast=value.get("nowcast", []),
+        claims=value.get("claims", {}),
     )
 
 

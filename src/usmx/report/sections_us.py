@@ -265,6 +265,25 @@ def section_reach(data: ReportData, lang: str) -> str:
     return "".join(out) + "</section>"
 
 
+def section_claims(data: ReportData, lang: str) -> str:
+    """The claims tracker: each claim of the debate, the direction the evidence points, how sure, and why."""
+    head = f'<section id="claims"><h2>{t("claims_title", lang)}</h2>'
+    rows = data.claims.get(lang, [])
+    if not rows:
+        return head + no_data(lang) + "</section>"
+    body = [
+        [
+            esc(r["claim"]),
+            f'<span class="verdict {esc(r["direction"])}">{esc(t("direction_" + r["direction"], lang))}</span>'
+            f"<br><small>{esc(t('confidence_' + r['confidence'], lang))}</small>",
+            f"{esc(r['reading'])}<br><small>{esc(r['caveats'])}</small>",
+        ]
+        for r in rows
+    ]
+    tbl = table([t("claim", lang), t("evidence", lang), t("reading", lang)], body, cls="claims")
+    return head + f'<p class="note">{prose(t("claims_note", lang))}</p>{tbl}</section>'
+
+
 def section_sources(data: ReportData, lang: str) -> str:
     rows = []
     for r in data.loads:
