@@ -213,3 +213,13 @@ def test_the_claims_are_tested_in_both_languages(html_both):
         assert section.count('<span class="verdict') == 8  # every claim has a verdict, "not enough data" included
     assert "No data to test it: needs at least 24 months of GDELT events (4 loaded)." in text
     assert "Sin datos suficientes: se necesitan al menos 24 meses de eventos de GDELT (hay 4)." in text
+
+
+def test_the_measures_beyond_homicide_are_drawn_with_their_intervals(html_both):
+    text, _ = html_both
+    section = text.split('id="en-measures"')[1].split("</section>")[0]
+    assert "The lethal-violence envelope" in section and "Disappeared, not located" in section
+    assert "Peace index, 2023: rank with its 90% interval" in section
+    assert "Criminal capture index, 2023" in section and "Criminal-market breadth, 2023" in section
+    assert section.count("<svg") == 4
+    assert "Índice de paz, 2023: lugar con su intervalo de 90 %" in text

@@ -104,8 +104,9 @@ def test_report_renders_in_chromium_and_switches_language(report, tmp_path):
         figures = es.locator("figure.chart")
         # series, the daily count beside SESNSP, disappearances beside homicides, federal crimes, counterfactual,
         # map, crime panel, INEGI vs SESNSP, seizures, overdoses, the seizures-overdoses cross-correlation (the CDC
-        # derivative overlaps CBP's seizures), encounters, cooperation (the GDELT sample)
-        assert figures.count() == 13
+        # derivative overlaps CBP's seizures), encounters, cooperation (the GDELT sample), and the measures beyond
+        # homicide (lethal envelope, peace and capture rank intervals, market breadth)
+        assert figures.count() == 17
         for i in range(figures.count()):
             svg = figures.nth(i).locator("svg")
             assert svg.count() == 1 and svg.bounding_box()["width"] > 300

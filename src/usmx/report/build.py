@@ -34,7 +34,7 @@ class Workers(Protocol):
 def sections() -> list:
     """The report's sections, in order (imported when a page is built: with workers, the pages are built in them
     and this process never imports Altair or vl-convert)."""
-    from . import sections_mexico, sections_us
+    from . import sections_measures, sections_mexico, sections_us
 
     return [
         sections_mexico.section_headline,
@@ -42,6 +42,7 @@ def sections() -> list:
         sections_mexico.section_series,
         sections_mexico.section_daily,
         sections_mexico.section_disappearances,
+        sections_measures.section_measures,
         sections_mexico.section_federal,
         sections_mexico.section_evaluation,
         sections_mexico.section_map,

@@ -389,3 +389,42 @@ def nowcast(rows: list[dict], lang: str) -> str:
         )
     )
     return render(_config(alt.layer(area, line), 860, 260), lang)
+
+
+def intervals(rows: list[dict], lang: str, *, x_title: str, value: str = "rank", reverse: bool = True) -> str:
+    """One line per state: its 90% interval (``low``-``high``) and a point at its value, states in the rows' order."""
+    data = [{"state": r["state"], "v": r[value], "lo": r["low"], "hi": r["high"]} for r in rows]
+    order = [r["state"] for r in rows]
+    y = alt.Y("state:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelPadding=4))
+    x = alt.X("lo:Q", title=x_title, scale=alt.Scale(reverse=reverse, zero=False), axis=alt.Axis(tickMinStep=1))
+    base = alt.Chart(_data(data))
+    rule = base.mark_rule(color=MUTED, strokeWidth=3).encode(y=y, x=x, x2="hi:Q")
+    dot = base.mark_point(filled=True, color=ACCENT, size=40).encode(y=y, x="v:Q")
+    return render(_config(alt.layer(rule, dot), 520, 14 * len(rows)), lang)
+
+
+def stacked_years(rows: list[dict], parts: dict[str, str], lang: str, *, y_title: str) -> str:
+    """Yearly bars stacked by part (``parts``: column -> label), missing parts left out."""
+    data = [
+        {"year": str(r["year"]), "value": r[c], "part": label}
+        for r in rows
+        for c, label in parts.items()
+        if r.get(c) is not None
+    ]
+    colours = [INK, "#7b8794", ACCENT, "#d69e2e"][: len(parts)]
+    chart = (
+        alt.Chart(_data(data))
+        .mark_bar()
+        .encode(
+            x=alt.X("year:O", title=None),
+            y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=",.0f"), stack="zero"),
+            color=alt.Color(
+                "part:N",
+                title=None,
+                scale=alt.Scale(domain=list(parts.values()), range=colours),
+                legend=alt.Legend(orient="top", columns=2, labelLimit=400),
+            ),  # fmt: skip
+            order=alt.Order("part:N"),
+        )
+    )
+    return render(_config(chart, 860, 240), lang)

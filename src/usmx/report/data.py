@@ -54,6 +54,7 @@ class ReportData:
     daily: list[dict] = field(default_factory=list)  # the daily preliminary count by month, beside SESNSP
     nowcast: list[dict] = field(default_factory=list)  # SESNSP homicide victims nowcast from the daily count
     claims: dict[str, list[dict]] = field(default_factory=dict)  # language -> the claims tracker's rows
+    measures: dict[str, list[dict]] = field(default_factory=dict)  # lethal envelope, indices, market breadth
 
     def vintage(self, kind: str) -> date | None:
         v = [r["vintage"] for r in self.loads if r["kind"] == kind and r["is_current"] and r["vintage"]]
@@ -163,6 +164,11 @@ def plan(loads: list[dict]) -> list[Job]:
         ]
     if "sesnsp_state_federal_crimes" in has:
         jobs += [_job(f"federal.{g}", "federal_crimes", group=g, by="month") for g in FEDERAL_GROUPS]
+    if victims and pop and "sesnsp_state_crimes" in has:  # the composite measures (issue: the big claims)
+        jobs += [_job("measures.peace", "peace_index"), _job("measures.capture", "capture_index"),
+                 _job("measures.breadth", "market_breadth")]  # fmt: skip
+    if victims:
+        jobs.append(_job("measures.lethal", "lethal_violence", by="year"))
     if "sspc_daily_homicides" in has:
         jobs.append(_job("daily", "daily_homicides", by="month"))
         if victims:
@@ -202,6 +208,13 @@ def run_job(con: Any, job: Job) -> Any:
         return evaluate_all(Backend(con))
     if job.name == "ledger":
         return _rows(con.table("core_ledger__events").order_by("event_date").to_pyarrow())
+    if job.key.startswith("measures."):  # a composite the warehouse cannot fill leaves its place empty
+        from ..errors import UsmxError
+
+        try:
+            return _rows(ind.run(con, job.name, **params))
+        except UsmxError:
+            return []
     return _rows(ind.run(con, job.name, **params))
 
 
@@ -263,6 +276,7 @@ def assemble(jobs: list[Job], results: dict[str, tuple[Any, float]], loads: list
         daily=value.get("daily", []),
         nowcast=value.get("nowcast", []),
         claims=value.get("claims", {}),
+        measures=group("measures."),
     )
 
 
