@@ -13,6 +13,7 @@ import threading
 
 import typer
 
+from .. import _signals
 from .._version import __version__
 from ..errors import UsmxError
 from . import audit, data, evaluate, fetch, indicators
@@ -39,12 +40,17 @@ class Terminated(BaseException):
     """SIGTERM arrived (raised from the signal handler, so that open transactions roll back)."""
 
 
-_SIGNALLED: list[int] = []  # the signal that arrived: a SIGTERM inside a DuckDB query surfaces as its interrupt
+_SIGNALLED = _signals.RECEIVED  # the signals that arrived: a SIGTERM inside a DuckDB query surfaces as its interrupt
 
 
 def _on_sigterm(signum, frame) -> None:  # pragma: no cover - exercised in a subprocess test
-    _SIGNALLED.append(signum)
+    _signals.record(signum)
     raise Terminated()
+
+
+def _on_sigint(signum, frame) -> None:  # pragma: no cover - exercised in a subprocess test
+    _signals.record(signum)  # kept even if a DuckDB query swallows the KeyboardInterrupt (usmx._signals)
+    raise KeyboardInterrupt
 
 
 def _interrupted(code: int) -> int:
@@ -62,9 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         # what scripts call to check the install: answered before Typer builds its parameter adapters (pydantic)
         sys.stdout.write(__version__ + "\n")
         return 0
-    previous = (
-        signal.signal(signal.SIGTERM, _on_sigterm) if threading.current_thread() is threading.main_thread() else None
-    )
+    _signals.RECEIVED.clear()
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
+    previous_int = signal.signal(signal.SIGINT, _on_sigint) if main_thread else None
     try:
         # Typer turns Ctrl-C into Exit(130) and, outside standalone mode, *returns* exit codes: use them
         code = app(args=argv, standalone_mode=False)
@@ -100,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        if previous_int is not None:
+            signal.signal(signal.SIGINT, previous_int)
     return 0
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from .. import catalog, checks, rawstore, sources
+from .. import _signals, catalog, checks, rawstore, sources
 from .._db import one
 from .._version import __version__
 from ..errors import CheckError, UsmxError
@@ -126,6 +126,7 @@ def load_file(
                     source=mod.SOURCE,
                 )
                 current = bool(one(con, f"SELECT is_current FROM {LOADS} WHERE {LOAD_ID} = ?", [load_id])[0])
+                _signals.check()  # a Ctrl-C that a DuckDB query swallowed still rolls the load back
                 con.commit()
             except duckdb.InterruptException:
                 con.rollback()
