@@ -223,3 +223,7 @@ def test_the_measures_beyond_homicide_are_drawn_with_their_intervals(html_both):
     assert "Criminal capture index, 2023" in section and "Criminal-market breadth, 2023" in section
     assert section.count("<svg") == 4
     assert "Índice de paz, 2023: lugar con su intervalo de 90 %" in text
+    # what moves the capture index's ranks: the Sobol' table beside its chart
+    assert "over 1,408 configurations" in section and "normalisation (banded, z-score, rank)" in section
+    assert section.count("<tr>") == 1 + 2 + 7  # header, normalisation, aggregation, seven weights
+    assert "No component explains more than half" in section

@@ -5,6 +5,7 @@ uncertainty analysis of :mod:`usmx.evaluate.composite`. Components, weights and 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -149,7 +150,9 @@ def composite(con, name: str, by: str, year: int | None) -> pa.Table:
         f"--index {name}` gives the Sobol' indices)."
         + (f" Not in the warehouse, left out: {', '.join(missing)}." if missing else "")
     )
-    return pa.Table.from_pylist(rows).replace_schema_metadata({b"note": note.encode()})
+    sens = {"index": name, "year": y, "components": names, "missing_components": missing, **u.to_dict()}
+    meta = {b"note": note.encode(), b"sensitivity": json.dumps(sens).encode()}  # the same runs' Sobol' indices
+    return pa.Table.from_pylist(rows).replace_schema_metadata(meta)
 
 
 @indicator("peace_index")

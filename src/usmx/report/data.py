@@ -209,12 +209,16 @@ def run_job(con: Any, job: Job) -> Any:
     if job.name == "ledger":
         return _rows(con.table("core_ledger__events").order_by("event_date").to_pyarrow())
     if job.key.startswith("measures."):  # a composite the warehouse cannot fill leaves its place empty
+        import json
+
         from ..errors import UsmxError
 
         try:
-            return _rows(ind.run(con, job.name, **params))
+            table = ind.run(con, job.name, **params)
         except UsmxError:
             return []
+        sens = (table.schema.metadata or {}).get(b"sensitivity")  # an index's Sobol' indices, from the same runs
+        return {"rows": _rows(table), "sensitivity": json.loads(sens)} if sens else _rows(table)
     return _rows(ind.run(con, job.name, **params))
 
 
@@ -276,8 +280,19 @@ def assemble(jobs: list[Job], results: dict[str, tuple[Any, float]], loads: list
         daily=value.get("daily", []),
         nowcast=value.get("nowcast", []),
         claims=value.get("claims", {}),
-        measures=group("measures."),
+        measures=_measures(group("measures.")),
     )
+
+
+def _measures(found: dict) -> dict[str, list[dict]]:
+    """The measures' rows; an index's Sobol' indices go under ``<name>_sensitivity``."""
+    out: dict[str, list[dict]] = {}
+    for key, v in found.items():
+        if isinstance(v, dict):
+            out[key], out[f"{key}_sensitivity"] = v["rows"], [v["sensitivity"]]
+        else:
+            out[key] = v
+    return out
 
 
 def collect(con: Any, loads: list[dict], indicators: list) -> ReportData:

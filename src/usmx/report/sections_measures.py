@@ -3,13 +3,27 @@ indices with their rank intervals, and criminal-market breadth with its bootstra
 
 from __future__ import annotations
 
-from . import charts
+from . import charts, i18n
 from .data import ReportData
-from .html import esc, no_data, prose, source_line
+from .html import esc, no_data, prose, source_line, table
 from .i18n import t
 
 SOURCES = ["sesnsp_state_victims", "sesnsp_state_crimes", "sesnsp_state_federal_crimes", "rnpdno_municipal_persons",
            "conapo_state_population"]  # fmt: skip
+
+
+def _sobol(s: dict, lang: str) -> str:
+    """The Sobol' table of the capture index: what moves its ranks."""
+    body = [
+        [esc(t(f"factor_{f}", lang) if not f.startswith("weight_") else t("factor_weight", lang, part=f[7:])),
+         i18n.number(s["sobol_first"][f], lang, 2), i18n.number(s["sobol_total"][f], lang, 2)]
+        for f in s["factors"]
+    ]  # fmt: skip
+    dom = s["dominant_component"]
+    verdict = t("dominant_yes", lang, part=dom) if dom else t("dominant_no", lang)
+    note = t("sobol_note", lang, configurations=i18n.number(s["configurations"], lang, 0)) + " " + verdict
+    tbl = table([t("factor", lang), t("sobol_first", lang), t("sobol_total", lang)], body, {1, 2}, "sobol")
+    return f'<p class="note">{prose(note)}</p>{tbl}'
 
 
 def section_measures(data: ReportData, lang: str) -> str:
@@ -39,6 +53,8 @@ def section_measures(data: ReportData, lang: str) -> str:
             f'<p class="note">{prose(t(f"{key}_note", lang))}</p>'
             f'<figure class="chart">{charts.intervals(ranked, lang, x_title=t("rank_axis", lang))}</figure>'
         )
+        if key == "capture" and m.get("capture_sensitivity"):
+            out.append(_sobol(m["capture_sensitivity"][0], lang))
     breadth = m.get("breadth", [])
     if breadth:
         rows = sorted(breadth, key=lambda r: (-r["value"], r["state"]))
