@@ -26,7 +26,7 @@ from .._version import __version__
 from .data import ReportData
 
 #: packages and files whose source decides the report's figures
-_CODE = ("indicators", "evaluate", "catalog", "report/data.py", "engines.py", "warehouse")
+_CODE = ("indicators", "evaluate", "catalog", "claims.py", "report/data.py", "engines.py", "warehouse")
 PREFIX = "report-data-"
 
 

@@ -237,7 +237,7 @@ _TIMED = {
     "reclassification": "evaluation",
     "ccf": "fentanyl_seizures_vs_overdoses",
     "ledger": None,
-    "claims": "claims",
+    "claims": "evaluation",  # the claims run an ITS and two audits
 }
 
 
