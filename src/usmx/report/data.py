@@ -105,8 +105,10 @@ def plan(loads: list[dict]) -> list[Job]:
     pop = "conapo_state_population" in has
     last = _latest(loads, "sesnsp_state_victims") if victims else None
     jobs: list[Job] = []
-    if victims:
-        jobs.append(_job("claims", "claims"))  # slow (an ITS and two audits): planned first
+    if victims:  # one job per claim, so that the slow ones (an ITS, the audits) run side by side
+        from ..claims import keys
+
+        jobs += [_job(f"claims.{k}", "claim", claim=k) for k in keys()]
     if last and last >= INTERVENTION:
         jobs += [_job("evaluation.its", "its"), _job("evaluation.reclassification", "reclassification")]
     if pop and (victims or "inegi_homicide_deaths" in has):
@@ -202,10 +204,10 @@ def run_job(con: Any, job: Job) -> Any:
         table = ind.run(con, "fentanyl_seizures_vs_overdoses")
         meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
         return {"rows": table.to_pylist(), "meta": meta}
-    if job.name == "claims":
-        from ..claims import Backend, evaluate_all
+    if job.name == "claim":
+        from ..claims import Backend, evaluate_one
 
-        return evaluate_all(Backend(con))
+        return evaluate_one(Backend(con), params["claim"])
     if job.name == "ledger":
         return _rows(con.table("core_ledger__events").order_by("event_date").to_pyarrow())
     if job.key.startswith("measures."):  # a composite the warehouse cannot fill leaves its place empty
@@ -237,7 +239,7 @@ _TIMED = {
     "reclassification": "evaluation",
     "ccf": "fentanyl_seizures_vs_overdoses",
     "ledger": None,
-    "claims": "evaluation",  # the claims run an ITS and two audits
+    "claim": "evaluation",  # the claims run an ITS and two audits
 }
 
 
@@ -279,9 +281,16 @@ def assemble(jobs: list[Job], results: dict[str, tuple[Any, float]], loads: list
         homicides_monthly=value.get("homicides_monthly", []),
         daily=value.get("daily", []),
         nowcast=value.get("nowcast", []),
-        claims=value.get("claims", {}),
+        claims=_claims(group("claims.")),
         measures=_measures(group("measures.")),
     )
+
+
+def _claims(found: dict[str, dict]) -> dict[str, list[dict]]:
+    """Language -> the claims in the catalogue's order (each claim was its own job)."""
+    from ..claims import keys
+
+    return {lang: [found[k][lang] for k in keys() if k in found] for lang in ("es", "en") if found}
 
 
 def _measures(found: dict) -> dict[str, list[dict]]:
