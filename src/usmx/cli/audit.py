@@ -15,55 +15,52 @@ app = typer.Typer(
 )
 
 
+InterventionOption = Annotated[str, typer.Option(help="First month of the period examined.")]
+WindowOption = Annotated[int, typer.Option(help="Months before the intervention used as each state's history.")]
+FlaggedOption = Annotated[bool, typer.Option("--flagged-only", help="Only flagged rows.")]
+#: the columns a person reads (json, csv and parquet give every column)
+_RATIO_COLUMNS = ["state_code", "state", "homicide_change_pct", "ratio_pre", "ratio_post", "p_value", "p_holm",
+                  "flagged"]  # fmt: skip
+
+
+def _ratio_audit(kind: str, intervention: str, window: int, flagged_only: bool, format, output, db, cols, why) -> None:
+    """The reclassification and substitution audits: the same test, the same table."""
+    import pyarrow.compute as pc
+
+    t = observatory(db).audit(kind, intervention=intervention, window=window)
+    if flagged_only:
+        t = t.filter(pc.equal(t["flagged"], True))
+    emit(t.select(cols) if format is Format.table else t, format, output, empty=why if flagged_only else None)
+
+
 @app.command("reclassification")
 def reclassification(
-    intervention: Annotated[str, typer.Option(help="First month of the period examined.")] = "2024-10",
-    window: Annotated[int, typer.Option(help="Months before the intervention used as each state's history.")] = 36,
-    flagged_only: Annotated[bool, typer.Option("--flagged-only", help="Only flagged rows.")] = False,
+    intervention: InterventionOption = "2024-10",
+    window: WindowOption = 36,
+    flagged_only: FlaggedOption = False,
     format: FormatOption = Format.table,
     output: OutputOption = None,
     db: DbOption = None,
 ) -> None:
     """Do other categories rise where homicides fall? Ratios per 100 homicide victims, tested per state."""
-    import pyarrow.compute as pc
-
-    t = observatory(db).audit("reclassification", intervention=intervention, window=window)
-    if flagged_only:
-        t = t.filter(pc.equal(t["flagged"], True))
-    cols = [
-        "state_code",
-        "state",
-        "candidate",
-        "homicide_change_pct",
-        "ratio_pre",
-        "ratio_post",
-        "p_value",
-        "p_holm",
-        "flagged",
-    ]
-    why = "no state and candidate is flagged." if flagged_only else None
-    emit(t.select(cols) if format is Format.table else t, format, output, empty=why)
+    cols = [*_RATIO_COLUMNS[:2], "candidate", *_RATIO_COLUMNS[2:]]
+    _ratio_audit("reclassification", intervention, window, flagged_only, format, output, db, cols,
+                 "no state and candidate is flagged.")  # fmt: skip
 
 
 @app.command("substitution")
 def substitution(
-    intervention: Annotated[str, typer.Option(help="First month of the period examined.")] = "2024-10",
-    window: Annotated[int, typer.Option(help="Months before the intervention used as each state's history.")] = 36,
-    flagged_only: Annotated[bool, typer.Option("--flagged-only", help="Only flagged rows.")] = False,
+    intervention: InterventionOption = "2024-10",
+    window: WindowOption = 36,
+    flagged_only: FlaggedOption = False,
     format: FormatOption = Format.table,
     output: OutputOption = None,
     db: DbOption = None,
 ) -> None:
     """Do disappearances rise where homicides fall? Persons disappeared and not located (RNPDNO) per 100 homicide
     victims (SESNSP), after the intervention against each state's own history, tested per state."""
-    import pyarrow.compute as pc
-
-    t = observatory(db).audit("substitution", intervention=intervention, window=window)
-    if flagged_only:
-        t = t.filter(pc.equal(t["flagged"], True))
-    cols = ["state_code", "state", "homicide_change_pct", "ratio_pre", "ratio_post", "p_value", "p_holm", "flagged"]
-    why = "no state is flagged." if flagged_only else None
-    emit(t.select(cols) if format is Format.table else t, format, output, empty=why)
+    _ratio_audit("substitution", intervention, window, flagged_only, format, output, db, _RATIO_COLUMNS,
+                 "no state is flagged.")  # fmt: skip
 
 
 @app.command("revisions")
