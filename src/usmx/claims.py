@@ -269,10 +269,13 @@ class _Memo:
 class Backend:
     """What the claims read, straight from an Ibis backend (the report's worker processes have no Observatory)."""
 
-    def __init__(self, con) -> None:
+    def __init__(self, con, run=None) -> None:
         self.con = con
+        self.run = run  # the report's memo of indicator tables, shared with its other figures
 
     def indicator(self, name: str, **params):
+        if self.run is not None:
+            return self.run(name, **params)
         from . import indicators
 
         return indicators.run(self.con, name, **params)

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -38,8 +38,11 @@ def _read_csv(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(_PKG.joinpath(name).read_text(encoding="utf-8"))))
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise(label: str) -> str:
     """Fold case, accents, punctuation and spacing: the form in which labels and headers are compared.
+
+    Cached: header detection compares every known spelling of every layout with each file's header.
 
     ``normalise(" Bien jurídico  afectado")  == "bien juridico afectado"``; the SQL twin is :data:`NORMALISE_SQL`.
     """

@@ -93,6 +93,35 @@ def _job(key: str, name: str, **params: Any) -> Job:
     return Job(key, name, tuple(sorted(params.items())))
 
 
+def _bundle(*jobs: Job) -> Job:
+    """Jobs that read the same series, run one after another in one process so that the later ones find the
+    series in the process's :class:`Memo` (the claims read what the evaluation and the audits read)."""
+    return Job("+".join(j.key for j in jobs), "bundle", (("jobs", jobs),))
+
+
+def flat(jobs: list[Job]) -> list[Job]:
+    """The jobs with every bundle opened: one per figure."""
+    return [sub for job in jobs for sub in (dict(job.params)["jobs"] if job.name == "bundle" else (job,))]
+
+
+class Memo:
+    """One backend's indicator tables, each computed once: jobs that need the same series (the claims, the
+    evaluation, the audits) share it when they run in the same process. A memo lives as long as a report's
+    collection, during which the warehouse does not change (a pool of workers serves one command)."""
+
+    def __init__(self, con: Any) -> None:
+        self.con = con
+        self.seen: dict[tuple, pa.Table] = {}
+
+    def run(self, name: str, **params: Any) -> pa.Table:
+        from .. import indicators
+
+        key = (name, tuple(sorted((k, v) for k, v in params.items() if v is not None)))
+        if key not in self.seen:
+            self.seen[key] = indicators.run(self.con, name, **params)
+        return self.seen[key]
+
+
 def _latest(loads: list[dict], kind: str) -> date | None:
     v = [r["period_max"] for r in loads if r["kind"] == kind and r["is_current"] and r.get("period_max")]
     return max(v) if v else None
@@ -105,12 +134,19 @@ def plan(loads: list[dict]) -> list[Job]:
     pop = "conapo_state_population" in has
     last = _latest(loads, "sesnsp_state_victims") if victims else None
     jobs: list[Job] = []
+    claims: dict[str, Job] = {}
     if victims:  # one job per claim, so that the slow ones (an ITS, the audits) run side by side
         from ..claims import keys
 
-        jobs += [_job(f"claims.{k}", "claim", claim=k) for k in keys()]
+        claims = {k: _job(f"claims.{k}", "claim", claim=k) for k in keys()}
     if last and last >= INTERVENTION:
-        jobs += [_job("evaluation.its", "its"), _job("evaluation.reclassification", "reclassification")]
+        # the strategy's claim reads the evaluation's series and the reclassification audit's state rates, the
+        # narco-state claim the same homicide rates: one process computes them once
+        shared = [claims.pop(k) for k in ("strategy_working", "narco_state_risk") if k in claims]
+        jobs.append(_bundle(_job("evaluation.reclassification", "reclassification"), *shared))
+    jobs += claims.values()
+    if last and last >= INTERVENTION:
+        jobs.append(_job("evaluation.its", "its"))
     if pop and (victims or "inegi_homicide_deaths" in has):
         jobs.append(_job("administrations", "administration_comparison", groups=",".join(ADMIN_GROUPS)))
     if victims:
@@ -182,32 +218,34 @@ def plan(loads: list[dict]) -> list[Job]:
     return jobs
 
 
-def run_job(con: Any, job: Job) -> Any:
-    """Compute one job on an Ibis backend; returns rows (a list of dicts) or, for the evaluation, a dict."""
-    from .. import indicators as ind  # imported here: a cached report never needs Ibis, pandas or the models
-
+def run_job(memo: Memo, job: Job) -> Any:
+    """Compute one job on a memo of an Ibis backend; returns rows (a list of dicts) or, for the evaluation, a dict;
+    for a bundle, ``{key: (result, seconds)}`` of its jobs."""
     params = dict(job.params)
+    if job.name == "bundle":
+        return run_serial(memo, list(params["jobs"]))
+    con = memo.con
     if job.name == "its":
         from ..evaluate import interrupted_time_series, monthly_series
 
-        series = monthly_series(ind.run(con, "homicide_victims", by="month"), "homicide_victims")
+        series = monthly_series(memo.run("homicide_victims", by="month"), "homicide_victims")
         return interrupted_time_series(series, INTERVENTION.isoformat()[:7], pre_window=60, sims=2000, seed=0).to_dict()
     if job.name == "reclassification":
         from ..evaluate.integrity import CANDIDATES, reclassification
 
         counts = {
-            g: ind.run(con, "crime_rate_per_100k", group=g, by="month", level="state", measure="victims")
+            g: memo.run("crime_rate_per_100k", group=g, by="month", level="state", measure="victims")
             for g in ["intentional_homicide", *CANDIDATES]
         }
         return reclassification(counts, INTERVENTION.isoformat()[:7]).to_pylist()
     if job.name == "ccf":
-        table = ind.run(con, "fentanyl_seizures_vs_overdoses")
+        table = memo.run("fentanyl_seizures_vs_overdoses")
         meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
         return {"rows": table.to_pylist(), "meta": meta}
     if job.name == "claim":
         from ..claims import Backend, evaluate_one
 
-        return evaluate_one(Backend(con), params["claim"])
+        return evaluate_one(Backend(con, memo.run), params["claim"])
     if job.name == "ledger":
         return _rows(con.table("core_ledger__events").order_by("event_date").to_pyarrow())
     if job.key.startswith("measures."):  # a composite the warehouse cannot fill leaves its place empty
@@ -216,20 +254,24 @@ def run_job(con: Any, job: Job) -> Any:
         from ..errors import UsmxError
 
         try:
-            table = ind.run(con, job.name, **params)
+            table = memo.run(job.name, **params)
         except UsmxError:
             return []
         sens = (table.schema.metadata or {}).get(b"sensitivity")  # an index's Sobol' indices, from the same runs
         return {"rows": _rows(table), "sensitivity": json.loads(sens)} if sens else _rows(table)
-    return _rows(ind.run(con, job.name, **params))
+    return _rows(memo.run(job.name, **params))
 
 
-def run_serial(con: Any, jobs: list[Job]) -> dict[str, tuple[Any, float]]:
-    """Run the jobs one after another on one backend: ``{key: (result, seconds)}``."""
-    out = {}
+def run_serial(memo: Memo, jobs: list[Job]) -> dict[str, tuple[Any, float]]:
+    """Run the jobs one after another on one memo: ``{key: (result, seconds)}``, bundles opened."""
+    out: dict[str, tuple[Any, float]] = {}
     for job in jobs:
         t0 = time.perf_counter()
-        out[job.key] = (run_job(con, job), time.perf_counter() - t0)
+        result = run_job(memo, job)
+        if job.name == "bundle":
+            out.update(result)
+        else:
+            out[job.key] = (result, time.perf_counter() - t0)
     return out
 
 
@@ -312,4 +354,4 @@ def collect(con: Any, loads: list[dict], indicators: list) -> ReportData:
     parallel processes.
     """
     jobs = plan(loads)
-    return assemble(jobs, run_serial(con, jobs), loads, indicators)
+    return assemble(flat(jobs), run_serial(Memo(con), jobs), loads, indicators)

@@ -26,7 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from .data import Job, ReportData, assemble, plan
+from .data import Job, ReportData, assemble, flat, plan
 
 #: what the workers import as they start: the report's libraries, a few seconds of start-up on a small machine
 MODULES = (
@@ -88,15 +88,15 @@ def _ready() -> int:
 
 def _run(db: str, job: Job) -> tuple[Any, float]:
     """One job in a worker, on the worker's read-only connection to ``db`` (opened on its first job)."""
-    from .data import run_job
+    from .data import Memo, run_job
 
-    backend = _BACKENDS.get(db)
-    if backend is None:
+    memo = _BACKENDS.get(db)
+    if memo is None:
         from .. import engines
 
-        backend = _BACKENDS[db] = engines.warehouse_backend(Path(db))
+        memo = _BACKENDS[db] = Memo(engines.warehouse_backend(Path(db)))
     t0 = time.perf_counter()
-    return run_job(backend, job), time.perf_counter() - t0
+    return run_job(memo, job), time.perf_counter() - t0
 
 
 def _body(data: ReportData, lang: str) -> str:
@@ -130,8 +130,12 @@ class Workers:
     def collect(self, db: Path, loads: list[dict], indicators: list) -> ReportData:
         """:func:`usmx.report.data.collect`, its jobs shared among the workers (the slowest first)."""
         jobs = plan(loads)
-        futures = {job.key: self._pool.submit(_run, str(db), job) for job in jobs}
-        return assemble(jobs, {key: f.result() for key, f in futures.items()}, loads, indicators)
+        futures = {job: self._pool.submit(_run, str(db), job) for job in jobs}
+        results: dict[str, tuple[Any, float]] = {}
+        for job, future in futures.items():
+            value, seconds = future.result()
+            results.update(value if job.name == "bundle" else {job.key: (value, seconds)})
+        return assemble(flat(jobs), results, loads, indicators)
 
     def bodies(self, data: ReportData, langs: list[str]) -> list[str]:
         """Each language's page body, one per worker."""
