@@ -255,7 +255,9 @@ class Observatory:
     def evaluate(
         self, method: str, *, indicator: str | pa.Table = "homicide_victims", state: str | None = None, **options: Any
     ):
-        """Run an evaluation on an indicator (by name, or its output table): ``its``, ``changepoints``, ``synth``.
+        """Run an evaluation on an indicator (by name, or its output table): ``its``, ``changepoints``, ``synth``;
+        or on the warehouse: ``nowcast-backtest``, ``sensitivity``, ``cooperation`` (``window`` months; a dict of the
+        key dates' ``event_studies`` and the news proxy's ``correlation`` with counted acts).
 
         ``its``: options of :func:`usmx.evaluate.interrupted_time_series` (``intervention`` first). ``changepoints``:
         of :func:`usmx.evaluate.changepoints.detect_changepoints`. ``synth``: ``treated``, ``intervention`` and
@@ -268,13 +270,17 @@ class Observatory:
         from .indicators._common import group as crime_group
 
         params = options.pop("params", {}) or {}
-        if method in ("nowcast-backtest", "sensitivity"):  # usmx.evaluate.nowcast / usmx.evaluate.composite
+        if method in ("nowcast-backtest", "sensitivity", "cooperation"):  # evaluations that read the warehouse
             from . import engines
+            from .indicators import scorecard
             from .indicators.daily import nowcast_backtest
             from .indicators.indices import sensitivity
 
             self._require()
             with engines.backend(self.db, self.scratch, "duckdb", None) as con:
+                if method == "cooperation":  # usmx.evaluate.cooperation: the key dates, the news against counts
+                    return {"event_studies": scorecard.event_studies(con, **options),
+                            "correlation": scorecard.reported_vs_counted(con)}  # fmt: skip
                 return (nowcast_backtest if method == "nowcast-backtest" else sensitivity)(con, **options)
         if method == "synth":
             group = crime_group(options.pop("group", "intentional_homicide"))
@@ -295,7 +301,7 @@ class Observatory:
             return interrupted_time_series(series, **options)
         if method == "changepoints":
             return detect_changepoints(series, **options)
-        methods = ["its", "changepoints", "synth", "nowcast-backtest", "sensitivity"]
+        methods = ["its", "changepoints", "synth", "nowcast-backtest", "sensitivity", "cooperation"]
         raise UsmxError(
             f"unknown evaluation {method!r}{catalog.suggest(method, methods)}; methods: {', '.join(methods)}."
         )
@@ -415,7 +421,12 @@ class Observatory:
         stored paths). See :mod:`usmx.fetch` for the sources and options."""
         from . import fetch as _fetch
 
-        got = _fetch.fetch(self.raw, source, url=url, progress=progress, **options)
+        if source == "doj-press-releases":  # pages of an API into one extract (since=, until= dates)
+            from .fetch_doj import DOJ_API, fetch_doj
+
+            got = fetch_doj(self.raw, api_url=url or DOJ_API, progress=progress, **options)["stored"][0]
+        else:
+            got = _fetch.fetch(self.raw, source, url=url, progress=progress, **options)
         if not ingest:
             return [got.path]
         return self.ingest(got.path, kind=got.kind, origin=got.origin, progress=progress)

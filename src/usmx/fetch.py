@@ -232,7 +232,7 @@ def fetch(
     sha256: str | None = None,
 ) -> Fetched:
     """Download a source's official file into the raw store (once: a file already stored is not stored again)."""
-    known = {n: t for n, t in targets().items() if n not in ("gdelt", "acled")}
+    known = {n: t for n, t in targets().items() if n not in ("gdelt", "acled", "doj-press-releases")}
     if target_name not in known:
         raise UsmxError(f"unknown source {target_name!r}; known: {', '.join(targets())}.")
     target = known[target_name]

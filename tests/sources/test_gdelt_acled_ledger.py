@@ -13,6 +13,8 @@ from usmx.errors import CellError, CheckError, UnknownFormatError
 
 from ..conftest import DATA, snapshot
 
+CITE = ", publisher: s, url: 'https://example.org/r', accessed: 2026-01-02"  # a ledger row's citation
+
 MONTHS = 24
 N = 20_000
 
@@ -203,44 +205,43 @@ def test_a_newer_acled_export_applies_deletions_and_changes(obs, tmp_path):
 
 def test_ledger_loads_and_validates(obs, tmp_path):
     (r,) = obs.ingest(DATA / "ledger" / "us_mx_security_events.yaml")
-    assert r.kind == "ledger_events" and r.rows == 22
-    assert (
-        obs.sql("SELECT count(*) AS n FROM core_ledger__events WHERE source IS NULL OR source = ''").to_pylist()[0]["n"]
-        == 0
-    )
+    assert r.kind == "ledger_events" and r.rows == 23
+    uncited = "SELECT count(*) AS n FROM core_ledger__events WHERE publisher = '' OR url NOT LIKE 'https://%'"
+    assert obs.sql(uncited).to_pylist()[0]["n"] == 0
     transfers = obs.sql("SELECT sum(persons) AS n FROM core_ledger__events WHERE kind = 'transfer'").to_pylist()
-    assert transfers == [{"n": 55}]
+    assert transfers == [{"n": 92}]  # 29 + 26 + 37
     mine = tmp_path / "my_events.yaml"
     mine.write_text(
         "events:\n  - {id: my-1, date: 2025-03-01, kind: meeting, title_en: A meeting, "
-        "title_es: Una reunión, source: Official communiqué}\n",
+        "title_es: Una reunión, publisher: Official communiqué, url: 'https://example.org/c', accessed: 2026-01-02}\n",
         encoding="utf-8",
     )
     (r2,) = obs.ingest(mine)
-    assert r2.rows == 1 and obs.sql("SELECT count(*) AS n FROM core_ledger__events").to_pylist()[0]["n"] == 23
+    assert r2.rows == 1 and obs.sql("SELECT count(*) AS n FROM core_ledger__events").to_pylist()[0]["n"] == 24
     cases = {
-        "no source": (
-            "  - {id: x, date: 2025-03-01, kind: meeting, title_en: a, title_es: b}\n",
+        "no publisher": (
+            "  - {id: x, date: 2025-03-01, kind: meeting, title_en: a, title_es: b, url: 'https://e.org', "
+            "accessed: 2026-01-02}\n",
             CheckError,
-            "lacks source",
+            "event 1 \\(x\\) lacks publisher",
         ),
         "bad date": (
-            "  - {id: x, date: 2025-13-01, kind: meeting, title_en: a, title_es: b, source: s}\n",
+            "  - {id: x, date: 2025-13-01, kind: meeting, title_en: a, title_es: b" + CITE + "}\n",
             CellError,
             "an ISO date",
         ),
         "bad kind": (
-            "  - {id: x, date: 2025-03-01, kind: party, title_en: a, title_es: b, source: s}\n",
+            "  - {id: x, date: 2025-03-01, kind: party, title_en: a, title_es: b" + CITE + "}\n",
             CheckError,
             "kinds_known.*kind 'party' is not one of",
         ),
         "duplicate id": (
-            "  - {id: x, date: 2025-03-01, kind: meeting, title_en: a, title_es: b, source: s}\n" * 2,
+            ("  - {id: x, date: 2025-03-01, kind: meeting, title_en: a, title_es: b" + CITE + "}\n") * 2,
             CheckError,
-            "keys_unique.*appears 2 times",
+            "ids_unique.*event 2 \\(x\\) repeats the id 'x' of event 1",
         ),
         "future": (
-            "  - {id: x, date: 2999-01-01, kind: meeting, title_en: a, title_es: b, source: s}\n",
+            "  - {id: x, date: 2999-01-01, kind: meeting, title_en: a, title_es: b" + CITE + "}\n",
             CheckError,
             "future",
         ),
@@ -265,21 +266,25 @@ def test_ledger_loads_and_validates(obs, tmp_path):
         (
             'x0: &a0 ["aaaaaaaaaa"]\n'
             + "".join(f"x{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}]\n" for i in range(1, 9))
-            + "events:\n  - {id: x, date: 2025-03-01, kind: meeting, title_en: *a8, title_es: b, source: s}\n",
+            + "events:\n  - {id: x, date: 2025-03-01, kind: meeting, title_en: *a8, title_es: b"
+            + CITE
+            + "}\n",
             "anchors and aliases",
         ),
         (
             "events:\n  - {id: x, date: 2025-03-01, kind: meeting, title_en: "
             + "a" * 5000
-            + ", title_es: b, source: s}\n",
+            + ", title_es: b"
+            + CITE
+            + "}\n",
             "at most 2000 characters",
         ),
         (
-            "events:\n  - {id: [1, 2], date: 2025-03-01, kind: meeting, title_en: a, title_es: b, source: s}\n",
+            "events:\n  - {id: [1, 2], date: 2025-03-01, kind: meeting, title_en: a, title_es: b" + CITE + "}\n",
             "a single value, not a list",
         ),
         (
-            "events:\n  - {id: x, date: 2025-03-01, kind: transfer, title_en: a, title_es: b, source: s, "
+            "events:\n  - {id: x, date: 2025-03-01, kind: transfer, title_en: a, title_es: b" + CITE + ", "
             "persons: true}\n",
             "a whole number of people",
         ),
@@ -294,7 +299,7 @@ def test_hostile_ledger_files_are_refused_quickly(obs, tmp_path, body, pattern):
     p.write_text(body if body.startswith("events") else body.replace("events:", "events:", 1), encoding="utf-8")
     if not body.startswith("events"):  # the detector wants `events:` first; put the anchors inside an entry
         p.write_text(
-            "events:\n  - {id: y, date: 2025-03-01, kind: meeting, title_en: &t0 a, title_es: *t0, source: s}\n",
+            "events:\n  - {id: y, date: 2025-03-01, kind: meeting, title_en: &t0 a, title_es: *t0" + CITE + "}\n",
             encoding="utf-8",
         )
     t0 = time.perf_counter()

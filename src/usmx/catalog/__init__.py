@@ -163,6 +163,16 @@ def administrations() -> list[Administration]:
     return [Administration(**a) for a in _read_yaml("administrations.yaml")["administrations"]]
 
 
+def ledger_quantities() -> dict[str, dict[str, Any]]:
+    """What a ledger count may count (catalog/ledger_kinds.yaml ``quantities``): unit, scorecard component, side."""
+    return dict(_read_yaml("ledger_kinds.yaml")["quantities"])
+
+
+def cooperation_key_dates() -> list[dict[str, Any]]:
+    """The dates at which cooperation is compared before and after (catalog/ledger_kinds.yaml ``key_dates``)."""
+    return list(_read_yaml("ledger_kinds.yaml")["key_dates"])
+
+
 def administration(key: str) -> Administration:
     return next(a for a in administrations() if a.key == key)
 
@@ -465,17 +475,6 @@ def indicator_meta() -> dict[str, dict]:
 @cache
 def _publishers() -> dict[str, Any]:
     return _read_yaml("publishers.yaml")
-
-
-def publisher_links(source: str) -> list[tuple[str, str | None]]:
-    """Each publisher a ledger ``source`` names ("A; B"), with the official page of the longest known name that
-    begins it (None when none does)."""
-    names = sorted(_publishers()["publishers"].items(), key=lambda kv: -len(kv[0]))
-    out: list[tuple[str, str | None]] = []
-    for part in (p.strip() for p in source.split(";")):
-        url = next((u for n, u in names if part.startswith(n)), None)
-        out.append((part, url))
-    return out
 
 
 def kind_page(kind: str) -> str | None:

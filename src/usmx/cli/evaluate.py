@@ -236,3 +236,67 @@ def sensitivity(
     if res["missing_components"]:
         lines.append(f"  left out (not in the warehouse): {', '.join(res['missing_components'])}")
     write_text("\n".join(lines), output)
+
+
+def _num(x: float | None, digits: int = 3) -> str:
+    return "–" if x is None else f"{x:,.{digits}g}" if abs(x) < 1 else f"{x:,.1f}"
+
+
+@app.command("cooperation")
+def cooperation(
+    window: Annotated[int, typer.Option(help="Months compared on each side of each key date.")] = 24,
+    correlation: Annotated[
+        bool, typer.Option("--correlation", help="csv/parquet: write the news-against-counts correlation instead.")
+    ] = False,
+    format: FormatOption = Format.table,
+    output: OutputOption = None,
+    db: DbOption = None,
+) -> None:
+    """Cooperation before and after the ledger's key dates (December 2018, December 2020, October 2024,
+    January-February 2025): each scorecard component's yearly rate (or the news share) in WINDOW months before and
+    after, with 95% intervals and the after/before ratio; and how far GDELT's reported cooperation follows the
+    counted acts, year by year (Pearson's r with its interval, Spearman's rho). json gives both; csv and parquet
+    the event studies (or, with --correlation, the correlation)."""
+    res = observatory(db).evaluate("cooperation", window=window)
+    studies, corr = res["event_studies"], res["correlation"]
+    if format is Format.json:
+        doc = {k: v.to_pylist() for k, v in res.items()}
+        write_text(json.dumps(doc, indent=1, default=str), output)
+        return
+    if format in (Format.csv, Format.parquet):
+        emit(corr if correlation else studies, format, output)
+        return
+    lines = [f"Cooperation before and after each key date ({window} months a side; 95% intervals):"]
+    for r in studies.to_pylist():
+        if r["component"] == studies.column("component")[0].as_py():
+            lines.append(f"\n{r['date']:%Y-%m-%d}  {r['event_en']}")
+        if r["before"] is None:
+            lines.append(f"  {r['component']:<24} not measurable: {r['months_before']:g} months observed before, "
+                         f"{r['months_after']:g} after")  # fmt: skip
+            continue
+        ratio = (
+            f"ratio {_num(r['ratio'])} [{_num(r['ratio_low'])}, {_num(r['ratio_high'])}]"
+            if r["ratio"] is not None
+            else ""
+        )
+        lines.append(
+            f"  {r['component']:<24} {_num(r['before'])} [{_num(r['before_low'])}, {_num(r['before_high'])}] -> "
+            f"{_num(r['after'])} [{_num(r['after_low'])}, {_num(r['after_high'])}] {r['unit']}  {ratio}  "
+            f"{r['finding']}" + ("  (named events: a floor)" if r["basis"] == "named_events" else "")
+        )
+    lines.append("\nReported (GDELT share) against counted cooperation, by year:")
+    for r in corr.to_pylist():
+        if r["pearson"] is None:
+            lines.append(f"  {r['component']:<24} {r['note']}")
+        else:
+            lines.append(
+                f"  {r['component']:<24} r = {r['pearson']:.2f} [{r['low']:.2f}, {r['high']:.2f}], "
+                f"Spearman {r['spearman']:.2f}, n = {r['n']} ({r['years']})"
+            )
+    lines.append(
+        "\nWhat this can and cannot say: counts of acts are few and lumpy (batches of people), so the exact Poisson "
+        "intervals understate the uncertainty; a component read from named ledger events is a floor, not a total; "
+        "the news share measures coverage, not cooperation; a change at a date is not caused by what happened "
+        "on it."
+    )
+    write_text("\n".join(lines), output)

@@ -33,8 +33,12 @@ def fetch(
     sha256: Annotated[str | None, typer.Option(help="Refuse the file unless its sha256 matches.")] = None,
     no_ingest: Annotated[bool, typer.Option("--no-ingest", help="Only store the raw file.")] = False,
     retries: Annotated[int, typer.Option(help="Retries for transient failures.")] = 4,
-    date_from: Annotated[str | None, typer.Option("--from", help="gdelt/acled: first date, YYYY-MM-DD.")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="gdelt/acled: last date, YYYY-MM-DD.")] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="gdelt/acled/doj-press-releases: first date, YYYY-MM-DD.")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="gdelt/acled/doj-press-releases: last date, YYYY-MM-DD.")
+    ] = None,
     country: Annotated[str, typer.Option(help="acled: country to download.")] = "Mexico",
     workers: Annotated[int, typer.Option(help="gdelt: parallel downloads.")] = 4,
     db: DbOption = None,
@@ -85,8 +89,13 @@ def fetch(
         )
         print_loads(res["loads"])
         return
+    dated: dict[str, object] = {}
+    if source == "doj-press-releases":  # the months of press releases to page back to
+        dated = {"since": _date(date_from, "--from"), "until": _date(date_to, "--to") if date_to else None,
+                 "retries": retries}  # fmt: skip
     with Reporter(source) as rep:
-        results = obs.fetch(source, url=url, ingest=not no_ingest, progress=rep, sha256=sha256, retries=retries)
+        options: dict[str, object] = dated or {"sha256": sha256, "retries": retries}
+        results = obs.fetch(source, url=url, ingest=not no_ingest, progress=rep, **options)
     if no_ingest:
         for p in results:
             out.print(f"stored  {p}")

@@ -85,12 +85,14 @@ def registry() -> dict[str, Indicator]:
         daily,
         designations,
         disappearances,
+        doj,
         federal,
         gitoc,
         indices,
         inegi,
         lethal,
         markets,
+        scorecard,
         us,
     )
 

@@ -166,7 +166,7 @@ def section_cooperation(data: ReportData, lang: str) -> str:
             [
                 esc(i18n.day(r["event_date"], lang)),
                 esc(r[f"title_{lang}"]),
-                "; ".join(link(name, url) for name, url in catalog.publisher_links(r["source"])),
+                link(r["publisher"], r["url"]),
             ]
             for r in reversed(ev["ledger"])
         ]

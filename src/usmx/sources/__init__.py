@@ -6,11 +6,11 @@ from types import ModuleType
 
 from ..errors import HeaderError, UnknownFormatError
 from ..rawstore import FileFacts
-from . import acled, cbp, cdc, conapo, gdelt, gitoc, inegi, ledger, ofac, rnpdno, sesnsp, sesnsp_federal, sspc
+from . import acled, cbp, cdc, conapo, doj, gdelt, gitoc, inegi, ledger, ofac, rnpdno, sesnsp, sesnsp_federal, sspc
 from ._base import Candidate
 
 MODULES: tuple[ModuleType, ...] = (
-    sesnsp, sesnsp_federal, conapo, inegi, cbp, cdc, gdelt, acled, ledger, ofac, rnpdno, sspc, gitoc
+    sesnsp, sesnsp_federal, conapo, inegi, cbp, cdc, gdelt, acled, ledger, ofac, rnpdno, sspc, gitoc, doj
 )  # fmt: skip
 
 

@@ -12,7 +12,7 @@ import pyarrow as pa
 from .. import catalog
 from ..errors import MissingFileError, UsmxError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 LOADS = "loads"
 """The ledger table: one row per file loaded."""
@@ -171,10 +171,33 @@ def _migrate_from_1(con: duckdb.DuckDBPyConnection) -> None:
         refresh_current(con, spec.name)
 
 
+#: columns renamed between schema versions: (table, old, new); the new column is filled from the old one
+_RENAMED = (("core_ledger__events", "source", "publisher"),)
+
+
+def _add_columns(con: duckdb.DuckDBPyConnection, spec: catalog.TableSpec) -> None:
+    """Give a facts table written by an older usmx the columns the catalogue added since (NULL in old rows, or the
+    renamed column's values), keeping the old columns: a migration never drops data."""
+    have = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ?",
+            [spec.facts_table],
+        ).fetchall()
+    }
+    for f in spec.fact_fields:
+        if f.name not in have:
+            con.execute(f"ALTER TABLE {spec.facts_table} ADD COLUMN {f.name} {f.type}")
+            old = next((o for t, o, n in _RENAMED if t == spec.name and n == f.name and o in have), None)
+            if old:
+                con.execute(f"UPDATE {spec.facts_table} SET {f.name} = {old}")
+
+
 def _create_table(con: duckdb.DuckDBPyConnection, spec: catalog.TableSpec) -> None:
     """Physical facts (and dimension), then the two public views: every vintage, and the current one."""
     cols = ", ".join(f"{f.name} {f.type}" for f in spec.fact_fields)
     con.execute(f"CREATE TABLE IF NOT EXISTS {spec.facts_table} ({cols}, {LOAD_ID} BIGINT NOT NULL)")
+    _add_columns(con, spec)
     select = []
     join = ""
     coded = spec.coded

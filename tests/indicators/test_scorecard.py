@@ -1,0 +1,185 @@
+"""The cooperation scorecard: counted acts beside the news proxy, never summed, publishers side by side."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from usmx.errors import UsmxError
+
+CITE = "url: 'https://example.org/r', accessed: 2026-01-02"
+
+
+def _rows(obs, **params) -> list[dict]:
+    return obs.indicator("cooperation_scorecard", **params).to_pylist()
+
+
+def test_on_the_demo_every_named_component_has_rows_and_the_transfers_total_92(loaded):
+    rows = _rows(loaded, by="year")
+    assert list(obs_cols := loaded.indicator("cooperation_scorecard", by="year").column_names)[:7] == [
+        "period", "component", "value", "low", "high", "unit", "sources",
+    ]  # fmt: skip
+    assert "administration" not in obs_cols
+    components = {r["component"] for r in rows}
+    assert {"extraditions", "transfers", "designations", "reported_cooperation"} <= components
+    transfers = [r for r in rows if r["component"] == "transfers"]
+    assert [(r["period"], r["value"]) for r in transfers] == [(date(2025, 1, 1), 55.0), (date(2026, 1, 1), 37.0)]
+    assert sum(r["value"] for r in transfers if r["covers_to"] <= date(2026, 1, 31)) == 92
+    assert all(r["basis"] == "count" for r in transfers)  # the counts, not the events' persons again
+    # no yearly extradition count is bundled: the persons named in the ledger's events, marked as a floor
+    ext = [r for r in rows if r["component"] == "extraditions"]
+    assert ext and all(r["basis"] == "named_events" for r in ext)
+    # OFAC's additions cover the time since the previous list: longer than the year they are placed in
+    (sdn,) = [r for r in rows if r["component"] == "designations"]
+    assert sdn["spans_periods"] and sdn["covers_from"] < sdn["period"] and sdn["value"] == 196
+    for r in rows:
+        assert r["low"] <= r["value"] <= r["high"], r
+        assert r["sources"]
+
+
+def test_by_month_and_by_administration(loaded):
+    months = [r for r in _rows(loaded, by="month") if r["component"] == "transfers"]
+    assert [(r["period"], r["value"]) for r in months] == [
+        (date(2025, 2, 1), 29.0), (date(2025, 8, 1), 26.0), (date(2026, 1, 1), 37.0),
+    ]  # fmt: skip
+    terms = _rows(loaded, by="administration")
+    (sheinbaum,) = [r for r in terms if r["component"] == "transfers"]
+    assert (sheinbaum["administration"], sheinbaum["period"], sheinbaum["value"]) == (
+        "sheinbaum",
+        date(2024, 10, 1),
+        92,
+    )
+    coop = [r for r in terms if r["component"] == "reported_cooperation"]
+    assert {r["administration"] for r in coop} == {"pena_nieto"}
+    with pytest.raises(UsmxError, match="by must be one of year, month, administration"):
+        _rows(loaded, by="week")
+    assert [r["component"] for r in _rows(loaded, by="sexenio")] == [r["component"] for r in terms]
+
+
+def test_publishers_that_disagree_are_shown_side_by_side_not_averaged_away(loaded, tmp_path):
+    mine = tmp_path / "extraditions.yaml"
+    mine.write_text(
+        "counts:\n"
+        f"  - {{id: e19a, quantity: extraditions, period: 2019, value: 58, unit: persons, "
+        f"publisher: Publisher A, {CITE}}}\n"
+        f"  - {{id: e19b, quantity: extraditions, period: 2019, value: 66, unit: persons, "
+        f"publisher: Publisher B, {CITE}}}\n"
+        f"  - {{id: e19c, quantity: extraditions, period: 2019, value: 60, unit: persons, "
+        f"publisher: Publisher C, {CITE}}}\n"
+        f"  - {{id: e17a, quantity: extraditions, period: 2017, value: 57, unit: persons, "
+        f"publisher: Publisher A, {CITE}}}\n",
+        encoding="utf-8",
+    )
+    loaded.ingest(mine)
+    rows = {r["period"].year: r for r in _rows(loaded, by="year") if r["component"] == "extraditions"}
+    y19 = rows[2019]
+    assert (y19["value"], y19["low"], y19["high"], y19["publishers"]) == (60, 58, 66, 3)
+    assert y19["sources"] == "Publisher A: 58; Publisher B: 66; Publisher C: 60"
+    assert y19["basis"] == "count"
+    # a count replaces the events' floor for its period: Guzmán's extradition is inside the 57 of 2017
+    assert (rows[2017]["value"], rows[2017]["basis"]) == (57, "count")
+    assert rows[2023]["basis"] == "named_events"
+    # a yearly count read by month sits in its last month, flagged as longer than it
+    (dec,) = [r for r in _rows(loaded, by="month") if r["component"] == "extraditions" and r["period"].year == 2019]
+    assert dec["period"] == date(2019, 12, 1) and dec["spans_periods"]
+
+
+def test_reported_cooperation_carries_a_wilson_interval(loaded):
+    coop = [r for r in _rows(loaded, by="year") if r["component"] == "reported_cooperation"]
+    assert coop
+    for r in coop:
+        assert 0 <= r["low"] <= r["value"] <= r["high"] <= 1
+        assert r["high"] > r["low"]  # even with no cooperation events, the interval is not a point
+        assert r["sources"].startswith("GDELT: ")
+
+
+class _Rel:
+    def __init__(self, rows: list[dict]) -> None:
+        self.rows = rows
+
+    def to_pyarrow(self):
+        import pyarrow as pa
+
+        return pa.Table.from_pylist(self.rows)
+
+
+class _Ledger:
+    """A backend with ledger tables only (no OFAC list): what the evidence functions read."""
+
+    def __init__(self, counts: list[dict], events: list[dict]) -> None:
+        self.tables = {"core_ledger__counts": counts, "core_ledger__events": events}
+
+    def table(self, name: str) -> _Rel:
+        if name not in self.tables:
+            raise KeyError(name)
+        return _Rel(self.tables[name])
+
+
+def _extraditions(values: dict[int, float], publisher: str = "A") -> list[dict]:
+    return [
+        {"quantity": "extraditions", "amount": v, "period_start": date(y, 1, 1), "period_end": date(y, 12, 31),
+         "publisher": publisher, "acts": None}
+        for y, v in values.items()
+    ]  # fmt: skip
+
+
+def test_event_study_finds_a_fall_in_yearly_counts_and_none_in_a_flat_series(monkeypatch):
+    from usmx.indicators import cooperation, scorecard
+
+    monkeypatch.setattr(cooperation, "cooperation_expr", lambda con: (_ for _ in ()).throw(KeyError("no GDELT")))
+    counts = _extraditions({2015: 70, 2016: 70, 2017: 70, 2018: 70, 2019: 30, 2020: 30, 2021: 30, 2022: 30})
+    events = [
+        {"event_date": day, "kind": "administration", "persons": None, "publisher": "P"}
+        for day in (date(2015, 1, 1), date(2022, 12, 31))
+    ]
+    rows = {(r["key_date"], r["component"]): r for r in scorecard.event_studies(_Ledger(counts, events)).to_pylist()}
+    dec18 = rows[("2018-12", "extraditions")]
+    assert dec18["basis"] == "count" and dec18["before"] == pytest.approx(70, rel=1e-3)
+    assert dec18["after"] == pytest.approx((70 / 12 + 30 + 30 * 11 / 12) / 2, rel=1e-2)
+    assert dec18["finding"] == "fell" and dec18["ratio_high"] < 1
+    dec20 = rows[("2020-12", "extraditions")]  # 30 a year on both sides
+    assert dec20["finding"] == "no clear change" and dec20["ratio_low"] < 1 < dec20["ratio_high"]
+    # after the ledger ends nothing is observed: not measurable, never a zero
+    assert rows[("2024-10", "extraditions")]["finding"] == "not measurable"
+    with pytest.raises(UsmxError, match="window must be 1 to 120 months"):
+        scorecard.event_studies(_Ledger(counts, events), window=0)
+
+
+def test_reported_cooperation_against_counts_year_by_year(monkeypatch):
+    from usmx.indicators import cooperation, scorecard
+
+    values = {y: 40 + 5 * (y - 2012) for y in range(2012, 2024)}
+    monthly = [
+        {"period": date(y, m, 1), "dyad_events": 1000, "law_enforcement_events": int(values[y] + (y * m) % 7)}
+        for y in values
+        for m in range(1, 13)
+    ]
+    monkeypatch.setattr(cooperation, "cooperation_expr", lambda con: _Rel(monthly))
+    got = {r["component"]: r for r in scorecard.reported_vs_counted(_Ledger(_extraditions(values), [])).to_pylist()}
+    ext = got["extraditions"]
+    assert ext["n"] == 12 and ext["years"].startswith("2012, 2013")
+    assert ext["pearson"] > 0.99 and ext["low"] < ext["pearson"] < ext["high"] and ext["spearman"] == pytest.approx(1)
+    # three years only: printed with the reason, not with a made-up interval
+    few = {y: values[y] for y in (2012, 2013, 2014)}
+    (only,) = scorecard.reported_vs_counted(_Ledger(_extraditions(few), [])).to_pylist()
+    assert only["pearson"] is None and "at least 4" in only["note"]
+
+
+def test_the_evaluation_prints_intervals_and_its_limits(loaded, capsys):
+    from typer.testing import CliRunner
+
+    from usmx.cli import app
+
+    res = CliRunner().invoke(app, ["evaluate", "cooperation", "--db", str(loaded.db)])
+    assert res.exit_code == 0, res.output
+    assert "2024-10-01  Sheinbaum takes office" in res.output
+    assert "transfers" in res.output and "rose from none" in res.output
+    assert "What this can and cannot say" in res.output
+    js = CliRunner().invoke(app, ["evaluate", "cooperation", "--db", str(loaded.db), "--format", "json"])
+    import json
+
+    doc = json.loads(js.output)
+    assert set(doc) == {"event_studies", "correlation"}
+    sheinbaum = [r for r in doc["event_studies"] if r["key_date"] == "2024-10" and r["component"] == "transfers"]
+    assert sheinbaum[0]["after_low"] > 0 and sheinbaum[0]["before"] == 0
