@@ -21,7 +21,7 @@ class Fake:
         return pa.Table.from_pylist(self.tables[name])
 
     def evaluate(self, method, **options):
-        return self.tables["its"]
+        return self.tables["its" if method == "its" else method]
 
     def audit(self, kind, **options):
         return pa.Table.from_pylist(self.tables[kind])
@@ -81,7 +81,45 @@ def test_every_claim_is_read_from_the_demo_warehouse(loaded):
         assert r["direction"] in ("supports", "contradicts", "mixed", "insufficient") and r["reading"]
     by = {r["key"]: r for r in en}
     assert by["record_violence"]["direction"] == "supports"  # 88.7 a day under López Obrador, the highest term
-    assert by["cooperation_collapsed"]["direction"] == "insufficient"  # four months of GDELT: too few
-    assert "needs at least 24 months of GDELT events" in by["cooperation_collapsed"]["reading"]
+    # four months of GDELT, and no counted act with activity before December 2018 (no yearly extradition counts)
+    assert by["cooperation_collapsed"]["direction"] == "insufficient"
+    assert "needs counted acts with activity before December 2018" in by["cooperation_collapsed"]["reading"]
     assert {r["key"]: r["direction"] for r in es} == {r["key"]: r["direction"] for r in en}
     assert "promediaron 88,7 al día" in es[0]["reading"]
+
+
+def _study(key: str, component: str, finding: str, ratio: float, basis: str = "count", before: float = 50.0) -> dict:
+    from datetime import date
+
+    day = date(2018, 12, 1) if key == "2018-12" else date(2020, 12, 18)
+    return {"key_date": key, "date": day, "component": component, "basis": basis, "before": before, "ratio": ratio,
+            "finding": finding}  # fmt: skip
+
+
+def _coop(studies: list[dict], news: list[dict] | None = None) -> Fake:
+    return Fake(cooperation={"event_studies": pa.Table.from_pylist(studies)}, cooperation_index=news or [])
+
+
+def _news(before: float, after: float) -> list[dict]:
+    from datetime import date
+
+    months = [date(2013 + m // 12, m % 12 + 1, 1) for m in range(12 * 10)]
+    return [{"period": p, "share": before if p < date(2018, 12, 1) else after} for p in months]
+
+
+def test_the_cooperation_rule_reads_counted_acts_before_the_news():
+    fell = [_study("2018-12", "extraditions", "fell", 0.45), _study("2020-12", "extraditions", "no clear change", 0.9)]
+    values, direction, confidence = claims._cooperation(_coop(fell), "en")
+    assert (direction, confidence) == ("supports", "medium")
+    assert "extraditions fell (from 2018-12: 0.45×)" in values["counted"] and values["news"] == "–"
+    held = [_study("2018-12", "extraditions", "no clear change", 0.95)]
+    assert claims._cooperation(_coop(held, _news(0.10, 0.11)), "en")[1] == "contradicts"
+    # counted acts held but the news share fell by more than a quarter: the evidence disagrees
+    assert claims._cooperation(_coop(held, _news(0.10, 0.05)), "en")[1] == "mixed"
+    # the news alone: low confidence
+    assert claims._cooperation(_coop([], _news(0.10, 0.05)), "en")[1:] == ("supports", "low")
+    # floors read from named events, and components with nothing before the date, are not evidence of a fall
+    floors = [_study("2018-12", "extraditions", "no clear change", 0.0, basis="named_events"),
+              _study("2018-12", "transfers", "none on either side", None, before=0.0)]  # fmt: skip
+    with pytest.raises(claims.Insufficient):
+        claims._cooperation(_coop(floors), "en")

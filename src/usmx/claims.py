@@ -60,27 +60,74 @@ def _record_violence(obs, lang: str) -> tuple[dict, str, str]:
     return values, direction, "high" if len(verdicts) >= 2 and direction != "mixed" else "medium"
 
 
-def _cooperation(obs, lang: str) -> tuple[dict, str, str]:
-    """GDELT's law-enforcement share of US-Mexico events, December 2018 on against the six years before: supports
-    when it fell by a quarter or more, contradicts when it rose; low confidence always (reported, not counted)."""
+def _news_share(obs) -> tuple[float, float, int] | None:
+    """GDELT's law-enforcement share of US-Mexico events from December 2018 on and in the six years before, and the
+    months loaded; None with fewer than 24 months, or less than a year on a side."""
     rows = obs.indicator("cooperation_index", smooth=1).to_pylist()
     if len(rows) < 24:
-        raise Insufficient(
-            f"at least 24 months of GDELT events ({len(rows)} loaded)",
-            f"al menos 24 meses de eventos de GDELT (hay {len(rows)})",
-        )
+        return None
     cut = date(2018, 12, 1)
     before = [r["share"] for r in rows if date(2012, 12, 1) <= r["period"] < cut and r["share"] is not None]
     after = [r["share"] for r in rows if r["period"] >= cut and r["share"] is not None]
     if len(before) < 12 or len(after) < 12:
+        return None
+    return sum(before) / len(before), sum(after) / len(after), len(rows)
+
+
+def _cooperation(obs, lang: str) -> tuple[dict, str, str]:
+    """Counted acts first: the key-date studies (usmx evaluate cooperation) at December 2018 and December 2020 for
+    components with acts before the date (counts or OFAC lists, not the ledger's named-event floors); then GDELT's
+    law-enforcement share of US-Mexico news, December 2018 on against the six years before (a fall of a quarter or
+    more). Supports when a counted act fell beyond chance and the news did not rise (or, with no counts, when the
+    news share fell); contradicts when the counted acts held and the news did not fall (or, with no counts, when it
+    rose); mixed otherwise. Medium confidence with counted acts, low on the news alone."""
+    from .indicators.scorecard import ORDER
+
+    studies = obs.evaluate("cooperation")["event_studies"].to_pylist()
+    informative = [
+        r for r in studies
+        if r["key_date"] in ("2018-12", "2020-12") and r["basis"] in ("count", "list_difference")
+        and r["before"] and r["finding"] not in ("not measurable",)
+    ]  # fmt: skip
+    news = _news_share(obs)
+    if not informative and news is None:
         raise Insufficient(
-            "GDELT events on both sides of December 2018 (a year each at least)",
-            "eventos de GDELT antes y después de diciembre de 2018 (al menos un año de cada lado)",
+            "counted acts with activity before December 2018 (yearly extradition counts in the ledger, OFAC lists) "
+            "or at least 24 months of GDELT events on both sides of it",
+            "actos contados con actividad antes de diciembre de 2018 (conteos anuales de extradiciones en el "
+            "registro, listas de la OFAC) o al menos 24 meses de eventos de GDELT a ambos lados de esa fecha",
         )
-    b, a = sum(before) / len(before), sum(after) / len(after)
-    direction = "supports" if a <= 0.75 * b else "contradicts" if a > b else "mixed"
-    values = {"after": _pct(a, lang).lstrip("+"), "before": _pct(b, lang).lstrip("+"), "months": len(rows)}
-    return values, direction, "low"
+    fell = [r for r in informative if r["finding"] == "fell"]
+    words = {"fell": ("fell", "cayó"), "rose": ("rose", "subió"),
+             "no clear change": ("did not clearly change", "no cambió con claridad")}  # fmt: skip
+    informative.sort(key=lambda r: (r["key_date"], ORDER.index(r["component"]) if r["component"] in ORDER else 99))
+    since = "desde" if lang == "es" else "from"
+
+    def reading(r: dict) -> str:
+        name = i18n.t("component_" + r["component"], lang).lower()
+        verb = words.get(r["finding"], (r["finding"],) * 2)[lang == "es"]
+        return f"{name} {verb} ({since} {r['date']:%Y-%m}: {_num(r['ratio'] or 0, lang, 2)}×)"
+
+    parts = [reading(r) for r in informative]
+    none = "ninguno con actividad previa" if lang == "es" else "none with acts before those dates"
+    news_text = "–"
+    news_fell = news_rose = False
+    if news is not None:
+        b, a, months = news
+        news_fell, news_rose = a <= 0.75 * b, a > b
+        against, of = ("frente a", "meses de GDELT") if lang == "es" else ("against", "months of GDELT")
+        news_text = f"{_pct(a, lang).lstrip('+')} {against} {_pct(b, lang).lstrip('+')} ({months} {of})"
+    if informative:
+        if fell and not news_rose:
+            direction = "supports"
+        elif not fell and not news_fell:
+            direction = "contradicts"
+        else:
+            direction = "mixed"
+    else:
+        direction = "supports" if news_fell else "contradicts" if news_rose else "mixed"
+    values = {"counted": "; ".join(parts) or none, "news": news_text}
+    return values, direction, "medium" if informative else "low"
 
 
 def _criminal_reach(obs, lang: str) -> tuple[dict, str, str]:
@@ -283,6 +330,10 @@ class Backend:
     def evaluate(self, method: str, indicator: str = "homicide_victims", **options):
         from .evaluate import interrupted_time_series, monthly_series
 
+        if method == "cooperation":
+            from .indicators.scorecard import event_studies, reported_vs_counted
+
+            return {"event_studies": event_studies(self.con), "correlation": reported_vs_counted(self.con)}
         if method != "its":
             raise UsmxError(f"the claims read no {method!r} evaluation")
         return interrupted_time_series(monthly_series(self.indicator(indicator, by="month"), indicator), **options)

@@ -168,6 +168,11 @@ def ledger_quantities() -> dict[str, dict[str, Any]]:
     return dict(_read_yaml("ledger_kinds.yaml")["quantities"])
 
 
+def scorecard_order() -> list[str]:
+    """The cooperation scorecard's components in the order they are shown (catalog/ledger_kinds.yaml)."""
+    return list(_read_yaml("ledger_kinds.yaml")["scorecard_order"])
+
+
 def cooperation_key_dates() -> list[dict[str, Any]]:
     """The dates at which cooperation is compared before and after (catalog/ledger_kinds.yaml ``key_dates``)."""
     return list(_read_yaml("ledger_kinds.yaml")["key_dates"])

@@ -215,10 +215,7 @@ def _reported(con, by: str) -> list[dict]:
     return out
 
 
-ORDER = [
-    "extraditions", "transfers", "doj_extraditions", "designations", "terrorist_designations", "indictments",
-    "doj_criminal_groups", "joint_operations", "firearm_traces", "doj_cooperation", "reported_cooperation",
-]  # fmt: skip
+ORDER = catalog.scorecard_order()
 
 
 @indicator("cooperation_scorecard")

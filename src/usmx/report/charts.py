@@ -22,7 +22,12 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, s
 
 
 def _config(chart: alt.TopLevelMixin, width: int, height: int) -> alt.TopLevelMixin:
-    return chart.properties(width=width, height=height).configure(
+    return _style(chart.properties(width=width, height=height))
+
+
+def _style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """The report's fonts, colours and axes (a faceted chart sizes its panels itself and takes only this)."""
+    return chart.configure(
         font=FONT,
         background="white",
         axis={

@@ -55,6 +55,7 @@ class ReportData:
     nowcast: list[dict] = field(default_factory=list)  # SESNSP homicide victims nowcast from the daily count
     claims: dict[str, list[dict]] = field(default_factory=dict)  # language -> the claims tracker's rows
     measures: dict[str, list[dict]] = field(default_factory=dict)  # lethal envelope, indices, market breadth
+    cooperation: dict[str, list[dict]] = field(default_factory=dict)  # scorecard, key-date studies, correlation
 
     def vintage(self, kind: str) -> date | None:
         v = [r["vintage"] for r in self.loads if r["kind"] == kind and r["is_current"] and r["vintage"]]
@@ -192,6 +193,9 @@ def plan(loads: list[dict]) -> list[Job]:
         jobs.append(_job("events.cooperation", "cooperation_index", smooth=3))
     if "ledger_events" in has:
         jobs.append(_job("events.ledger", "ledger"))
+    if has & {"ledger_events", "ledger_counts", "ofac_sdn", "doj_press_releases"}:
+        jobs += [_job("cooperation.scorecard", "cooperation_scorecard", by="year"),
+                 _job("cooperation.evidence", "cooperation_evidence")]  # fmt: skip
     if "ofac_sdn" in has:
         jobs.append(_job("events.designations", "designations"))
     if "acled_events" in has:
@@ -246,6 +250,10 @@ def run_job(memo: Memo, job: Job) -> Any:
         from ..claims import Backend, evaluate_one
 
         return evaluate_one(Backend(con, memo.run), params["claim"])
+    if job.name == "cooperation_evidence":  # the key dates' before/after studies and the news against counts
+        from ..indicators.scorecard import event_studies, reported_vs_counted
+
+        return {"studies": _rows(event_studies(con)), "correlation": _rows(reported_vs_counted(con))}
     if job.name == "ledger":
         return _rows(con.table("core_ledger__events").order_by("event_date").to_pyarrow())
     if job.key.startswith("measures."):  # a composite the warehouse cannot fill leaves its place empty
@@ -281,6 +289,7 @@ _TIMED = {
     "reclassification": "evaluation",
     "ccf": "fentanyl_seizures_vs_overdoses",
     "ledger": None,
+    "cooperation_evidence": "cooperation_scorecard",
     "claim": "evaluation",  # the claims run an ITS and two audits
 }
 
@@ -325,7 +334,14 @@ def assemble(jobs: list[Job], results: dict[str, tuple[Any, float]], loads: list
         nowcast=value.get("nowcast", []),
         claims=_claims(group("claims.")),
         measures=_measures(group("measures.")),
+        cooperation=_cooperation(group("cooperation.")),
     )
+
+
+def _cooperation(found: dict) -> dict[str, list[dict]]:
+    out = {"scorecard": found.get("scorecard", [])}
+    out.update(found.get("evidence") or {})
+    return out if any(out.values()) else {}
 
 
 def _claims(found: dict[str, dict]) -> dict[str, list[dict]]:

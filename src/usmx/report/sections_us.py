@@ -146,8 +146,10 @@ def section_migration(data: ReportData, lang: str) -> str:
 
 
 def section_cooperation(data: ReportData, lang: str) -> str:
+    from .sections_cooperation import counted
+
     ev = data.events
-    out = [f'<section id="cooperation"><h2>{t("coop_title", lang)}</h2>']
+    out = [f'<section id="cooperation"><h2>{t("coop_title", lang)}</h2>', counted(data, lang)]
     if ev.get("cooperation"):
         out.append(
             f'<p class="note">{esc(t("coop_note", lang))}</p><figure class="chart">'
