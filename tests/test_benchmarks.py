@@ -86,3 +86,15 @@ def test_its_coverage_benchmark_runs(tmp_path):
     assert "lowest coverage of any family and effect" in res.stdout
     for family in ("flat", "linear", "exponential", "damped", "poisson", "overdispersed", "ar1"):
         assert family in res.stdout
+
+
+@pytest.mark.slow
+def test_serve_benchmark_runs_and_prints_its_percentiles(loaded_db, tmp_path):
+    import shutil
+
+    shutil.copy(loaded_db, tmp_path / "w.duckdb")
+    args = [sys.executable, str(ROOT / "benchmarks" / "serve.py"), "--db", str(tmp_path / "w.duckdb"),
+            "--clients", "5", "--requests", "4", "--rounds", "1"]  # fmt: skip
+    res = subprocess.run(args, capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0, res.stderr
+    assert "p95 ratio indicators / baseline:" in res.stdout and "errors: 0" in res.stdout

@@ -108,7 +108,7 @@ def test_no_source_file_over_500_lines(path):
     assert len(path.read_text(encoding="utf-8").splitlines()) <= 500
 
 
-def test_the_cli_is_the_only_user_of_the_facade_inside_the_package():
+def test_the_cli_and_the_web_app_are_the_only_users_of_the_facade_inside_the_package():
     users = {m for m, deps in GRAPH.items() if "usmx.api" in deps}
     assert users <= {
         "usmx",
@@ -118,6 +118,7 @@ def test_the_cli_is_the_only_user_of_the_facade_inside_the_package():
         "usmx.cli.evaluate",
         "usmx.cli.audit",
         "usmx.cli._output",  # observatory(): the façade, imported when a command runs
+        "usmx.web.app",  # the read-only API: the façade over HTTP, as the CLI is over a terminal
     }, users
 
 

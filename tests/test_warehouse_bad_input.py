@@ -168,14 +168,16 @@ def test_a_damaged_warehouse_is_never_written_to(tmp_path):
     assert db.read_bytes() == before
 
 
-def test_a_reader_in_another_process_is_not_called_a_writer(tmp_path):
-    """While another process reads the warehouse, a load is refused with a message that says so."""
+def test_a_reader_in_another_process_is_not_called_a_writer(tmp_path, monkeypatch):
+    """While another process reads the warehouse (past USMX_LOCK_WAIT), a load is refused with a message that says
+    so; a reader that lets go within the wait (a web server copying its snapshot) only delays the load."""
     import subprocess
     import sys
     import time
 
     from usmx import Observatory
 
+    monkeypatch.setenv("USMX_LOCK_WAIT", "0.5")
     db = tmp_path / "w.duckdb"
     Observatory(db).ingest(CONAPO_STATE)
     reader = subprocess.Popen(
@@ -197,6 +199,21 @@ def test_a_reader_in_another_process_is_not_called_a_writer(tmp_path):
         reader.wait()
     time.sleep(0.2)
     assert Observatory(db).sql("SELECT count(*) AS n FROM loads").to_pylist()[0]["n"] == 1
+    monkeypatch.setenv("USMX_LOCK_WAIT", "20")
+    brief = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(db)!r}, read_only=True); "
+         "print('open', flush=True); time.sleep(1.5)"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert brief.stdout.readline().strip() == "open"
+        t0 = time.monotonic()
+        (r,) = Observatory(db).ingest(STATE_VICTIMS)
+        assert r.status == "loaded" and time.monotonic() - t0 >= 0.5  # it waited for the reader, then loaded
+    finally:
+        brief.kill()
+        brief.wait()
 
 
 def test_an_over_long_field_before_a_bad_cell_still_names_the_cell(obs, tmp_path):

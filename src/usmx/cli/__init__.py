@@ -16,7 +16,7 @@ import typer
 from .. import _signals
 from .._version import __version__
 from ..errors import UsmxError
-from . import audit, data, evaluate, fetch, indicators
+from . import audit, data, evaluate, fetch, indicators, web
 from ._output import err
 
 app = typer.Typer(
@@ -32,6 +32,7 @@ app = typer.Typer(
 data.register(app)
 indicators.register(app)
 fetch.register(app)
+web.register(app)
 app.add_typer(evaluate.app, name="evaluate")
 app.add_typer(audit.app, name="audit")
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import os
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -82,11 +84,11 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
                     f"{path}: no warehouse here. Check --db (or $USMX_DB), or build one with `usmx demo` or "
                     "`usmx ingest FILE`."
                 )
-            con = duckdb.connect(str(path), read_only=True)
+            con = _waiting(lambda: duckdb.connect(str(path), read_only=True))
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Row order inside a table carries no meaning here; not preserving it lets DuckDB load in parallel.
-            con = duckdb.connect(str(path), config={"preserve_insertion_order": False})
+            con = _waiting(lambda: duckdb.connect(str(path), config={"preserve_insertion_order": False}))
             ensure_schema(con)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
@@ -99,6 +101,27 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
     except duckdb.Error as exc:
         raise UsmxError(f"{path}: this is not a usmx warehouse, or it is damaged ({exc}).") from exc
     return con
+
+
+def lock_wait() -> float:
+    """Seconds to wait for another process's lock on the warehouse (``USMX_LOCK_WAIT``, default 10): a web server
+    copying its snapshot, or a load in progress, holds it for moments."""
+    try:
+        return max(0.0, float(os.environ.get("USMX_LOCK_WAIT", "10")))
+    except ValueError:
+        raise UsmxError(f"USMX_LOCK_WAIT must be a number of seconds; got {os.environ['USMX_LOCK_WAIT']!r}.") from None
+
+
+def _waiting(open_: Callable[[], duckdb.DuckDBPyConnection]) -> duckdb.DuckDBPyConnection:
+    """``open_()``, retried while another process holds the file's lock, up to :func:`lock_wait` seconds."""
+    deadline = time.monotonic() + lock_wait()
+    while True:
+        try:
+            return open_()
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.1)
 
 
 @contextlib.contextmanager

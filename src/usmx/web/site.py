@@ -1,0 +1,72 @@
+"""``usmx site``: the dashboard as static files any static host can publish, with no server.
+
+The answers are the server's own: each of the dashboard's queries (static/queries.json, per crime group where it
+says so) is asked of the app in this process and written to ``data/<key>.json``, beside ``data/catalog.json``, the
+page, its script and styles, the vendored Vega libraries (with their licences) and the state map. The page reads
+``data/`` instead of ``/api/``. The folder is written beside the target and renamed into place, so a host never
+serves half a site.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import warnings
+from pathlib import Path
+from urllib.parse import urlencode
+
+from .app import create_app, dashboard_catalog, static_file
+
+#: the files the page loads, besides the data
+ASSETS = ("dashboard.js", "dashboard.css", "strings.json", "vega.min.js", "vega-lite.min.js", "vega-embed.min.js",
+          "LICENSE-vega.txt", "LICENSE-vega-lite.txt", "LICENSE-vega-embed.txt", "mx_states.topojson.json")  # fmt: skip
+
+
+def requests(cat: dict) -> dict[str, str]:
+    """Every query of the dashboard, expanded per crime group: key -> path with its query string."""
+    out = {}
+    for q in cat["queries"]:
+        for g in cat["groups"] if q.get("per_group") else [None]:
+            params = {
+                k: v.replace("{group}", g["key"]).replace("{measure}", g["measure"]) if g else v
+                for k, v in q["params"].items()
+            }
+            key = q["key"].replace("{group}", g["key"]) if g else q["key"]
+            out[key] = q["path"] + ("?" + urlencode(params) if params else "")
+    return out
+
+
+def export(db: str | Path, output: str | Path, *, data_dir: str | Path | None = None, progress=None) -> dict:
+    """Write the static site of warehouse ``db`` into folder ``output``; returns counts."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Starlette's in-process client still runs on httpx
+        from fastapi.testclient import TestClient
+
+    output = Path(output)
+    tmp = output.with_name(f".{output.name}.part")
+    shutil.rmtree(tmp, ignore_errors=True)
+    (tmp / "static").mkdir(parents=True)
+    (tmp / "data").mkdir()
+    cat = dashboard_catalog()
+    missing = 0
+    with TestClient(create_app(db, data_dir=data_dir)) as client:
+        todo = requests(cat)
+        for i, (key, url) in enumerate(todo.items(), start=1):
+            r = client.get(url)
+            if r.status_code == 200:
+                (tmp / "data" / f"{key}.json").write_bytes(r.content)
+            else:
+                missing += 1  # the page shows "no data" for this view, as the server would
+            if progress:
+                progress("queries", i, len(todo))
+    (tmp / "data" / "catalog.json").write_text(json.dumps(cat, ensure_ascii=False), encoding="utf-8")
+    for name in ASSETS:
+        src = static_file(name)
+        assert src is not None, name
+        shutil.copyfile(src, tmp / "static" / name)
+    page = (static_file("index.html") or Path()).read_text("utf-8")
+    (tmp / "index.html").write_text(page.replace("window.USMX_STATIC = false;", "window.USMX_STATIC = true;"), "utf-8")
+    if output.exists():
+        shutil.rmtree(output)
+    tmp.rename(output)
+    return {"queries": len(todo), "written": len(todo) - missing, "missing": missing, "path": output}

@@ -1,0 +1,289 @@
+/* usmx dashboard: every figure read from the read-only API (or, for a static site, from data/<query>.json that
+   `usmx site` wrote). The URL holds the view (lang, state, group, from, to): a link reopens exactly this view. */
+(function () {
+  "use strict";
+  const STATIC = window.USMX_STATIC === true;
+  const view = { lang: "es", state: "00", group: "intentional_homicide", from: null, to: null };
+  let S = {}, CAT = null;
+  const cache = {};
+
+  function readUrl() {
+    const q = new URLSearchParams(location.search);
+    if (q.get("lang") === "en" || q.get("lang") === "es") view.lang = q.get("lang");
+    if (/^\d{2}$/.test(q.get("state") || "")) view.state = q.get("state");
+    if (q.get("group")) view.group = q.get("group");
+    for (const k of ["from", "to"]) if (/^\d{4}$/.test(q.get(k) || "")) view[k] = +q.get(k);
+  }
+
+  function writeUrl() {
+    const q = new URLSearchParams({ lang: view.lang, state: view.state, group: view.group });
+    if (view.from) q.set("from", view.from);
+    if (view.to) q.set("to", view.to);
+    const url = location.pathname + "?" + q.toString();
+    history.replaceState(null, "", url);
+    document.getElementById("permalink").href = url;
+  }
+
+  function t(key) { return (S[view.lang] || {})[key] || key; }
+
+  function esc(text) {
+    return String(text === null || text === undefined ? "" : text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  }
+
+  async function getJson(url) {
+    const r = await fetch(url);
+    if (!r.ok) throw new Error(url + ": " + r.status);
+    return r.json();
+  }
+
+  function query(key) {
+    for (const q of CAT.queries) {
+      if (!q.per_group) { if (q.key === key) return { q, params: q.params }; continue; }
+      for (const g of CAT.groups) {
+        if (q.key.replace("{group}", g.key) !== key) continue;
+        const params = {};
+        for (const [k, v] of Object.entries(q.params)) params[k] = v.replace("{group}", g.key).replace("{measure}", g.measure);
+        return { q, params };
+      }
+    }
+    throw new Error("unknown query " + key);
+  }
+
+  function load(key) {
+    if (!cache[key]) {
+      if (STATIC) cache[key] = getJson("data/" + key + ".json");
+      else {
+        const { q, params } = query(key);
+        cache[key] = getJson(q.path + "?" + new URLSearchParams(params).toString());
+      }
+      cache[key] = cache[key].catch(() => null);  // a figure the warehouse cannot give: its section says so
+    }
+    return cache[key];
+  }
+
+  function inPeriod(iso) {
+    const y = +String(iso).slice(0, 4);
+    return (!view.from || y >= view.from) && (!view.to || y <= view.to);
+  }
+
+  function fmt(x, digits) {
+    if (x === null || x === undefined) return "–";
+    return vega.formatLocale(CAT.locales[view.lang].number).format(",." + (digits === undefined ? 1 : digits) + "f")(x);
+  }
+
+  function csv(rows) {
+    if (!rows.length) return "";
+    const cols = Object.keys(rows[0]);
+    const cell = (v) => (v === null || v === undefined ? "" : /[",\n]/.test(String(v)) ? '"' + String(v).replace(/"/g, '""') + '"' : String(v));
+    return [cols.join(","), ...rows.map((r) => cols.map((c) => cell(r[c])).join(","))].join("\n") + "\n";
+  }
+
+  function empty(el) { el.innerHTML = '<p class="empty">' + t("no_data") + "</p>"; }
+
+  async function draw(id, spec, rows, name) {
+    const el = document.getElementById(id);
+    if (!rows || !rows.length) { empty(el); return; }
+    el.innerHTML = "";
+    const box = document.createElement("div");
+    el.appendChild(box);
+    spec.$schema = "https://vega.github.io/schema/vega-lite/v6.json";
+    if (!spec.facet && !spec.width) spec.width = "container";
+    spec.config = Object.assign({ font: "system-ui, sans-serif", axis: { labelFontSize: 11, titleFontSize: 11 }, view: { stroke: null } }, spec.config || {});
+    const res = await vegaEmbed(box, spec, { actions: false, renderer: "svg", formatLocale: CAT.locales[view.lang].number, timeFormatLocale: CAT.locales[view.lang].time, tooltip: true });
+    const links = document.createElement("p");
+    links.className = "downloads";
+    const a = (label, href, file) => { const x = document.createElement("a"); x.textContent = label; x.href = href; x.download = file; x.dataset.kind = file.split(".").pop(); links.appendChild(x); };
+    a(t("download_csv"), URL.createObjectURL(new Blob([csv(rows)], { type: "text/csv" })), name + ".csv");
+    a(t("download_svg"), URL.createObjectURL(new Blob([await res.view.toSVG()], { type: "image/svg+xml" })), name + ".svg");
+    a(t("download_png"), await res.view.toImageURL("png", 2), name + ".png");
+    el.appendChild(links);
+  }
+
+  function bands(rows) {
+    if (!rows.length) return [];
+    const first = rows[0].period, last = rows[rows.length - 1].period;
+    return CAT.administrations.filter((a) => a.end >= first && a.start <= last).map((a) => ({
+      start: a.start < first ? first : a.start, end: a.end > last ? last : a.end, term: a["label_" + view.lang], colour: a.colour,
+    }));
+  }
+
+  function lineSpec(rows, yTitle, opts) {
+    opts = opts || {};
+    const x = { field: "period", type: "temporal", title: null };
+    const layers = [];
+    if (opts.bands) layers.push({ data: { values: bands(rows) }, mark: { type: "rect", opacity: 0.6 }, encoding: { x: { field: "start", type: "temporal" }, x2: { field: "end" }, color: { field: "colour", type: "nominal", scale: null }, tooltip: [{ field: "term", title: t("term") }] } });
+    layers.push({ data: { values: rows }, mark: { type: "line", color: "#b42318", point: { size: 14, color: "#b42318" } }, encoding: { x, y: { field: "value", type: "quantitative", title: yTitle }, tooltip: [{ field: "period", type: "temporal", title: t("month"), format: "%Y-%m" }, { field: "value", type: "quantitative", title: yTitle, format: ",.2f" }] } });
+    return { height: 260, layer: layers };
+  }
+
+  const group = () => CAT.groups.find((g) => g.key === view.group) || CAT.groups[0];
+  const stateName = (code) => (CAT.states.find((s) => s.code === code) || { name: t("national") }).name;
+
+  async function headline() {
+    const el = document.querySelector("#s-headline .body");
+    const d = await load("headline");
+    if (!d || !d.rows.length) return empty(el);
+    const r = d.rows[0];
+    el.innerHTML = '<p><span class="big">' + fmt(r.latest_value) + "</span> " + t("per_day") + " (" + String(r.latest_period).slice(0, 7) + "), " + fmt(r.value) + " % " + t("vs_year") + ".</p>";
+  }
+
+  async function series() {
+    const g = group();
+    const d = await load((view.state === "00" ? "national_" : "states_") + g.key);
+    let rows = d ? d.rows : [];
+    if (view.state !== "00") rows = rows.filter((r) => r.state_code === view.state);
+    rows = rows.filter((r) => inPeriod(r.period)).map((r) => ({ period: r.period, value: r.value }));
+    const title = g["label_" + view.lang] + " · " + stateName(view.state) + " (" + t("rate") + ")";
+    await draw("c-series", Object.assign(lineSpec(rows, t("rate"), { bands: true }), { title }), rows, "series_" + g.key + "_" + view.state);
+  }
+
+  async function map() {
+    const g = group();
+    const d = await load("map_" + g.key);
+    const rows = d ? d.rows.map((r) => ({ state_code: r.state_code, state: r.state, value: r.value })) : [];
+    const spec = {
+      height: 360,
+      data: { url: "static/mx_states.topojson.json", format: { type: "topojson", feature: "collection" } },
+      transform: [{ lookup: "properties.CVEGEO", from: { data: { values: rows }, key: "state_code", fields: ["value", "state"] } }],
+      projection: { type: "conicConformal", rotate: [102, 0], parallels: [17.5, 29.5] },
+      mark: { type: "geoshape", stroke: "white", strokeWidth: 0.6 },
+      encoding: {
+        color: { field: "value", type: "quantitative", title: t("rate"), scale: { scheme: "reds" } },
+        tooltip: [{ field: "state", title: t("state") }, { field: "value", type: "quantitative", title: t("rate"), format: ",.1f" }],
+      },
+    };
+    await draw("c-map", spec, rows, "map_" + g.key);
+  }
+
+  async function disappearances() {
+    const d = await load("disappearances");
+    let rows = d ? d.rows.filter((r) => inPeriod(r.period)) : [];
+    if (view.state !== "00") rows = rows.filter((r) => r.state_code === view.state);
+    const by = {};
+    for (const r of rows) by[r.period] = (by[r.period] || 0) + (r.value || 0);
+    const out = Object.keys(by).sort().map((p) => ({ period: p, value: by[p] }));
+    await draw("c-disappearances", lineSpec(out, t("persons")), out, "disappearances_" + view.state);
+  }
+
+  async function simple(id, key, yTitle, name, title) {
+    const d = await load(key);
+    const rows = d ? d.rows.filter((r) => inPeriod(r.period)).map((r) => ({ period: r.period, value: r.value })) : [];
+    await draw(id, Object.assign(lineSpec(rows, yTitle), title ? { title } : {}), rows, name);
+  }
+
+  async function seizures() {
+    const d = await load("seizures");
+    const rows = d ? d.rows.map((r) => ({ fiscal_year: String(r.fiscal_year), value: r.value, months: r.months })) : [];
+    const spec = { height: 220, title: t("seizures_title"), data: { values: rows }, mark: { type: "bar", color: "#1f2933" }, encoding: { x: { field: "fiscal_year", type: "ordinal", title: t("fiscal_year") }, y: { field: "value", type: "quantitative", title: t("lbs") }, tooltip: [{ field: "fiscal_year", title: t("fiscal_year") }, { field: "value", type: "quantitative", title: t("lbs"), format: ",.0f" }] } };
+    await draw("c-seizures", spec, rows, "fentanyl_seizures");
+  }
+
+  async function scorecard() {
+    const d = await load("scorecard");
+    const label = (c) => (CAT.components[c] || {})[view.lang] || c;
+    const rows = d ? d.rows.map((r) => ({ year: +String(r.period).slice(0, 4), component: label(r.component), value: r.value, low: r.low, high: r.high, unit: r.unit, sources: r.sources })) : [];
+    const spec = {
+      data: { values: rows },
+      facet: { row: { field: "component", type: "nominal", title: null, header: { labelAngle: 0, labelAlign: "left", labelAnchor: "start", labelOrient: "top" } } },
+      resolve: { scale: { y: "independent" } },
+      spec: {
+        width: 560, height: 60,
+        layer: [
+          { mark: { type: "bar", color: "#1f2933", size: 8 }, encoding: { x: { field: "year", type: "quantitative", title: null, axis: { format: "d" } }, y: { field: "value", type: "quantitative", title: null }, tooltip: [{ field: "year", title: t("year") }, { field: "value", type: "quantitative", title: t("value"), format: ",.3~f" }, { field: "unit", title: t("component") }, { field: "sources", title: t("source") }] } },
+          { mark: { type: "rule", color: "#b42318", strokeWidth: 2 }, encoding: { x: { field: "year", type: "quantitative" }, y: { field: "low", type: "quantitative" }, y2: { field: "high" } } },
+        ],
+      },
+    };
+    await draw("c-scorecard", spec, rows, "cooperation_scorecard");
+  }
+
+  async function evaluation() {
+    const d = await load("its");
+    const el = document.getElementById("b-evaluation");
+    if (!d || d.effect_pct === undefined) { empty(el); empty(document.getElementById("c-evaluation")); return; }
+    const ci = d.effect_pct_ci || [null, null];
+    el.innerHTML = "<p><strong>" + t("effect") + ": " + fmt(d.effect_pct) + " %</strong> (" + t("interval") + " " + fmt(ci[0]) + " – " + fmt(ci[1]) + " %; " + t("placebo") + " " + (d.placebo_rank || "–") + "/" + (d.placebo_count || "–") + ")</p>";
+    const rows = d.counterfactual.map((r) => ({ period: r.period, observed: r.observed, expected: r.expected, lower: r.lower, upper: r.upper }));
+    const long = [];
+    for (const r of rows) { long.push({ period: r.period, value: r.observed, series: t("observed") }); long.push({ period: r.period, value: r.expected, series: t("expected") }); }
+    const spec = { height: 260, data: { values: long }, mark: { type: "line", point: { size: 12 } }, encoding: { x: { field: "period", type: "temporal", title: null }, y: { field: "value", type: "quantitative", title: t("per_day"), scale: { zero: false } }, color: { field: "series", type: "nominal", title: null, scale: { range: ["#b42318", "#1f2933"] }, legend: { orient: "top" } }, tooltip: [{ field: "period", type: "temporal", format: "%Y-%m", title: t("month") }, { field: "series", title: t("value") }, { field: "value", type: "quantitative", format: ",.0f", title: t("value") }] } };
+    await draw("c-evaluation", spec, rows, "its_counterfactual");
+  }
+
+  async function audit() {
+    const d = await load("reclassification");
+    const el = document.getElementById("b-audit");
+    if (!d || !d.rows.length) return empty(el);
+    const rows = d.rows.filter((r) => r.state_code === view.state || (view.state === "00" && r.flagged));
+    const head = "<tr><th>" + t("state") + "</th><th>" + t("candidate") + "</th><th>" + t("flagged") + "</th></tr>";
+    el.innerHTML = "<table>" + head + rows.map((r) => "<tr><td>" + esc(r.state) + "</td><td>" + esc((CAT.group_labels[r.candidate] || {})[view.lang] || r.candidate) + "</td><td>" + (r.flagged ? t("yes") : t("no")) + "</td></tr>").join("") + "</table>";
+  }
+
+  async function indices() {
+    const d = await load("peace");
+    const rows = d ? d.rows.map((r) => ({ state: r.state, rank: r.rank, low: r.rank_low, high: r.rank_high })).sort((a, b) => a.rank - b.rank) : [];
+    const spec = { width: 520, height: { step: 14 }, data: { values: rows }, layer: [
+      { mark: { type: "rule", color: "#7b8794", strokeWidth: 3 }, encoding: { y: { field: "state", type: "nominal", sort: rows.map((r) => r.state), title: null }, x: { field: "low", type: "quantitative", title: t("rank") }, x2: { field: "high" } } },
+      { mark: { type: "point", filled: true, color: "#b42318" }, encoding: { y: { field: "state", type: "nominal", sort: rows.map((r) => r.state) }, x: { field: "rank", type: "quantitative" }, tooltip: [{ field: "state", title: t("state") }, { field: "rank", title: t("rank") }, { field: "low", title: t("range") }, { field: "high", title: t("range") }] } },
+    ] };
+    await draw("c-peace", spec, rows, "peace_index");
+  }
+
+  async function claims() {
+    const d = await load("claims_" + view.lang);
+    const el = document.getElementById("b-claims");
+    if (!d || !d.rows.length) return empty(el);
+    el.innerHTML = "<table><tr><th>" + t("claim") + "</th><th>" + t("direction") + "</th><th>" + t("reading") + "</th></tr>" + d.rows.map((r) => "<tr><td>" + esc(r.claim) + "</td><td>" + esc(t("d_" + r.direction)) + "</td><td>" + esc(r.reading) + "</td></tr>").join("") + "</table>";
+  }
+
+  async function sources() {
+    const d = await load("loads");
+    const el = document.getElementById("b-sources");
+    if (!d || !d.rows.length) return empty(el);
+    const kinds = {};
+    for (const r of d.rows) if (r.is_current) kinds[r.kind] = Math.max(kinds[r.kind] || 0, r.row_count);
+    el.innerHTML = "<table><tr><th>" + t("kind") + '</th><th class="num">' + t("rows") + "</th></tr>" + Object.keys(kinds).sort().map((k) => '<tr><td><a href="' + (CAT.kind_pages[k] || "#") + '"><code translate="no">' + k + '</code></a></td><td class="num">' + fmt(kinds[k], 0) + "</td></tr>").join("") + "</table>";
+  }
+
+  function labels() {
+    document.documentElement.lang = view.lang;
+    for (const el of document.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
+    for (const b of document.querySelectorAll("[data-lang]")) b.setAttribute("aria-pressed", String(b.dataset.lang === view.lang));
+    const st = document.getElementById("f-state");
+    st.innerHTML = '<option value="00">' + t("national") + "</option>" + CAT.states.map((s) => '<option value="' + esc(s.code) + '">' + esc(s.name) + "</option>").join("");
+    st.value = view.state;
+    const gr = document.getElementById("f-group");
+    gr.innerHTML = CAT.groups.map((g) => '<option value="' + esc(g.key) + '">' + esc(g["label_" + view.lang]) + "</option>").join("");
+    gr.value = view.group;
+    document.getElementById("f-from").value = view.from || "";
+    document.getElementById("f-to").value = view.to || "";
+  }
+
+  async function render() {
+    labels();
+    writeUrl();
+    document.body.dataset.ready = "false";
+    await Promise.all([
+      headline(), series(), map(), disappearances(), simple("c-federal", "federal", t("crimes"), "federal_crimes"),
+      seizures(), simple("c-overdoses", "overdoses", t("deaths"), "overdose_deaths", t("overdoses_title")),
+      simple("c-encounters", "encounters", t("encounters"), "southwest_border_encounters", t("encounters_title")),
+      scorecard(), evaluation(), audit(), indices(), claims(), sources(),
+    ]);
+    document.body.dataset.ready = "true";
+  }
+
+  async function start() {
+    readUrl();
+    [S, CAT] = await Promise.all([getJson("static/strings.json"), getJson(STATIC ? "data/catalog.json" : "api/catalog")]);
+    if (!CAT.groups.some((g) => g.key === view.group)) view.group = CAT.groups[0].key;
+    for (const b of document.querySelectorAll("[data-lang]")) b.addEventListener("click", () => { view.lang = b.dataset.lang; render(); });
+    const on = (id, f) => document.getElementById(id).addEventListener("change", (e) => { f(e.target.value); render(); });
+    on("f-state", (v) => { view.state = v; });
+    on("f-group", (v) => { view.group = v; });
+    on("f-from", (v) => { view.from = /^\d{4}$/.test(v) ? +v : null; });
+    on("f-to", (v) => { view.to = /^\d{4}$/.test(v) ? +v : null; });
+    await render();
+  }
+
+  start();
+})();

@@ -1,0 +1,182 @@
+"""The dashboard as a reader uses it, in real headless Chromium against `usmx serve`'s app on loopback: charts and
+the map drawn, a filter changes the chart and the URL, the permalink restores the view, a tooltip shows a value,
+the language switch changes every label, the CSV download equals the API, no console error, no request leaves
+the host; and the static site from `usmx site` works the same with no server behind it."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import http.server
+import io
+import os
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="chromium not installed"),
+]
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync"]  # fmt: skip
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(loaded_db, tmp_path_factory):
+    import uvicorn
+
+    from usmx.web.app import create_app
+
+    d = tmp_path_factory.mktemp("dash")
+    shutil.copy(loaded_db, d / "w.duckdb")
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(create_app(d / "w.duckdb"), host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}", d / "w.duckdb"
+    srv.should_exit = True
+    thread.join(10)
+
+
+class Page:
+    """A Chromium page that records console errors and refuses (and records) any request off this machine."""
+
+    def __init__(self, browser, width: int = 1100) -> None:
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        self.page = browser.new_page(viewport={"width": width, "height": 900}, accept_downloads=True)
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+        def route(r):
+            host = urlparse(r.request.url).hostname
+            if r.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+                return r.continue_()
+            self.outside.append(r.request.url)
+            return r.abort()
+
+        self.page.route("**/*", route)
+
+    def open(self, url: str) -> None:
+        self.page.goto(url)
+        self.page.wait_for_selector("body[data-ready=true]", timeout=180_000)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM, "CI must install Debian's chromium (see .ci/run)"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _series_path(page) -> str:
+    return page.locator("#c-series svg path[aria-roledescription='line mark']").first.get_attribute("d") or ""
+
+
+def test_the_dashboard_draws_filters_links_and_downloads(server, browser, tmp_path):
+    base, _ = server
+    p = Page(browser)
+    p.open(base + "/")
+    pg = p.page
+    # every section drawn: the series, the map (geoshapes), the rest
+    for chart in ("c-series", "c-map", "c-disappearances", "c-federal", "c-seizures", "c-scorecard", "c-evaluation",
+                  "c-peace"):  # fmt: skip
+        assert pg.locator(f"#{chart} svg").count() >= 1, chart
+    assert pg.locator("#c-map svg path[aria-roledescription='geoshape']").count() >= 32
+    assert pg.locator("#b-claims tr").count() == 9
+    # a filter changes the chart and the URL
+    before = _series_path(pg)
+    pg.select_option("#f-state", "25")
+    pg.wait_for_selector("body[data-ready=true]")
+    pg.select_option("#f-group", "kidnapping")
+    pg.wait_for_selector("body[data-ready=true]")
+    assert "state=25" in pg.url and "group=kidnapping" in pg.url
+    after = _series_path(pg)
+    assert after and after != before
+    assert "Secuestro" in pg.inner_text("#c-series") and "Sinaloa" in pg.inner_text("#c-series")
+    # the permalink restores the view in a fresh page
+    link = pg.get_attribute("#permalink", "href")
+    q = Page(browser)
+    q.open(base + link)
+    assert q.page.input_value("#f-state") == "25" and q.page.input_value("#f-group") == "kidnapping"
+    assert _series_path(q.page) == after
+    # a tooltip shows a value
+    point = pg.locator("#c-series svg path[aria-roledescription='point']").nth(5)
+    point.hover()
+    pg.wait_for_selector("#vg-tooltip-element.visible", timeout=10_000)
+    assert any(ch.isdigit() for ch in pg.inner_text("#vg-tooltip-element"))
+    # the CSV under the chart holds the API's numbers
+    with pg.expect_download() as info:
+        pg.locator("#c-series .downloads a[data-kind=csv]").click()
+    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text("utf-8"))))
+    api = pg.evaluate(
+        "async () => (await (await fetch('/api/indicators/crime_rate_per_100k?group=kidnapping&by=month"
+        "&level=state&measure=victims')).json()).rows.filter(r => r.state_code === '25').map(r => r.value)"
+    )
+    assert [float(r["value"]) for r in rows] == pytest.approx(api)
+    assert p.errors == [] and q.errors == [] and p.outside == [] and q.outside == []
+
+
+def test_the_language_switch_changes_every_label(server, browser):
+    base, _ = server
+    p = Page(browser)
+    p.open(base + "/?lang=es")
+    labels = p.page.locator("[data-t]")
+    es = labels.all_inner_texts()
+    p.page.click("button[data-lang=en]")
+    p.page.wait_for_selector("body[data-ready=true]")
+    en = labels.all_inner_texts()
+    assert "lang=en" in p.page.url and p.page.get_attribute("html", "lang") == "en"
+    same = [a for a, b in zip(es, en) if a == b]
+    assert not same, same
+    assert "National" in p.page.inner_text("#f-state") and "Kidnapping" in p.page.inner_text("#f-group")
+    assert p.errors == []
+
+
+def test_at_phone_width_nothing_scrolls_sideways(server, browser):
+    base, _ = server
+    p = Page(browser, width=390)
+    p.open(base + "/")
+    assert p.page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert p.errors == []
+
+
+def test_the_static_site_works_with_no_server(server, browser, tmp_path):
+    from usmx.web.site import export
+
+    _, db = server
+    res = export(db, tmp_path / "site", data_dir=tmp_path / "site_data")
+    assert res["missing"] == 0 and (tmp_path / "site" / "data" / "catalog.json").exists()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path / "site"))
+    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        p = Page(browser)
+        p.open(f"http://127.0.0.1:{httpd.server_address[1]}/?state=25&group=kidnapping&lang=en")
+        assert p.page.locator("#c-map svg path[aria-roledescription='geoshape']").count() >= 32
+        assert "Kidnapping" in p.page.inner_text("#c-series")
+        assert p.errors == [] and p.outside == []
+    finally:
+        httpd.shutdown()
