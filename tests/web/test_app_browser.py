@@ -67,7 +67,7 @@ class Page:
 
         def route(r):
             host = urlparse(r.request.url).hostname
-            if r.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+            if r.request.url.startswith(("data:", "blob:", "file:")) or host in ("127.0.0.1", "localhost"):
                 return r.continue_()
             self.outside.append(r.request.url)
             return r.abort()
@@ -100,10 +100,12 @@ def test_the_dashboard_draws_filters_links_and_downloads(server, browser, tmp_pa
     p.open(base + "/")
     pg = p.page
     # every section drawn: the series, the map (geoshapes), the rest
-    for chart in ("c-series", "c-map", "c-disappearances", "c-federal", "c-seizures", "c-scorecard", "c-evaluation",
-                  "c-peace"):  # fmt: skip
+    for chart in ("c-series", "c-map", "c-disappearances", "c-municipal", "c-federal", "c-seizures", "c-overdoses",
+                  "c-encounters", "c-scorecard", "c-evaluation", "c-peace"):  # fmt: skip
         assert pg.locator(f"#{chart} svg").count() >= 1, chart
     assert pg.locator("#c-map svg path[aria-roledescription='geoshape']").count() >= 32
+    assert pg.locator("#c-municipal svg g.layer_0_marks path").count() == 2457  # every municipality's shape
+    assert pg.locator("#c-municipal svg path[aria-roledescription='geoshape']").count() > 1000  # with a value
     assert pg.locator("#b-claims tr").count() == 9
     # a filter changes the chart and the URL
     before = _series_path(pg)
@@ -163,20 +165,25 @@ def test_at_phone_width_nothing_scrolls_sideways(server, browser):
 
 
 def test_the_static_site_works_with_no_server(server, browser, tmp_path):
+    """`usmx site` writes a copy that opens from disk (file://) and over any static host, with every view."""
     from usmx.web.site import export
 
     _, db = server
     res = export(db, tmp_path / "site", data_dir=tmp_path / "site_data")
     assert res["missing"] == 0 and (tmp_path / "site" / "data" / "catalog.json").exists()
+    p = Page(browser)
+    p.open((tmp_path / "site" / "index.html").as_uri() + "?state=25&group=kidnapping&lang=en")
+    assert p.page.locator("#c-map svg path[aria-roledescription='geoshape']").count() >= 32
+    assert "Kidnapping" in p.page.inner_text("#c-series") and p.page.locator("#b-claims tr").count() == 9
+    assert p.page.locator("#c-municipal svg g.layer_0_marks path").count() == 18  # Sinaloa's shapes only
+    assert p.errors == [] and p.outside == []
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path / "site"))
     handler.log_message = lambda *a: None  # type: ignore[attr-defined]
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
-        p = Page(browser)
-        p.open(f"http://127.0.0.1:{httpd.server_address[1]}/?state=25&group=kidnapping&lang=en")
-        assert p.page.locator("#c-map svg path[aria-roledescription='geoshape']").count() >= 32
-        assert "Kidnapping" in p.page.inner_text("#c-series")
-        assert p.errors == [] and p.outside == []
+        q = Page(browser)
+        q.open(f"http://127.0.0.1:{httpd.server_address[1]}/?lang=es")
+        assert q.page.locator("#c-scorecard svg").count() == 1 and q.errors == [] and q.outside == []
     finally:
         httpd.shutdown()

@@ -24,7 +24,8 @@ PROVISIONAL_MONTHS = 12
 def disappearances(
     con, by: str = "month", status: str = "not_located", sex: str = "total", state: str | None = None
 ) -> pa.Table:
-    """Persons reported disappeared or missing, by month, year, state or state_month; ``status`` all, not_located
+    """Persons reported disappeared or missing, by month, year, state, state_month or municipality (the latest 12
+    months of the data, known municipalities); ``status`` all, not_located
     (default), located_alive or located_dead; ``sex`` total (default), male, female or undefined."""
     check_by("disappearances", by)
     status = check_choice("status", str(status), STATUSES)
@@ -49,6 +50,12 @@ def disappearances(
             unknown_municipality=y.persons.sum(where=y.unknown_municipality), provisional=y.provisional.any(),
         ).order_by("year")  # fmt: skip
         res = out.to_pyarrow()
+    elif by == "municipality":  # the latest 12 months of the data, per municipality (the municipal map)
+        w = t.filter((t.period > last.sub(ibis.interval(months=12))) & ~t.unknown_municipality)
+        out = w.group_by(["state_code", "municipality_code"]).aggregate(
+            value=w.persons.sum(), first=w.period.min(), last=w.period.max(), provisional=w.provisional.any(),
+        ).order_by(["state_code", "municipality_code"])  # fmt: skip
+        res = with_state_names(out.to_pyarrow())
     elif by == "state_month":
         out = t.group_by(["period", "state_code"]).aggregate(
             value=t.persons.sum(), provisional=t.provisional.any()

@@ -2,9 +2,10 @@
 
 The answers are the server's own: each of the dashboard's queries (static/queries.json, per crime group where it
 says so) is asked of the app in this process and written to ``data/<key>.json``, beside ``data/catalog.json``, the
-page, its script and styles, the vendored Vega libraries (with their licences) and the state map. The page reads
-``data/`` instead of ``/api/``. The folder is written beside the target and renamed into place, so a host never
-serves half a site.
+page, its script and styles, the vendored Vega libraries (with their licences) and the state map. So that the copy
+also opens from disk (``file://``, where a page cannot fetch files), each JSON file has a twin script
+(``data/<key>.js``, setting ``window.USMX_DATA[key]``) that the page loads instead of calling ``/api/``. The
+folder is written beside the target and renamed into place, so a host never serves half a site.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from .app import create_app, dashboard_catalog, static_file
 
 #: the files the page loads, besides the data
 ASSETS = ("dashboard.js", "dashboard.css", "strings.json", "vega.min.js", "vega-lite.min.js", "vega-embed.min.js",
-          "LICENSE-vega.txt", "LICENSE-vega-lite.txt", "LICENSE-vega-embed.txt", "mx_states.topojson.json")  # fmt: skip
+          "LICENSE-vega.txt", "LICENSE-vega-lite.txt", "LICENSE-vega-embed.txt", "mx_states.topojson.json",
+          "mx_municipalities.topojson.json")  # fmt: skip
 
 
 def requests(cat: dict) -> dict[str, str]:
@@ -55,18 +57,34 @@ def export(db: str | Path, output: str | Path, *, data_dir: str | Path | None = 
             r = client.get(url)
             if r.status_code == 200:
                 (tmp / "data" / f"{key}.json").write_bytes(r.content)
+                _script(tmp / "data" / f"{key}.js", key, r.content.decode("utf-8"))
             else:
                 missing += 1  # the page shows "no data" for this view, as the server would
             if progress:
                 progress("queries", i, len(todo))
-    (tmp / "data" / "catalog.json").write_text(json.dumps(cat, ensure_ascii=False), encoding="utf-8")
+    text = json.dumps(cat, ensure_ascii=False)
+    (tmp / "data" / "catalog.json").write_text(text, encoding="utf-8")
+    _script(tmp / "data" / "catalog.js", "catalog", text)
     for name in ASSETS:
         src = static_file(name)
         assert src is not None, name
         shutil.copyfile(src, tmp / "static" / name)
+    for name, key in (
+        ("strings.json", "strings"),
+        ("mx_states.topojson.json", "topology"),
+        ("mx_municipalities.topojson.json", "municipalities"),
+    ):
+        _script(tmp / "static" / name.replace(".json", ".js"), key, (tmp / "static" / name).read_text("utf-8"))
     page = (static_file("index.html") or Path()).read_text("utf-8")
     (tmp / "index.html").write_text(page.replace("window.USMX_STATIC = false;", "window.USMX_STATIC = true;"), "utf-8")
     if output.exists():
         shutil.rmtree(output)
     tmp.rename(output)
     return {"queries": len(todo), "written": len(todo) - missing, "missing": missing, "path": output}
+
+
+def _script(path: Path, key: str, text: str) -> None:
+    """A JSON document as a script that sets ``window.USMX_DATA[key]`` (what a page opened from disk can load)."""
+    path.write_text(
+        f"window.USMX_DATA = window.USMX_DATA || {{}};\nwindow.USMX_DATA[{json.dumps(key)}] = {text};\n", "utf-8"
+    )

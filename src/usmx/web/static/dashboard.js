@@ -4,7 +4,7 @@
   "use strict";
   const STATIC = window.USMX_STATIC === true;
   const view = { lang: "es", state: "00", group: "intentional_homicide", from: null, to: null };
-  let S = {}, CAT = null;
+  let S = {}, CAT = null, TOPO = null, MUNI = null;
   const cache = {};
 
   function readUrl() {
@@ -36,6 +36,18 @@
     return r.json();
   }
 
+  /* A static site opens from disk (file://), where fetch() cannot read files: `usmx site` writes each answer as a
+     script that sets window.USMX_DATA[key], and scripts load from disk. */
+  function getScript(src, key) {
+    return new Promise((resolve, reject) => {
+      const el = document.createElement("script");
+      el.src = src;
+      el.onload = () => (key in (window.USMX_DATA || {}) ? resolve(window.USMX_DATA[key]) : reject(new Error(src)));
+      el.onerror = () => reject(new Error(src));
+      document.head.appendChild(el);
+    });
+  }
+
   function query(key) {
     for (const q of CAT.queries) {
       if (!q.per_group) { if (q.key === key) return { q, params: q.params }; continue; }
@@ -51,7 +63,7 @@
 
   function load(key) {
     if (!cache[key]) {
-      if (STATIC) cache[key] = getJson("data/" + key + ".json");
+      if (STATIC) cache[key] = getScript("data/" + key + ".js", key);
       else {
         const { q, params } = query(key);
         cache[key] = getJson(q.path + "?" + new URLSearchParams(params).toString());
@@ -143,7 +155,7 @@
     const rows = d ? d.rows.map((r) => ({ state_code: r.state_code, state: r.state, value: r.value })) : [];
     const spec = {
       height: 360,
-      data: { url: "static/mx_states.topojson.json", format: { type: "topojson", feature: "collection" } },
+      data: TOPO ? { values: TOPO, format: { type: "topojson", feature: "collection" } } : { url: "static/mx_states.topojson.json", format: { type: "topojson", feature: "collection" } },
       transform: [{ lookup: "properties.CVEGEO", from: { data: { values: rows }, key: "state_code", fields: ["value", "state"] } }],
       projection: { type: "conicConformal", rotate: [102, 0], parallels: [17.5, 29.5] },
       mark: { type: "geoshape", stroke: "white", strokeWidth: 0.6 },
@@ -153,6 +165,30 @@
       },
     };
     await draw("c-map", spec, rows, "map_" + g.key);
+  }
+
+  async function municipal() {
+    const d = await load("municipalities");
+    let rows = d ? d.rows.map((r) => ({ code: r.municipality_code, state: r.state, state_code: r.state_code, value: r.value })) : [];
+    if (view.state !== "00") rows = rows.filter((r) => r.state_code === view.state);
+    const geo = MUNI ? { values: MUNI, format: { type: "topojson", feature: "municipios" } } : { url: "static/mx_municipalities.topojson.json", format: { type: "topojson", feature: "municipios" } };
+    const spec = {
+      height: 380, data: geo,
+      transform: [
+        { lookup: "properties.id", from: { data: { values: rows }, key: "code", fields: ["value", "state", "state_code"] } },
+        ...(view.state !== "00" ? [{ filter: "slice(datum.properties.id, 0, 2) === '" + view.state + "'" }] : []),
+      ],
+      projection: { type: "conicConformal", rotate: [102, 0], parallels: [17.5, 29.5] },
+      layer: [
+        // every municipality, grey where the register has no one (or no shape matches): the land is never blank
+        { mark: { type: "geoshape", fill: "#eef0f3", stroke: "white", strokeWidth: 0.15 } },
+        { mark: { type: "geoshape", stroke: "white", strokeWidth: 0.15 }, encoding: {
+          color: { field: "value", type: "quantitative", title: t("persons"), scale: { scheme: "reds", type: "symlog" }, legend: { orient: "bottom-left", labelOverlap: true } },
+          tooltip: [{ field: "properties.id", title: t("municipality") }, { field: "state", title: t("state") }, { field: "value", type: "quantitative", title: t("persons"), format: ",.0f" }],
+        } },
+      ],
+    };
+    await draw("c-municipal", spec, rows, "disappearances_municipal_" + view.state);
   }
 
   async function disappearances() {
@@ -206,8 +242,10 @@
     const rows = d.counterfactual.map((r) => ({ period: r.period, observed: r.observed, expected: r.expected, lower: r.lower, upper: r.upper }));
     const long = [];
     for (const r of rows) { long.push({ period: r.period, value: r.observed, series: t("observed") }); long.push({ period: r.period, value: r.expected, series: t("expected") }); }
-    const spec = { height: 260, data: { values: long }, mark: { type: "line", point: { size: 12 } }, encoding: { x: { field: "period", type: "temporal", title: null }, y: { field: "value", type: "quantitative", title: t("per_day"), scale: { zero: false } }, color: { field: "series", type: "nominal", title: null, scale: { range: ["#b42318", "#1f2933"] }, legend: { orient: "top" } }, tooltip: [{ field: "period", type: "temporal", format: "%Y-%m", title: t("month") }, { field: "series", title: t("value") }, { field: "value", type: "quantitative", format: ",.0f", title: t("value") }] } };
-    await draw("c-evaluation", spec, rows, "its_counterfactual");
+    const band = rows.filter((r) => r.lower !== null && r.upper !== null && r.lower !== undefined);
+    const line = { data: { values: long }, mark: { type: "line", point: { size: 12 } }, encoding: { x: { field: "period", type: "temporal", title: null }, y: { field: "value", type: "quantitative", title: t("per_day"), scale: { zero: false } }, color: { field: "series", type: "nominal", title: null, scale: { range: ["#b42318", "#1f2933"] }, legend: { orient: "top" } }, tooltip: [{ field: "period", type: "temporal", format: "%Y-%m", title: t("month") }, { field: "series", title: t("value") }, { field: "value", type: "quantitative", format: ",.0f", title: t("value") }] } };
+    const area = { data: { values: band }, mark: { type: "area", color: "#e4e7eb" }, encoding: { x: { field: "period", type: "temporal" }, y: { field: "lower", type: "quantitative" }, y2: { field: "upper" }, tooltip: [{ field: "period", type: "temporal", format: "%Y-%m", title: t("month") }, { field: "lower", type: "quantitative", format: ",.0f", title: t("interval") }, { field: "upper", type: "quantitative", format: ",.0f", title: t("interval") }] } };
+    await draw("c-evaluation", { height: 260, layer: band.length ? [area, line] : [line] }, rows, "its_counterfactual");
   }
 
   async function audit() {
@@ -264,7 +302,7 @@
     writeUrl();
     document.body.dataset.ready = "false";
     await Promise.all([
-      headline(), series(), map(), disappearances(), simple("c-federal", "federal", t("crimes"), "federal_crimes"),
+      headline(), series(), map(), disappearances(), municipal(), simple("c-federal", "federal", t("crimes"), "federal_crimes"),
       seizures(), simple("c-overdoses", "overdoses", t("deaths"), "overdose_deaths", t("overdoses_title")),
       simple("c-encounters", "encounters", t("encounters"), "southwest_border_encounters", t("encounters_title")),
       scorecard(), evaluation(), audit(), indices(), claims(), sources(),
@@ -274,7 +312,10 @@
 
   async function start() {
     readUrl();
-    [S, CAT] = await Promise.all([getJson("static/strings.json"), getJson(STATIC ? "data/catalog.json" : "api/catalog")]);
+    [S, CAT] = await Promise.all(STATIC
+      ? [getScript("static/strings.js", "strings"), getScript("data/catalog.js", "catalog"), getScript("static/mx_states.topojson.js", "topology").then((x) => { TOPO = x; }),
+         getScript("static/mx_municipalities.topojson.js", "municipalities").then((x) => { MUNI = x; })]
+      : [getJson("static/strings.json"), getJson("api/catalog")]);
     if (!CAT.groups.some((g) => g.key === view.group)) view.group = CAT.groups[0].key;
     for (const b of document.querySelectorAll("[data-lang]")) b.addEventListener("click", () => { view.lang = b.dataset.lang; render(); });
     const on = (id, f) => document.getElementById(id).addEventListener("change", (e) => { f(e.target.value); render(); });
