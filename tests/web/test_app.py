@@ -174,3 +174,57 @@ def test_a_concurrent_ingest_leaves_every_response_valid(loaded_db, tmp_path):
         assert bad == []
         last = c.get("/healthz").json()
         assert last["loads"] == first["loads"] + 3 and last["snapshot"] in seen | {last["snapshot"]}
+
+
+@pytest.mark.slow
+def test_concurrent_first_requests_to_every_kind_of_endpoint_all_succeed(loaded_db, tmp_path):
+    """Cold answers computed side by side in the server's threads share one DuckDB instance per file: no endpoint
+    may change settings that the others' connections need (a locked configuration once broke Ibis's connect)."""
+    import shutil
+    from concurrent.futures import ThreadPoolExecutor
+
+    shutil.copy(loaded_db, tmp_path / "w.duckdb")
+    urls = [
+        "/api/ledger", "/api/loads", "/api/tables", "/api/audit/reclassification", "/api/claims?lang=es",
+        "/api/indicators/homicide_victims?by=year", "/api/indicators/cooperation_scorecard?by=year",
+        "/api/indicators/crime_rate_per_100k?group=kidnapping&by=month&level=state&measure=victims", "/healthz",
+    ]  # fmt: skip
+    import socket
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(create_app(tmp_path / "w.duckdb"), host="127.0.0.1", port=port,
+                                        log_level="critical"))  # fmt: skip
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    try:
+        while not srv.started:
+            time.sleep(0.05)
+        with ThreadPoolExecutor(8) as pool:
+            codes = list(pool.map(lambda u: (u, httpx.get(f"http://127.0.0.1:{port}{u}", timeout=300).status_code),
+                                  urls * 2))  # fmt: skip
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+    assert [u for u, code in codes if code != 200] == []
+    ledger = TestClient(create_app(tmp_path / "w.duckdb")).get("/api/ledger").json()
+    assert len(ledger["rows"]) == 23 and all(r["url"].startswith("https://") for r in ledger["rows"])
+
+
+def test_the_app_never_locks_the_settings_of_a_shared_database_instance():
+    """Observatory.sql locks its connection's settings; in one process DuckDB shares the database instance of a
+    file between connections, so that lock would stop the next Ibis connection (it sets the time zone) while the
+    server computes answers side by side. The app reads the warehouse through indicators, evaluations, audits and
+    plain read-only connections only."""
+    import inspect
+
+    from usmx.web import app
+
+    source = inspect.getsource(app)
+    assert ".sql(" not in source and "lock_configuration" not in source

@@ -28,7 +28,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel
 
-from .. import catalog
+from .. import catalog, warehouse
 from .._version import __version__
 from ..api import Observatory
 from ..errors import MissingFileError, UsmxError
@@ -296,6 +296,22 @@ def create_app(db: str | Path, *, data_dir: str | Path | None = None) -> FastAPI
     async def audit(kind: str) -> Response:
         """An integrity audit (as `usmx audit KIND`): reclassification, substitution, revisions, inegi-gap, breaks."""
         return await answer(("audit", kind), lambda o, s: _json(_frame(kind, o.audit(kind), s)))
+
+    @app.get("/api/ledger", response_model=Frame, responses=ERRORS, tags=["evidence"])
+    async def ledger() -> Response:
+        """The cooperation ledger's events (date, kind, titles, publisher, address) and counts, oldest first."""
+
+        def compute(o: Observatory, s: str) -> _Answer:
+            # a plain read-only connection: Observatory.sql locks the connection's settings, which in one process
+            # would lock them for every other connection to the same file (DuckDB shares the database instance)
+            with warehouse.opened(o.db, read_only=True) as con:
+                events = con.sql(
+                    "SELECT event_date, kind, persons, title_en, title_es, publisher, url FROM core_ledger__events "
+                    "ORDER BY event_date, event_id"
+                ).to_arrow_table()
+            return _json(_frame("ledger", events, s))
+
+        return await answer(("ledger",), compute)
 
     @app.get("/api/catalog", tags=["service"])
     def catalogue() -> dict:

@@ -121,7 +121,7 @@
 
   function lineSpec(rows, yTitle, opts) {
     opts = opts || {};
-    const x = { field: "period", type: "temporal", title: null };
+    const x = { field: "period", type: "temporal", title: null, axis: { format: "%Y", tickCount: "year" } };
     const layers = [];
     if (opts.bands) layers.push({ data: { values: bands(rows) }, mark: { type: "rect", opacity: 0.6 }, encoding: { x: { field: "start", type: "temporal" }, x2: { field: "end" }, color: { field: "colour", type: "nominal", scale: null }, tooltip: [{ field: "term", title: t("term") }] } });
     layers.push({ data: { values: rows }, mark: { type: "line", color: "#b42318", point: { size: 14, color: "#b42318" } }, encoding: { x, y: { field: "value", type: "quantitative", title: yTitle }, tooltip: [{ field: "period", type: "temporal", title: t("month"), format: "%Y-%m" }, { field: "value", type: "quantitative", title: yTitle, format: ",.2f" }] } });
@@ -218,19 +218,41 @@
     const d = await load("scorecard");
     const label = (c) => (CAT.components[c] || {})[view.lang] || c;
     const rows = d ? d.rows.map((r) => ({ year: +String(r.period).slice(0, 4), component: label(r.component), value: r.value, low: r.low, high: r.high, unit: r.unit, sources: r.sources })) : [];
+    const lg = await load("ledger");
+    const keyKinds = ["administration", "law", "designation", "transfer", "strategy"];
+    const events = lg ? lg.rows.filter((e) => keyKinds.includes(e.kind)) : [];
+    const years = rows.map((r) => r.year);
+    const panels = [...new Set(rows.map((r) => r.component))];
+    const xdom = years.length ? [Math.min(...years) - 0.5, Math.max(...years) + 0.5] : [0, 1];
+    const marks = [];
+    for (const e of events) {
+      const y = +e.event_date.slice(0, 4) + (+e.event_date.slice(5, 7) - 1) / 12;
+      if (years.length && y >= Math.min(...years) - 0.5 && y <= Math.max(...years) + 0.5)
+        for (const c of panels) marks.push({ component: c, event: y, label: e["title_" + view.lang] });
+    }
     const spec = {
-      data: { values: rows },
+      data: { values: rows.concat(marks) },
       facet: { row: { field: "component", type: "nominal", title: null, header: { labelAngle: 0, labelAlign: "left", labelAnchor: "start", labelOrient: "top" } } },
       resolve: { scale: { y: "independent" } },
       spec: {
         width: 560, height: 60,
         layer: [
-          { mark: { type: "bar", color: "#1f2933", size: 8 }, encoding: { x: { field: "year", type: "quantitative", title: null, axis: { format: "d" } }, y: { field: "value", type: "quantitative", title: null }, tooltip: [{ field: "year", title: t("year") }, { field: "value", type: "quantitative", title: t("value"), format: ",.3~f" }, { field: "unit", title: t("component") }, { field: "sources", title: t("source") }] } },
-          { mark: { type: "rule", color: "#b42318", strokeWidth: 2 }, encoding: { x: { field: "year", type: "quantitative" }, y: { field: "low", type: "quantitative" }, y2: { field: "high" } } },
+          { transform: [{ filter: "datum.event != null" }], mark: { type: "rule", color: "#7b8794", strokeDash: [3, 3] }, encoding: { x: { field: "event", type: "quantitative" }, tooltip: [{ field: "label", title: t("event") }] } },
+          { transform: [{ filter: "datum.event == null" }], mark: { type: "bar", color: "#1f2933", size: 8 }, encoding: { x: { field: "year", type: "quantitative", title: null, axis: { format: "d", tickMinStep: 1 }, scale: { zero: false, domain: xdom } }, y: { field: "value", type: "quantitative", title: null }, tooltip: [{ field: "year", title: t("year") }, { field: "value", type: "quantitative", title: t("value"), format: ",.3~f" }, { field: "unit", title: t("component") }, { field: "sources", title: t("source") }] } },
+          { transform: [{ filter: "datum.event == null" }], mark: { type: "rule", color: "#b42318", strokeWidth: 2 }, encoding: { x: { field: "year", type: "quantitative" }, y: { field: "low", type: "quantitative" }, y2: { field: "high" } } },
         ],
       },
     };
     await draw("c-scorecard", spec, rows, "cooperation_scorecard");
+  }
+
+  async function ledger() {
+    const d = await load("ledger");
+    const el = document.getElementById("b-ledger");
+    if (!d || !d.rows.length) return empty(el);
+    const title = "title_" + view.lang;
+    el.innerHTML = "<table><tr><th>" + t("date") + "</th><th>" + t("event") + "</th><th>" + t("source") + "</th></tr>" +
+      d.rows.slice().reverse().map((r) => "<tr><td>" + esc(r.event_date) + "</td><td>" + esc(r[title]) + '</td><td><a href="' + esc(r.url) + '">' + esc(r.publisher) + "</a></td></tr>").join("") + "</table>";
   }
 
   async function evaluation() {
@@ -305,7 +327,7 @@
       headline(), series(), map(), disappearances(), municipal(), simple("c-federal", "federal", t("crimes"), "federal_crimes"),
       seizures(), simple("c-overdoses", "overdoses", t("deaths"), "overdose_deaths", t("overdoses_title")),
       simple("c-encounters", "encounters", t("encounters"), "southwest_border_encounters", t("encounters_title")),
-      scorecard(), evaluation(), audit(), indices(), claims(), sources(),
+      scorecard(), ledger(), evaluation(), audit(), indices(), claims(), sources(),
     ]);
     document.body.dataset.ready = "true";
   }
