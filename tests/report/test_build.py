@@ -211,8 +211,9 @@ def test_the_claims_are_tested_in_both_languages(html_both):
         section = text.split(f'id="{lang}-claims"')[1].split("</section>")[0]
         assert title in section and verdict in section
         assert section.count('<span class="verdict') == 8  # every claim has a verdict, "not enough data" included
-    assert "No data to test it: needs at least 24 months of GDELT events (4 loaded)." in text
-    assert "Sin datos suficientes: se necesitan al menos 24 meses de eventos de GDELT (hay 4)." in text
+    # no counted act with activity before December 2018 in the demo, and four months of GDELT: too little
+    assert "No data to test it: needs counted acts with activity before December 2018" in text
+    assert "Sin datos suficientes: se necesitan actos contados con actividad antes de diciembre de 2018" in text
 
 
 def test_the_measures_beyond_homicide_are_drawn_with_their_intervals(html_both):

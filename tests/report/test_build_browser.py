@@ -105,8 +105,9 @@ def test_report_renders_in_chromium_and_switches_language(report, tmp_path):
         # series, the daily count beside SESNSP, disappearances beside homicides, federal crimes, counterfactual,
         # map, crime panel, INEGI vs SESNSP, seizures, overdoses, the seizures-overdoses cross-correlation (the CDC
         # derivative overlaps CBP's seizures), encounters, cooperation (the GDELT sample), and the measures beyond
-        # homicide (lethal envelope, peace and capture rank intervals, market breadth)
-        assert figures.count() == 17
+        # homicide (lethal envelope, peace and capture rank intervals, market breadth), and the counted cooperation
+        # (the scorecard, the key dates' before and after)
+        assert figures.count() == 19
         for i in range(figures.count()):
             svg = figures.nth(i).locator("svg")
             assert svg.count() == 1 and svg.bounding_box()["width"] > 300
