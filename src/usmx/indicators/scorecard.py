@@ -32,7 +32,7 @@ import pyarrow as pa
 
 from .. import catalog
 from . import indicator
-from ._common import check_by
+from ._common import check_by, month_end
 from .doj import categories
 
 #: ledger event kinds whose persons stand in for a count where none is loaded (a floor)
@@ -129,9 +129,7 @@ def _counted(con, by: str) -> list[dict]:
     cats = categories()
     for r in doj:
         c = cats[r["category"]]
-        end = date.fromordinal(
-            date(r["period"].year + r["period"].month // 12, r["period"].month % 12 + 1, 1).toordinal() - 1
-        )
+        end = month_end(r["period"])
         items.append(
             {
                 "component": c["component"], "unit": "press releases", "side": c["side"],
