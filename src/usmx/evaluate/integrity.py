@@ -11,6 +11,7 @@ also move for legitimate reasons (new protocols, prosecutors' practice).
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -29,6 +30,19 @@ def _counts(table: pa.Table, group: str) -> pd.DataFrame:
     nat = t.groupby("period", as_index=False)[group].sum()
     nat["state_code"] = "00"
     return pd.concat([t, nat])
+
+
+def _ratio(candidate: np.ndarray, homicides: np.ndarray) -> np.ndarray:
+    """Candidate victims per 100 homicide victims, month by month; months without homicides (or data) left out."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(homicides > 0, candidate / homicides * 100, np.nan)
+    return r[~np.isnan(r)]
+
+
+def _mean(x: np.ndarray) -> float:
+    """The mean of the months with data (NaN for none), as pandas' ``mean`` skips missing values."""
+    x = x[~np.isnan(x)]
+    return float(x.mean()) if len(x) else float("nan")
 
 
 def _holm(p: list[float]) -> list[float]:
@@ -91,18 +105,24 @@ def _ratio_tests(
     pre = frames[(frames["period"] < t0) & (frames["period"] >= t0 - pd.DateOffset(months=window))]
     post = frames[frames["period"] >= t0]
     names = catalog.state_names() | {"00": "Nacional"}
+    # each state's months as arrays, split once (filtering the frames per state and candidate cost most of the time)
+    cols = ["intentional_homicide", *candidates]
+    split = {
+        side: {
+            code: {c: g[c].to_numpy(dtype=float, na_value=np.nan) for c in cols}
+            for code, g in frame.groupby("state_code")
+        }
+        for side, frame in (("pre", pre), ("post", post))
+    }
+    empty = {c: np.array([], dtype=float) for c in cols}
     rows = []
     for cand in candidates:
         block = []
         for code in sorted(frames["state_code"].unique()):
-            a, b = pre[pre.state_code == code], post[post.state_code == code]
-            ra = (a[cand] / a["intentional_homicide"].where(a["intentional_homicide"] > 0) * 100).dropna()
-            rb = (b[cand] / b["intentional_homicide"].where(b["intentional_homicide"] > 0) * 100).dropna()
-            hom_change = (
-                (b["intentional_homicide"].mean() / a["intentional_homicide"].mean() - 1) * 100
-                if a["intentional_homicide"].mean()
-                else float("nan")
-            )
+            a, b = split["pre"].get(code, empty), split["post"].get(code, empty)
+            ra, rb = _ratio(a[cand], a["intentional_homicide"]), _ratio(b[cand], b["intentional_homicide"])
+            mean_a, mean_b = _mean(a["intentional_homicide"]), _mean(b["intentional_homicide"])
+            hom_change = (mean_b / mean_a - 1) * 100 if mean_a else float("nan")
             p = float(mannwhitneyu(rb, ra, alternative="greater").pvalue) if len(ra) >= 6 and len(rb) >= 3 else 1.0
             block.append(
                 {

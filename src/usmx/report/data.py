@@ -145,6 +145,9 @@ def plan(loads: list[dict]) -> list[Job]:
         # narco-state claim the same homicide rates: one process computes them once
         shared = [claims.pop(k) for k in ("strategy_working", "narco_state_risk") if k in claims]
         jobs.append(_bundle(_job("evaluation.reclassification", "reclassification"), *shared))
+    if victims and pop and "sesnsp_state_crimes" in has:  # the composite measures (issue: the big claims), slow
+        jobs += [_job("measures.capture", "capture_index"), _job("measures.peace", "peace_index"),
+                 _job("measures.breadth", "market_breadth")]  # fmt: skip
     jobs += claims.values()
     if last and last >= INTERVENTION:
         jobs.append(_job("evaluation.its", "its"))
@@ -206,9 +209,6 @@ def plan(loads: list[dict]) -> list[Job]:
         ]
     if "sesnsp_state_federal_crimes" in has:
         jobs += [_job(f"federal.{g}", "federal_crimes", group=g, by="month") for g in FEDERAL_GROUPS]
-    if victims and pop and "sesnsp_state_crimes" in has:  # the composite measures (issue: the big claims)
-        jobs += [_job("measures.peace", "peace_index"), _job("measures.capture", "capture_index"),
-                 _job("measures.breadth", "market_breadth")]  # fmt: skip
     if victims:
         jobs.append(_job("measures.lethal", "lethal_violence", by="year"))
     if "sspc_daily_homicides" in has:

@@ -3,9 +3,11 @@
 A report is a few dozen independent jobs (:func:`usmx.report.data.plan`) and one page per language. Most of their
 time is Python (Ibis compiling expressions to SQL, Altair building chart specs) or vl-convert's one JavaScript
 engine per process, so threads in one process would queue behind each other; processes use every core. The workers
-are *spawned*, never forked (DuckDB and vl-convert hold threads of their own), import their libraries as soon as
-they start (during ``usmx demo``'s ingest, on the core the ingest leaves free) and open the warehouse read-only when
-their first job arrives, so a pool must start its jobs after the last write. A pool serves one command: it is
+are never forked from the calling process (DuckDB and vl-convert hold threads of their own): on Linux they fork from
+a *forkserver*, a clean process started for them that imports the report's libraries once (during ``usmx demo``'s
+ingest, on the core the ingest leaves free), so two workers cost one import; elsewhere they are spawned and each
+imports its own. They open the warehouse read-only when their first job arrives, so a pool must start its jobs
+after the last write. A pool serves one command: it is
 closed with it, and the read-only connections with it.
 
 The results are the same as :func:`usmx.report.data.collect`'s, in one process (a test compares them). The number of
@@ -20,6 +22,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -38,8 +41,14 @@ MODULES = (
     "usmx.indicators.crime",
     "usmx.indicators.us",
     "usmx.indicators.cooperation",
+    "scipy.stats",
+    "statsmodels.tsa.seasonal",  # the anomalies' STL
+    "SALib.analyze.sobol",  # the indices' sensitivity
+    "SALib.sample.sobol",
+    "threadpoolctl",
     "usmx.evaluate.its",
     "usmx.evaluate.integrity",
+    "usmx.claims",
     "usmx.report.build",
 )
 
@@ -82,6 +91,16 @@ def _start(modules: tuple[str, ...]) -> None:
         importlib.import_module("vl_convert").vegalite_to_svg({"mark": "point", "data": {"values": [{}]}})
 
 
+def _context(modules: tuple[str, ...]) -> multiprocessing.context.BaseContext:
+    """The forkserver where there is one (its server imports ``modules`` once, before forking the workers; a server
+    already running keeps what it imported, and each worker imports the rest), else spawn."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(list(modules))
+    return ctx
+
+
 def _ready() -> int:
     return os.getpid()
 
@@ -121,15 +140,26 @@ class Workers:
         self.count = count
         self._pool = ProcessPoolExecutor(
             max_workers=count,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=_context(MODULES if modules is None else modules),
             initializer=_start,
             initargs=(MODULES if modules is None else modules,),
         )
-        self._started = [self._pool.submit(_ready) for _ in range(count)]  # spawn them all now
+        # start them all now, from a thread: a forkserver forks only once it has imported, and the caller has work
+        self._starting = threading.Thread(target=self._start_all, name="usmx-report-workers", daemon=True)
+        self._starting.start()
+
+    def _start_all(self) -> None:
+        with contextlib.suppress(RuntimeError):  # the pool was closed before the workers started
+            for _ in range(self.count):
+                self._pool.submit(_ready)
+
+    def _wait_started(self) -> None:
+        self._starting.join()
 
     def collect(self, db: Path, loads: list[dict], indicators: list) -> ReportData:
         """:func:`usmx.report.data.collect`, its jobs shared among the workers (the slowest first)."""
         jobs = plan(loads)
+        self._wait_started()
         futures = {job: self._pool.submit(_run, str(db), job) for job in jobs}
         results: dict[str, tuple[Any, float]] = {}
         for job, future in futures.items():
@@ -139,10 +169,12 @@ class Workers:
 
     def bodies(self, data: ReportData, langs: list[str]) -> list[str]:
         """Each language's page body, one per worker."""
+        self._wait_started()
         futures = [self._pool.submit(_body, data, lang) for lang in langs]
         return [f.result() for f in futures]
 
     def close(self) -> None:
+        self._wait_started()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> Workers:

@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from .. import catalog
 from ..errors import MissingFileError, UsmxError
@@ -270,16 +269,11 @@ def _catalogue_tables(con: duckdb.DuckDBPyConnection) -> None:
         "state_code VARCHAR, name VARCHAR)"
     )
     muns = catalog.municipalities()
-    tbl = pa.table(
-        {
-            "municipality_code": list(muns),
-            "state_code": [v[0] for v in muns.values()],
-            "name": [v[1] for v in muns.values()],
-        }
+    # three list parameters rather than a registered Arrow table: registering makes DuckDB import pandas (~0.5 s)
+    con.execute(
+        "INSERT INTO cat_municipalities SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[])",
+        [list(muns), [v[0] for v in muns.values()], [v[1] for v in muns.values()]],
     )
-    con.register("_muns", tbl)
-    con.execute("INSERT INTO cat_municipalities SELECT * FROM _muns")
-    con.unregister("_muns")
     con.execute(
         "CREATE OR REPLACE TABLE cat_administrations (key VARCHAR PRIMARY KEY, president VARCHAR, "
         "party VARCHAR, start_date DATE, end_date DATE, label_es VARCHAR, label_en VARCHAR)"
