@@ -65,6 +65,16 @@ def loaded_db(tmp_path_factory) -> Path:
     return db
 
 
+@pytest.fixture(scope="session")
+def reported_db(loaded_db, tmp_path_factory) -> Path:
+    """A copy of the loaded warehouse whose report figures are computed and cached once per session (read-only
+    use): a report drawn from it only draws, and claims are read from the cache."""
+    db = tmp_path_factory.mktemp("reported") / "r.duckdb"
+    shutil.copy(loaded_db, db)
+    Observatory(db).report_data()
+    return db
+
+
 @pytest.fixture
 def loaded(loaded_db, tmp_path) -> Observatory:
     """A private copy of the loaded warehouse, safe to write to."""

@@ -345,10 +345,12 @@ class Observatory:
         raise UsmxError(f"unknown audit {kind!r}{catalog.suggest(kind, kinds)}; audits: {', '.join(kinds)}.")
 
     def claims(self, lang: str = "en") -> list[dict]:
-        """Each claim of the debate (catalog/claims.yaml) with its reading, direction, confidence and caveats."""
+        """Each claim of the debate (catalog/claims.yaml) with its reading, direction, confidence and caveats: the
+        report's, where it has been computed for this warehouse state (see :meth:`report_data`)."""
         from . import claims
 
-        return claims.evaluate(self, lang)
+        cached = self._cached_report()[3]
+        return cached.claims[lang] if cached is not None and cached.claims.get(lang) else claims.evaluate(self, lang)
 
     # -- outputs ---------------------------------------------------------------------------------------------------
     def _cached_report(self) -> tuple[list[dict], str, list, ReportData | None]:

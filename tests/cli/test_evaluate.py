@@ -87,10 +87,10 @@ def test_sensitivity_prints_the_sobol_table_and_json(loaded, capsys):
     assert code == 2 and "unknown index 'peace'" in err and "peace_index" in err
 
 
-def test_claims_as_json_for_scripts(loaded, capsys):
-    code, out, _ = run(capsys, "claims", "--format", "json", "--db", str(loaded.db))
+def test_claims_as_json_for_scripts(reported_db, capsys):
+    code, out, _ = run(capsys, "claims", "--format", "json", "--db", str(reported_db))
     rows = json.loads(out)
     assert code == 0 and len(rows) == 8
     assert all({"claim", "indicators", "reading", "direction", "confidence", "caveats"} <= set(r) for r in rows)
-    code, out, _ = run(capsys, "claims", "--lang", "es", "--db", str(loaded.db))
+    code, out, _ = run(capsys, "claims", "--lang", "es", "--db", str(reported_db))
     assert code == 0 and "evidence: supports" in out and "La violencia criminal alcanzó niveles récord" in out

@@ -31,15 +31,11 @@ def test_every_string_has_both_languages():
 
 
 @pytest.fixture(scope="module")
-def html_both(loaded_db, tmp_path_factory):
-    import shutil
-
+def html_both(reported_db, tmp_path_factory):
     from usmx import Observatory
 
-    d = tmp_path_factory.mktemp("rep")
-    shutil.copy(loaded_db, d / "r.duckdb")
-    obs = Observatory(d / "r.duckdb")
-    path = obs.report(d / "report.html", "both")
+    obs = Observatory(reported_db)
+    path = obs.report(tmp_path_factory.mktemp("rep") / "report.html", "both")
     return path.read_text(encoding="utf-8"), obs
 
 

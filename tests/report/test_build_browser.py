@@ -17,14 +17,11 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def report(loaded_db, tmp_path_factory):
+def report(reported_db, tmp_path_factory):
     from usmx import Observatory
 
     out = tmp_path_factory.mktemp("report") / "report.html"
-    # a private copy: the report only reads, but the session warehouse is shared
-    db = out.parent / "r.duckdb"
-    shutil.copy(loaded_db, db)
-    Observatory(db).report(out, "both")
+    Observatory(reported_db).report(out, "both")
     return out
 
 

@@ -74,14 +74,11 @@ def visible_words(page: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def pages(loaded_db, tmp_path_factory):
-    import shutil
-
+def pages(reported_db, tmp_path_factory):
     from usmx import Observatory
 
     d = tmp_path_factory.mktemp("langs")
-    shutil.copy(loaded_db, d / "r.duckdb")
-    obs = Observatory(d / "r.duckdb")
+    obs = Observatory(reported_db)
     return {lang: obs.report(d / f"{lang}.html", lang).read_text("utf-8") for lang in ("es", "en")}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from usmx import Observatory
 from usmx.report import sections_cooperation
 from usmx.report.data import ReportData
 
@@ -52,8 +53,8 @@ def test_nothing_measurable_says_so_and_names_the_gaps():
     assert sections_cooperation.counted(_data({}), "en") == ""
 
 
-def test_the_demo_report_draws_the_counted_cooperation(loaded, tmp_path):
-    page = loaded.report(tmp_path / "r.html", "both").read_text("utf-8")
+def test_the_demo_report_draws_the_counted_cooperation(reported_db, tmp_path):
+    page = Observatory(reported_db).report(tmp_path / "r.html", "both").read_text("utf-8")
     for lang, words in (
         ("en", ["Cooperation counted, act by act", "rose from none", "Where publishers disagree",
                 "What this shows, and does not show, on &quot;cooperation plummeted&quot;", "Does the news follow"]),
