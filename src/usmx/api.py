@@ -96,12 +96,8 @@ class Observatory:
         :class:`~usmx.errors.UsmxError` and leaves the warehouse exactly as it was; files before it stay loaded.
         """
         with warehouse.opened(self.db) as con:
-            return [
-                warehouse.load_file(
-                    con, Path(p), store=self.raw, scratch=self.scratch, kind=kind, origin=origin, progress=progress
-                )
-                for p in paths
-            ]
+            items = [(Path(p), kind, origin) for p in paths]
+            return warehouse.load_files(con, items, store=self.raw, scratch=self.scratch, progress=progress)
 
     # -- reading ---------------------------------------------------------------------------------------------------
     def sql(self, query: str, params: list | None = None) -> pa.Table:
@@ -451,27 +447,16 @@ class Observatory:
 
     def _ingest_fetched(self, fetched: list) -> list[LoadResult]:
         with warehouse.opened(self.db) as con:
-            return [
-                warehouse.load_file(con, f.path, store=self.raw, scratch=self.scratch, kind=f.kind, origin=f.origin)
-                for f in fetched
-            ]
+            items = [(f.path, f.kind, f.origin) for f in fetched]
+            return warehouse.load_files(con, items, store=self.raw, scratch=self.scratch)
 
     def demo(self, progress: Progress | None = None) -> list[LoadResult]:
         """Ingest every real sample bundled with usmx (already-loaded files are skipped)."""
         from .demo import bundled_files
 
+        items = [(p, None, f"usmx bundled sample: {p.parent.name}/{p.name}") for p in bundled_files()]
         with warehouse.opened(self.db) as con:
-            return [
-                warehouse.load_file(
-                    con,
-                    path,
-                    store=self.raw,
-                    scratch=self.scratch,
-                    origin=f"usmx bundled sample: {path.parent.name}/{path.name}",
-                    progress=progress,
-                )
-                for path in bundled_files()
-            ]
+            return warehouse.load_files(con, items, store=self.raw, scratch=self.scratch, progress=progress)
 
     def _require(self) -> None:
         """Read-only commands need a warehouse: say so rather than create an empty one."""

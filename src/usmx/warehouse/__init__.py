@@ -1,7 +1,8 @@
 """The DuckDB warehouse: the one home of loading and of the ``loads`` ledger.
 
 - :mod:`.schema`: the connection, the schema generated from the catalogue, migrations, the public views;
-- :mod:`.load`: :func:`load_file` (one transaction per file: receive, parse, check, insert), the coverage of each
+- :mod:`.load`: :func:`load_file` (one transaction per file: receive, parse, check, insert) and :func:`load_files`
+  (the same for several, the next files parsed while one is written), the coverage of each
   release and the current view it gives, :func:`unload`;
 - :mod:`.ledger`: every read of the ``loads`` ledger (current kinds, a table's history, known checksums).
 
@@ -23,7 +24,7 @@ from .ledger import (
     ledger_rows,
     table_history,
 )
-from .load import LoadResult, Progress, load_file, run_checks, unload
+from .load import LoadResult, Progress, load_file, load_files, run_checks, unload
 from .schema import (
     LEDGER_COLUMNS,
     LOAD_ID,
@@ -55,6 +56,7 @@ __all__ = [
     "ledger",
     "ledger_rows",
     "load_file",
+    "load_files",
     "opened",
     "refresh_current",
     "run_checks",

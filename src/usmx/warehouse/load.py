@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -64,6 +68,25 @@ def _drop_temporaries(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f'DROP {"VIEW" if kind == "VIEW" else "TABLE"} IF EXISTS temp."{name}"')
 
 
+@dataclass
+class _Parsed:
+    """A file received, parsed and checked on its own connection, waiting for its turn to be written."""
+
+    path: Path
+    facts: rawstore.FileFacts
+    origin: str | None
+    t0: float
+    stack: contextlib.ExitStack
+    mod: Any = None
+    kind: str = ""
+    staged: Staged | None = None  # None: the file was loaded before (``known``)
+    known: dict | None = None
+
+    @property
+    def display(self) -> str:
+        return str(self.path)
+
+
 def load_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -74,95 +97,206 @@ def load_file(
     origin: str | None = None,
     progress: Progress | None = None,
 ) -> LoadResult:
-    """Load one official file in one transaction: copy it once into the raw store's incoming area (hashing it as it
-    goes), detect its layout, parse and check the copy, insert its rows and its ledger record.
+    """Load one official file: copy it once into the raw store's incoming area (hashing it as it goes), detect its
+    layout, parse and check the copy into temporary tables, then insert its rows and its ledger record in one
+    transaction.
 
     A file whose sha256 is already in the ledger is skipped (status ``already_loaded``). Any failure rolls the
     transaction back, leaves the warehouse as it was and keeps no copy of a refused file; the raw copy stays only
     when the load commits.
     """
-    t0 = time.perf_counter()
     report = progress or (lambda *a: None)
-    display = str(path)
-    report("reading", None, None)
+    report("reading, parsing and checking", None, None)
+    parsed = _parse(con, path, store=store, scratch=scratch, kind=kind, origin=origin)
+    try:
+        report("loading", None, None)
+        return _commit(con, parsed, store)
+    except BaseException:
+        store.discard(parsed.facts)  # (a failed commit has dropped it already)
+        raise
+    finally:
+        _finish(con, parsed)
+
+
+def load_files(
+    con: duckdb.DuckDBPyConnection,
+    items: Sequence[tuple[Path, str | None, str | None]],
+    *,
+    store: rawstore.RawStore,
+    scratch: Path,
+    progress: Progress | None = None,
+) -> list[LoadResult]:
+    """Load several files, ``(path, kind, origin)`` each, as :func:`load_file` would one after another, with the
+    same results, load ids and guarantees: each commits in its own transaction, in the order given, and a failure
+    leaves the files before it loaded and itself and those after it absent (the error is raised).
+
+    Faster: while one file is written, the next ones are received, parsed and checked on connections of their own
+    (:data:`AHEAD` at a time, in threads; DuckDB does the work outside Python's lock), so the cores that one file's
+    statements leave idle are used."""
+    if len(items) < 2:
+        return [
+            load_file(con, p, store=store, scratch=scratch, kind=k, origin=o, progress=progress) for p, k, o in items
+        ]
+    report = progress or (lambda *a: None)
+    results: list[LoadResult] = []
+    queue: deque[tuple[duckdb.DuckDBPyConnection, Future[_Parsed]]] = deque()
+    todo = iter(items)
+
+    def submit(pool: ThreadPoolExecutor) -> None:
+        item = next(todo, None)
+        if item is not None:
+            cur = con.cursor()
+            path, kind, origin = item
+            queue.append((cur, pool.submit(_parse, cur, path, store=store, scratch=scratch, kind=kind, origin=origin)))
+
+    with ThreadPoolExecutor(max_workers=AHEAD, thread_name_prefix="usmx-parse") as pool:
+        try:
+            for _ in range(AHEAD):
+                submit(pool)
+            while queue:
+                report("reading, parsing and checking", len(results) + 1, len(items))
+                cur, future = queue[0]
+                parsed = future.result()
+                queue.popleft()
+                submit(pool)
+                try:
+                    report("loading", len(results) + 1, len(items))
+                    results.append(_commit(cur, parsed, store))
+                except BaseException:
+                    store.discard(parsed.facts)  # (a failed commit has dropped it already)
+                    raise
+                finally:
+                    _finish(cur, parsed)
+                    cur.close()
+        except BaseException:
+            _abandon(queue, store)
+            raise
+    return results
+
+
+#: files parsed ahead of the one being written (two cores: one parses while the other writes and parses)
+AHEAD = 2
+
+
+def _abandon(queue: deque, store: rawstore.RawStore) -> None:
+    """Stop the files still being parsed after a failure or a Ctrl-C, and drop their incoming copies."""
+    for cur, future in queue:
+        future.cancel()
+        with contextlib.suppress(Exception):
+            cur.interrupt()
+    for cur, future in queue:
+        try:
+            parsed = future.result()
+        except BaseException:  # a parse that failed or was stopped cleaned up after itself
+            pass
+        else:
+            store.discard(parsed.facts)
+            _finish(cur, parsed)
+        with contextlib.suppress(Exception):
+            cur.close()
+    queue.clear()
+
+
+def _parse(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    store: rawstore.RawStore,
+    scratch: Path,
+    kind: str | None,
+    origin: str | None,
+) -> _Parsed:
+    """Receive, detect, parse and check one file into temporary tables on ``con`` (nothing of the warehouse is
+    written). On failure the incoming copy and the temporary tables are dropped and the error is raised."""
+    t0 = time.perf_counter()
     facts = store.receive(path)
+    parsed = _Parsed(path, facts, origin, t0, contextlib.ExitStack())
+    try:
+        with _translated(parsed.display):
+            parsed.mod, cand = sources.detect(facts, parsed.display, kind)
+            parsed.kind = cand.kind
+            parsed.known = known_checksum(con, facts.sha256)
+            if parsed.known:
+                return parsed
+            readable = parsed.stack.enter_context(rawstore.readable_path(facts, scratch))
+            ctx = ParseContext(con, facts, readable, parsed.display, cand, origin)
+            staged = parsed.mod.parse(ctx, cand.kind)
+            _plausible(parsed.display, staged)
+            staged.checks_passed += [*run_checks(ctx, staged), "periods_plausible"]
+            parsed.staged = staged
+            return parsed
+    except BaseException:
+        store.discard(facts)
+        _finish(con, parsed)
+        raise
+
+
+def _commit(con: duckdb.DuckDBPyConnection, parsed: _Parsed, store: rawstore.RawStore) -> LoadResult:
+    """Write a parsed file in one transaction (or report it as loaded before); the caller calls :func:`_finish`."""
+    known = parsed.known or known_checksum(con, parsed.facts.sha256)  # the same bytes twice in one command
+    if known or parsed.staged is None:
+        store.discard(parsed.facts)
+        k = known or {}
+        return LoadResult(
+            parsed.display, "already_loaded", k.get("kind", parsed.kind), k.get("table_name", ""),
+            k.get(LOAD_ID, 0), k.get("row_count", 0), parsed.facts.sha256, k.get("vintage"),
+            bool(k.get("is_current")), time.perf_counter() - parsed.t0,
+        )  # fmt: skip
+    staged, facts, mod = parsed.staged, parsed.facts, parsed.mod
     kept: rawstore.RawFile | None = None
     try:
-        mod, cand = sources.detect(facts, display, kind)
-        known = known_checksum(con, facts.sha256)
-        if known:
-            store.discard(facts)
-            return LoadResult(
-                display,
-                "already_loaded",
-                known["kind"],
-                known["table_name"],
-                known[LOAD_ID],
-                known["row_count"],
-                facts.sha256,
-                known["vintage"],
-                known["is_current"],
-                time.perf_counter() - t0,
-            )
-        with rawstore.readable_path(facts, scratch) as readable:
-            ctx = ParseContext(con, facts, readable, display, cand, origin)
+        with _translated(parsed.display):
             con.begin()
             try:
-                report("parsing and checking", None, None)
-                staged = mod.parse(ctx, cand.kind)
-                _plausible(display, staged)
-                staged.checks_passed += [*run_checks(ctx, staged), "periods_plausible"]
-                report("loading", None, None)
-                licence = getattr(mod, "LICENSES", {}).get(cand.kind, mod.LICENSE)
-                kept, new = store.keep(facts, mod.SOURCE, origin or str(path.resolve()), licence)
+                licence = getattr(mod, "LICENSES", {}).get(parsed.kind, mod.LICENSE)
+                kept, new = store.keep(facts, mod.SOURCE, parsed.origin or str(parsed.path.resolve()), licence)
                 if not new:
                     kept = None  # stored by an earlier load: not ours to remove on failure
                 load_id, rows = _insert(
                     con,
                     staged=staged,
                     facts=facts,
-                    file_name=origin or path.name,
+                    file_name=parsed.origin or parsed.path.name,
                     raw_path=str(store.path_for(mod.SOURCE, facts.sha256, facts.ext)),
                     source=mod.SOURCE,
                 )
                 current = bool(one(con, f"SELECT is_current FROM {LOADS} WHERE {LOAD_ID} = ?", [load_id])[0])
                 _signals.check()  # a Ctrl-C that a DuckDB query swallowed still rolls the load back
                 con.commit()
-            except duckdb.InterruptException:
-                con.rollback()
-                raise KeyboardInterrupt from None
-            except RuntimeError as exc:  # DuckDB's word for a Ctrl-C that reached a running query
-                con.rollback()
-                if "interrupted" in str(exc).lower():
-                    raise KeyboardInterrupt from None
-                raise
-            except duckdb.Error as exc:
-                con.rollback()
-                raise UsmxError(f"{display}: the load failed and was rolled back: {exc}") from exc
             except BaseException:
                 con.rollback()
                 raise
-            finally:
-                _drop_temporaries(con)
     except BaseException:
         store.discard(facts)
         if kept is not None:
             store.forget(kept)
         raise
     return LoadResult(
-        display,
-        "loaded",
-        cand.kind,
-        staged.table.name,
-        load_id,
-        rows,
-        facts.sha256,
-        staged.vintage,
-        current,
-        time.perf_counter() - t0,
-        staged.checks_passed,
-        staged.notes,
-    )
+        parsed.display, "loaded", parsed.kind, staged.table.name, load_id, rows, facts.sha256, staged.vintage,
+        current, time.perf_counter() - parsed.t0, staged.checks_passed, staged.notes,
+    )  # fmt: skip
+
+
+@contextlib.contextmanager
+def _translated(display: str) -> Iterator[None]:
+    """DuckDB's errors in usmx's words: a stopped query is a Ctrl-C, any other a failed load naming the file."""
+    try:
+        yield
+    except duckdb.InterruptException:
+        raise KeyboardInterrupt from None
+    except RuntimeError as exc:  # DuckDB's word for a Ctrl-C that reached a running query
+        if "interrupted" in str(exc).lower():
+            raise KeyboardInterrupt from None
+        raise
+    except duckdb.Error as exc:
+        raise UsmxError(f"{display}: the load failed and was rolled back: {exc}") from exc
+
+
+def _finish(con: duckdb.DuckDBPyConnection, parsed: _Parsed) -> None:
+    """Drop a parsed file's temporary tables and any decompressed copy."""
+    parsed.stack.close()
+    with contextlib.suppress(duckdb.Error):
+        _drop_temporaries(con)
 
 
 def run_checks(ctx: ParseContext, staged: Staged) -> list[str]:
