@@ -63,3 +63,4 @@ def test_correlation_with_fishers_interval_and_its_limits():
     assert correlation([1, 2, 3], [3, 2, 1]).pearson is None  # three years: no interval is honest
     assert "at least 4" in correlation([1, 2, 3], [3, 2, 1]).note
     assert correlation([1, 1, 1, 1], [1, 2, 3, 4]).note == "one series does not vary over these years"
+    assert correlation([0.1] * 3 + [0.1], [1, 2, 3, 4]).spearman is None  # equal floats, no warning from scipy

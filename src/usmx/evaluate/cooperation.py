@@ -132,7 +132,7 @@ def correlation(x: list[float], y: list[float]) -> Correlation:
     n = len(x)
     if n < MIN_YEARS:
         return Correlation(n, None, None, None, None, f"{n} years with both series; at least {MIN_YEARS} needed")
-    if np.std(x) == 0 or np.std(y) == 0:
+    if len(set(x)) < 2 or len(set(y)) < 2:  # exact: a float standard deviation of equal values need not be 0
         return Correlation(n, None, None, None, None, "one series does not vary over these years")
     r = float(np.corrcoef(x, y)[0, 1])
     z, se = math.atanh(max(min(r, 0.999999), -0.999999)), 1 / math.sqrt(n - 3)
