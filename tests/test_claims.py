@@ -87,6 +87,10 @@ def test_every_claim_is_read_from_the_demo_warehouse(reported_db):
     assert by["cooperation_collapsed"]["direction"] == "insufficient"
     assert "needs counted acts with activity before December 2018" in by["cooperation_collapsed"]["reading"]
     assert {r["key"]: r["direction"] for r in es} == {r["key"]: r["direction"] for r in en}
+    # the reclassification flags are named in words, in each language, never by their keys
+    assert "flags nationally: culpable homicide other than traffic" in by["strategy_working"]["reading"]
+    assert "homicidio culposo distinto de tránsito" in {r["key"]: r for r in es}["strategy_working"]["reading"]
+    assert "_" not in " ".join(r["reading"] for r in en + es)
     assert "promediaron 88,7 al día" in es[0]["reading"]
 
 

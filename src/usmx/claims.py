@@ -81,8 +81,6 @@ def _cooperation(obs, lang: str) -> tuple[dict, str, str]:
     more). Supports when a counted act fell beyond chance and the news did not rise (or, with no counts, when the
     news share fell); contradicts when the counted acts held and the news did not fall (or, with no counts, when it
     rose); mixed otherwise. Medium confidence with counted acts, low on the news alone."""
-    from .indicators.scorecard import ORDER
-
     studies = obs.evaluate("cooperation")["event_studies"].to_pylist()
     informative = [
         r for r in studies
@@ -100,7 +98,8 @@ def _cooperation(obs, lang: str) -> tuple[dict, str, str]:
     fell = [r for r in informative if r["finding"] == "fell"]
     words = {"fell": ("fell", "cayó"), "rose": ("rose", "subió"),
              "no clear change": ("did not clearly change", "no cambió con claridad")}  # fmt: skip
-    informative.sort(key=lambda r: (r["key_date"], ORDER.index(r["component"]) if r["component"] in ORDER else 99))
+    order = catalog.scorecard_order()
+    informative.sort(key=lambda r: (r["key_date"], order.index(r["component"]) if r["component"] in order else 99))
     since = "desde" if lang == "es" else "from"
 
     def reading(r: dict) -> str:
@@ -213,7 +212,8 @@ def _strategy(obs, lang: str) -> tuple[dict, str, str]:
         direction = "mixed"
     values = {
         "effect": _pct(its.effect_pct, lang), "low": _pct(lo, lang), "high": _pct(hi, lang),
-        "placebo": i18n.number(placebo, lang, 2) if placebo is not None else "–", "flags": ", ".join(flags) or "0",
+        "placebo": i18n.number(placebo, lang, 2) if placebo is not None else "–",
+        "flags": ", ".join(catalog.crime_groups()[f].label(lang).lower() for f in flags) or "0",  # words, not keys
     }  # fmt: skip
     return values, direction, "high" if strong and direction != "mixed" else "medium" if strong else "low"
 

@@ -156,6 +156,18 @@ def test_months_print_as_year_month_and_numbers_are_rounded_for_people(loaded, c
     assert "2025-06-01" in out  # ISO dates in CSV, for machines
 
 
+def test_years_print_as_years_and_a_lone_january_stays_a_month(capsys):
+    from datetime import date
+
+    print_aligned(pa.table({"period": [date(2024, 1, 1), date(2025, 1, 1)], "value": [1, 2]}))
+    print_aligned(pa.table({"period": [date(2025, 1, 1)], "value": [3]}))
+    print_aligned(pa.table({"period": [date(2024, 12, 1), date(2025, 1, 1)], "value": [4, 5]}))
+    lines = capsys.readouterr().out.splitlines()
+    assert [ln.split()[0] for ln in lines if ln.split()[-1] in "12345"] == [
+        "2024", "2025", "2025-01", "2024-12", "2025-01"
+    ]  # fmt: skip
+
+
 def test_decimals_are_rounded_in_tables_and_exact_elsewhere(capsys):
     assert cell(Decimal("0E-30")) == "0"
     assert cell(Decimal("1234.567890123456789012345678")) == "1,234.57"

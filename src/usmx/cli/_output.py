@@ -145,15 +145,22 @@ def _monthly(name: str, values: list) -> bool:
     return named and bool(dates) and all(isinstance(v, date) and v.day == 1 for v in dates)
 
 
+def _yearly(values: list) -> bool:
+    """Periods that are all 1 January of two or more years (a yearly grain such as ``--by year``): printed YYYY."""
+    dates = [v for v in values if v is not None]
+    return len({d.year for d in dates}) >= 2 and all(d.month == 1 for d in dates)
+
+
 def print_aligned(tbl: pa.Table, max_text: int = 60, console=None) -> None:
     """Plain aligned columns (numbers right-aligned); long text cells are cut, lines are never squeezed."""
     import pyarrow as pa
 
     plain = {i for i, n in enumerate(tbl.column_names) if n.endswith(("year", "_id")) or n == "rank"}
     monthly = {i for i, n in enumerate(tbl.column_names) if _monthly(n, tbl.column(n).to_pylist())}
+    stamp = {i: "%Y" if _yearly(tbl.column(i).to_pylist()) else "%Y-%m" for i in monthly}
     rows = [
         [
-            str(v) if i in plain and isinstance(v, int) else (v.strftime("%Y-%m") if i in monthly else cell(v))
+            str(v) if i in plain and isinstance(v, int) else (v.strftime(stamp[i]) if i in monthly else cell(v))
             for i, v in enumerate(r.values())
         ]
         for r in tbl.to_pylist()
