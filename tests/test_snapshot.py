@@ -6,10 +6,12 @@ import json
 
 import duckdb
 import pyarrow.parquet as pq
+import pytest
 
 from usmx import cli
 
 
+@pytest.mark.slow  # several seconds: CI runs it
 def test_snapshot_of_the_demo_warehouse(loaded, tmp_path, capsys):
     out = tmp_path / "snap"
     assert cli.main(["snapshot", "--output", str(out), "--db", str(loaded.db)]) == 0

@@ -168,6 +168,7 @@ def test_a_damaged_warehouse_is_never_written_to(tmp_path):
     assert db.read_bytes() == before
 
 
+@pytest.mark.slow  # several seconds: CI runs it
 def test_a_reader_in_another_process_is_not_called_a_writer(tmp_path, monkeypatch):
     """While another process reads the warehouse (past USMX_LOCK_WAIT), a load is refused with a message that says
     so; a reader that lets go within the wait (a web server copying its snapshot) only delays the load."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from usmx import cli
 
 
@@ -52,6 +54,7 @@ def test_audit_commands(loaded, capsys):
     assert code == 2 and "revisions need two" in " ".join(err.split())
 
 
+@pytest.mark.slow  # several seconds: CI runs it
 def test_nowcast_backtest_prints_its_error_and_coverage(obs, capsys):
     from tests.evaluate.test_nowcast import FULL
     from tests.sources.test_sspc import SAMPLE

@@ -10,6 +10,7 @@ import pytest
 from usmx.evaluate.cooperation import correlation, dispersion, poisson_interval, rate_change, share_change
 
 
+@pytest.mark.slow  # several seconds: CI runs it
 def test_the_exact_poisson_interval_covers_the_rate_at_least_95_percent_of_the_time():
     rng = np.random.default_rng(3)
     for mu in (0.8, 4.0, 30.0):

@@ -119,6 +119,7 @@ def test_the_server_publishes_a_new_snapshot_after_a_load_and_keeps_serving_duri
     assert any(r["component"] == "extraditions" and r["basis"] == "count" for r in rows)
 
 
+@pytest.mark.slow  # several seconds: CI runs it
 def test_a_concurrent_ingest_leaves_every_response_valid(loaded_db, tmp_path):
     """Requests run without pause (the server re-checks the warehouse before each) while `ingest` loads three
     files: every answer is a 200 with the expected rows, the loads all succeed, and the server ends on the new
