@@ -56,7 +56,9 @@ def test_the_same_bytes_twice_in_one_command_load_once(tmp_path):
     obs = Observatory(tmp_path / "w.duckdb")
     copy = tmp_path / "copy.csv.gz"
     shutil.copy(inegi_file(1995), copy)
-    results = obs.ingest(inegi_file(1995), inegi_file(1996), copy)
+    seen: list = []
+    results = obs.ingest(inegi_file(1995), inegi_file(1996), copy, on_loaded=seen.append)
+    assert seen == results  # each result as its file commits, in order
     assert [r.status for r in results] == ["loaded", "loaded", "already_loaded"]
     assert results[2].load_id == results[0].load_id
     assert len(_ledger(obs)) == 2

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -88,8 +89,10 @@ class Observatory:
         kind: str | None = None,
         origin: str | None = None,
         progress: Progress | None = None,
+        on_loaded: Callable[[LoadResult], None] | None = None,
     ) -> list[LoadResult]:
-        """Load official files into the warehouse, one transaction each, over one connection.
+        """Load official files into the warehouse, one transaction each, over one connection (the next files are
+        parsed while one is written; ``on_loaded`` gets each result as its file commits).
 
         The kind of each file is detected from its header unless ``kind`` is given. A file whose sha256 is already
         in ``loads`` is skipped (status ``already_loaded``). A file that fails to parse or check raises a
@@ -97,7 +100,9 @@ class Observatory:
         """
         with warehouse.opened(self.db) as con:
             items = [(Path(p), kind, origin) for p in paths]
-            return warehouse.load_files(con, items, store=self.raw, scratch=self.scratch, progress=progress)
+            return warehouse.load_files(
+                con, items, store=self.raw, scratch=self.scratch, progress=progress, on_loaded=on_loaded
+            )
 
     # -- reading ---------------------------------------------------------------------------------------------------
     def sql(self, query: str, params: list | None = None) -> pa.Table:

@@ -39,10 +39,9 @@ def ingest(
     A file already loaded (same sha256) is skipped.
     """
     obs = observatory(db)
-    for p in paths:
-        with Reporter(p.name) as rep:
-            results = obs.ingest(p, kind=kind, progress=rep)
-        print_loads(results)
+    # one command, one connection: the next files are parsed while one is written; each is printed as it lands
+    with Reporter(paths[0].name if len(paths) == 1 else "ingest") as rep:
+        obs.ingest(*paths, kind=kind, progress=rep, on_loaded=lambda r: print_loads([r]))
 
 
 def tables(

@@ -125,18 +125,24 @@ def load_files(
     store: rawstore.RawStore,
     scratch: Path,
     progress: Progress | None = None,
+    on_loaded: Callable[[LoadResult], None] | None = None,
 ) -> list[LoadResult]:
     """Load several files, ``(path, kind, origin)`` each, as :func:`load_file` would one after another, with the
     same results, load ids and guarantees: each commits in its own transaction, in the order given, and a failure
-    leaves the files before it loaded and itself and those after it absent (the error is raised).
+    leaves the files before it loaded and itself and those after it absent (the error is raised). ``on_loaded`` is
+    called with each file's result as it commits (a command prints it then).
 
     Faster: while one file is written, the next ones are received, parsed and checked on connections of their own
     (:data:`AHEAD` at a time, in threads; DuckDB does the work outside Python's lock), so the cores that one file's
     statements leave idle are used."""
+    done = on_loaded or (lambda r: None)
     if len(items) < 2:
-        return [
+        single = [
             load_file(con, p, store=store, scratch=scratch, kind=k, origin=o, progress=progress) for p, k, o in items
         ]
+        for r in single:
+            done(r)
+        return single
     report = progress or (lambda *a: None)
     results: list[LoadResult] = []
     queue: deque[tuple[duckdb.DuckDBPyConnection, Future[_Parsed]]] = deque()
@@ -162,6 +168,7 @@ def load_files(
                 try:
                     report("loading", len(results) + 1, len(items))
                     results.append(_commit(cur, parsed, store))
+                    done(results[-1])
                 except BaseException:
                     store.discard(parsed.facts)  # (a failed commit has dropped it already)
                     raise
