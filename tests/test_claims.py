@@ -91,6 +91,8 @@ def test_every_claim_is_read_from_the_demo_warehouse(reported_db):
     assert "flags nationally: culpable homicide other than traffic" in by["strategy_working"]["reading"]
     assert "homicidio culposo distinto de tránsito" in {r["key"]: r for r in es}["strategy_working"]["reading"]
     assert "_" not in " ".join(r["reading"] for r in en + es)
+    assert "at a lag of 1 month (" in by["fentanyl"]["reading"]  # one month, not "1 months"
+    assert "con un rezago de 1 mes (" in {r["key"]: r for r in es}["fentanyl"]["reading"]
     assert "promediaron 88,7 al día" in es[0]["reading"]
 
 

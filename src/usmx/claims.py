@@ -230,7 +230,9 @@ def _fentanyl(obs, lang: str) -> tuple[dict, str, str]:
     top = max(rows, key=lambda r: abs(r["value"]))
     outside = sum(1 for r in rows if r["outside_band"])
     direction = "supports" if top["outside_band"] and top["value"] > 0 else "contradicts" if not outside else "mixed"
-    values = {"r": i18n.number(top["value"], lang, 2), "lag": top["lag_months"],
+    lag = int(top["lag_months"])
+    unit = {"es": ("mes", "meses"), "en": ("month", "months")}[lang][abs(lag) != 1]
+    values = {"r": i18n.number(top["value"], lang, 2), "lag": f"{lag} {unit}",
               "band": i18n.number(top["band_high"], lang, 2), "outside": outside, "lags": len(rows)}  # fmt: skip
     return values, direction, "low"
 
