@@ -7,8 +7,7 @@ are never forked from the calling process (DuckDB and vl-convert hold threads of
 a *forkserver*, a clean process started for them that imports the report's libraries once (during ``usmx demo``'s
 ingest, on the core the ingest leaves free), so two workers cost one import; elsewhere they are spawned and each
 imports its own. They open the warehouse read-only when their first job arrives, so a pool must start its jobs
-after the last write. A pool serves one command: it is
-closed with it, and the read-only connections with it.
+after the last write. A pool serves one command: it is closed with it, and the read-only connections with it.
 
 The results are the same as :func:`usmx.report.data.collect`'s, in one process (a test compares them). The number of
 workers is :func:`default_count` (``USMX_REPORT_WORKERS``; ``0`` computes in the calling process).
@@ -138,11 +137,9 @@ class Workers:
                 "the main script by its path); run it from a file, or use workers=0."
             )
         self.count = count
+        imports = MODULES if modules is None else modules
         self._pool = ProcessPoolExecutor(
-            max_workers=count,
-            mp_context=_context(MODULES if modules is None else modules),
-            initializer=_start,
-            initargs=(MODULES if modules is None else modules,),
+            max_workers=count, mp_context=_context(imports), initializer=_start, initargs=(imports,)
         )
         # start them all now, from a thread: a forkserver forks only once it has imported, and the caller has work
         self._starting = threading.Thread(target=self._start_all, name="usmx-report-workers", daemon=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -108,14 +109,7 @@ def load_file(
     report = progress or (lambda *a: None)
     report("reading, parsing and checking", None, None)
     parsed = _parse(con, path, store=store, scratch=scratch, kind=kind, origin=origin)
-    try:
-        report("loading", None, None)
-        return _commit(con, parsed, store)
-    except BaseException:
-        store.discard(parsed.facts)  # (a failed commit has dropped it already)
-        raise
-    finally:
-        _finish(con, parsed)
+    return _write(con, parsed, store, lambda: report("loading", None, None))
 
 
 def load_files(
@@ -136,7 +130,7 @@ def load_files(
     (:data:`AHEAD` at a time, in threads; DuckDB does the work outside Python's lock), so the cores that one file's
     statements leave idle are used."""
     done = on_loaded or (lambda r: None)
-    if len(items) < 2:
+    if len(items) < 2:  # nothing to parse ahead
         single = [
             load_file(con, p, store=store, scratch=scratch, kind=k, origin=o, progress=progress) for p, k, o in items
         ]
@@ -166,15 +160,11 @@ def load_files(
                 queue.popleft()
                 submit(pool)
                 try:
-                    report("loading", len(results) + 1, len(items))
-                    results.append(_commit(cur, parsed, store))
-                    done(results[-1])
-                except BaseException:
-                    store.discard(parsed.facts)  # (a failed commit has dropped it already)
-                    raise
+                    stage = functools.partial(report, "loading", len(results) + 1, len(items))
+                    results.append(_write(cur, parsed, store, stage))
                 finally:
-                    _finish(cur, parsed)
                     cur.close()
+                done(results[-1])
         except BaseException:
             _abandon(queue, store)
             raise
@@ -238,8 +228,23 @@ def _parse(
         raise
 
 
+def _write(
+    con: duckdb.DuckDBPyConnection, parsed: _Parsed, store: rawstore.RawStore, starting: Callable[[], None]
+) -> LoadResult:
+    """:func:`_commit` a parsed file (after ``starting()``, the progress report), then drop its temporary tables; on
+    any failure, including a Ctrl-C in ``starting``, its incoming copy goes too (a failed commit dropped it already)."""
+    try:
+        starting()
+        return _commit(con, parsed, store)
+    except BaseException:
+        store.discard(parsed.facts)
+        raise
+    finally:
+        _finish(con, parsed)
+
+
 def _commit(con: duckdb.DuckDBPyConnection, parsed: _Parsed, store: rawstore.RawStore) -> LoadResult:
-    """Write a parsed file in one transaction (or report it as loaded before); the caller calls :func:`_finish`."""
+    """Write a parsed file in one transaction (or report it as loaded before); see :func:`_write`."""
     known = parsed.known or known_checksum(con, parsed.facts.sha256)  # the same bytes twice in one command
     if known or parsed.staged is None:
         store.discard(parsed.facts)
