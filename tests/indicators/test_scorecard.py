@@ -92,6 +92,8 @@ def test_reported_cooperation_carries_a_wilson_interval(loaded):
         assert 0 <= r["low"] <= r["value"] <= r["high"] <= 1
         assert r["high"] > r["low"]  # even with no cooperation events, the interval is not a point
         assert r["sources"].startswith("GDELT: ")
+    assert [r["sources"] for r in coop if r["period"].year == 2016] == ["GDELT: 0 of 1 events in 1 month"]
+    assert [r["sources"] for r in coop if r["period"].year == 2017] == ["GDELT: 0 of 21 events in 3 months"]
 
 
 class _Rel:

@@ -205,7 +205,8 @@ def _reported(con, by: str) -> list[dict]:
             {
                 "period": start, "administration": term, "component": "reported_cooperation", "value": k / n,
                 "low": low, "high": high, "unit": "share of USA-MEX events",
-                "sources": f"GDELT: {int(k):,} of {int(n):,} events in {int(months)} months", "publishers": 1,
+                "sources": f"GDELT: {int(k):,} of {int(n):,} events in {int(months)} month{'s' * (int(months) != 1)}",
+                "publishers": 1,
                 "basis": "news_events", "side": "both", "covers_from": min(firsts[(start, term)]),
                 "covers_to": max(firsts[(start, term)]), "spans_periods": False,
             }
