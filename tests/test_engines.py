@@ -151,3 +151,56 @@ def test_a_file_that_is_not_gdelt_gets_a_clear_error(tmp_path, obs):
     bad.write_text("a,b\n1,2\n")
     with pytest.raises(UsmxError, match="could not be read as GDELT 2.0 event exports"):
         obs.indicator("cooperation_events", events=str(bad))
+
+
+def test_the_warehouse_backend_looks_up_tables_and_compiles_expressions_once(loaded_db):
+    import ibis
+    from ibis.common.exceptions import TableNotFound
+
+    from usmx import engines
+
+    con = engines.warehouse_backend(loaded_db)
+    lookups: list[str] = []
+    get_schema = con.get_schema
+    con.get_schema = lambda name, **kw: lookups.append(name) or get_schema(name, **kw)
+    try:
+        name = "core_sesnsp__state_victims_monthly"
+        first, again = con.table(name), con.table(name)
+        assert lookups == [name] and first.equals(again)
+        for _ in range(2):  # a missing table is asked for again each time, and still said to be missing
+            with pytest.raises(TableNotFound):
+                con.table("no_such_table")
+        assert lookups.count("no_such_table") == 2
+
+        def victims(year: int):  # the same expression, built afresh each time
+            t = con.table(name)
+            return t.filter(t.period >= ibis.date(year, 1, 1)).aggregate(n=t.victims.sum())
+
+        sql = con.compile(victims(2020))
+        assert con.compile(victims(2020)) is sql  # remembered, not compiled again
+        assert con.compile(victims(2021)) != sql and "2021" in con.compile(victims(2021))
+        assert con.compile(victims(2020), limit=5) is not sql
+        got = victims(2020).to_pyarrow()["n"][0].as_py()
+        want = con.con.execute(f"SELECT sum(victims) FROM {name} WHERE period >= DATE '2020-01-01'").fetchone()[0]
+        assert got == want
+    finally:
+        con.disconnect()
+
+
+def test_the_compiled_sql_memo_is_bounded(loaded_db):
+    import ibis
+
+    from usmx import engines
+
+    con = engines.remembering(ibis.duckdb.connect(str(loaded_db), read_only=True), size=2)
+    try:
+        t = con.table("core_sesnsp__state_victims_monthly")
+        exprs = [t.filter(t.victims > k).count().as_table() for k in range(3)]
+        first = con.compile(exprs[0])
+        con.compile(exprs[1])
+        assert con.compile(exprs[0]) is first  # still among the last two
+        con.compile(exprs[2])
+        con.compile(exprs[1])  # exprs[0] is now the oldest of three: forgotten
+        assert con.compile(exprs[0]) is not first and con.compile(exprs[0]) == first
+    finally:
+        con.disconnect()

@@ -27,6 +27,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from .errors import UsmxError
 
@@ -103,10 +104,57 @@ def _gdelt_names() -> list[str]:
 
 
 def warehouse_backend(db: Path):
-    """A read-only Ibis connection to the warehouse file (which must exist)."""
+    """A read-only Ibis connection to the warehouse file (which must exist), which looks up each table and compiles
+    each distinct expression once (see :func:`remembering`)."""
     import ibis
 
-    return ibis.duckdb.connect(str(db), read_only=True)
+    return remembering(ibis.duckdb.connect(str(db), read_only=True))
+
+
+#: compiled expressions a backend keeps (the report compiles ~175 expressions, ~100 of them distinct)
+SQL_MEMO_SIZE = 512
+
+
+def remembering(con: Any, size: int = SQL_MEMO_SIZE) -> Any:
+    """Make a read-only Ibis DuckDB backend remember its tables and the SQL of the last ``size`` expressions it
+    compiled.
+
+    - ``con.table(name)`` asks DuckDB for the table's schema each time (about 6 ms); the report asks ~215 times.
+      A read-only connection's tables cannot change while it is open (DuckDB lets no other process write to the
+      file meanwhile, and nothing here creates tables on it), so the first answer is kept. A table that is not
+      there is looked up again each time.
+    - Compiling an expression to SQL is pure Python and costs more than running most of the report's queries; the
+      indicators build the same expressions more than once (the claims, the audits and the figures read the same
+      series). Ibis expressions are immutable and compare by structure (tables, schemas, operations, literals), so
+      an equal expression compiles to the same SQL. Expressions with query parameters are compiled every time.
+    """
+    from collections import OrderedDict
+
+    table_, compile_ = con.table, con.compile
+    tables: dict[tuple, Any] = {}
+    seen: OrderedDict[tuple, str] = OrderedDict()
+
+    def table(name: str, /, *, database: Any = None) -> Any:
+        key = (name, database)
+        if key not in tables:
+            tables[key] = table_(name, database=database)
+        return tables[key]
+
+    def compile(expr: Any, /, *, limit: Any = None, params: Any = None, **kwargs: Any) -> Any:
+        if params or kwargs:
+            return compile_(expr, limit=limit, params=params, **kwargs)
+        key = (expr.op(), limit)
+        sql = seen.get(key)
+        if sql is None:
+            sql = seen[key] = compile_(expr, limit=limit)
+            if len(seen) > size:
+                seen.popitem(last=False)
+        else:
+            seen.move_to_end(key)
+        return sql
+
+    con.table, con.compile = table, compile
+    return con
 
 
 @contextlib.contextmanager

@@ -63,14 +63,12 @@ def _monthly_counts(con) -> dict[str, dict[tuple[int, str], list[float]]]:
                 continue
             t = t.filter(in_group(t, [m["group"]]))
             value = t.victims if measure == "victims" else t.crimes
-        t = t.mutate(n=value)
-        rows = t.group_by(["period", "state_code"]).aggregate(n=t.n.sum()).to_pyarrow().to_pylist()
+        t = t.filter(t.state_code.isin(STATES)).mutate(n=value, year=t.period.year(), month=t.period.month())
+        found = t.group_by(["year", "month", "state_code"]).aggregate(n=t.n.sum()).to_pyarrow()
         cells: dict[tuple[int, str], list[float]] = {}
-        for r in rows:
-            if r["state_code"] not in STATES:
-                continue
-            cell = cells.setdefault((r["period"].year, r["state_code"]), [math.nan] * 12)
-            cell[r["period"].month - 1] = float(r["n"])
+        columns = (found[c].to_pylist() for c in ("year", "month", "state_code", "n"))
+        for y, m, s, n in zip(*columns, strict=True):  # by column: a dict per row cost 0.3 s a call
+            cells.setdefault((y, s), [math.nan] * 12)[m - 1] = float(n)
         out[key] = cells
     return out
 

@@ -8,7 +8,7 @@ import altair as alt
 
 from .. import catalog
 from . import i18n
-from .charts import ACCENT, INK, MUTED, _data, _style, render
+from .charts import ACCENT, INK, MUTED, _data, render
 
 
 def _label(component: str, lang: str) -> str:
@@ -57,7 +57,7 @@ def scorecard(rows: list[dict], key_dates: list[dict], lang: str) -> str:
             labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top", labelLimit=600)))
         .resolve_scale(y="independent")
     )  # fmt: skip
-    return render(_style(chart), lang)
+    return render(chart, lang)
 
 
 def studies(rows: list[dict], lang: str) -> str:
@@ -91,4 +91,4 @@ def studies(rows: list[dict], lang: str) -> str:
                            header=alt.Header(labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top")))
         .resolve_scale(x="independent")
     )  # fmt: skip
-    return render(_style(chart), lang)
+    return render(chart, lang)

@@ -18,8 +18,9 @@ import duckdb
 from .. import _signals, catalog, checks, rawstore, sources
 from .._db import one
 from .._version import __version__
-from ..errors import CheckError, UsmxError
+from ..errors import UsmxError
 from ..sources._base import ParseContext, Staged
+from .coverage import cover, plausible
 from .ledger import known_checksum
 from .schema import COVERAGE, LEDGER_COLUMNS, LOAD_ID, LOADS, UNLOADED, refresh_current
 
@@ -109,7 +110,8 @@ def load_file(
     report = progress or (lambda *a: None)
     report("reading, parsing and checking", None, None)
     parsed = _parse(con, path, store=store, scratch=scratch, kind=kind, origin=origin)
-    return _write(con, parsed, store, lambda: report("loading", None, None))
+    # nothing was committed since the parse looked the checksum up in the ledger
+    return _write(con, parsed, store, lambda: report("loading", None, None), recheck=False)
 
 
 def load_files(
@@ -139,6 +141,7 @@ def load_files(
         return single
     report = progress or (lambda *a: None)
     results: list[LoadResult] = []
+    committed: set[str] = set()  # checksums loaded by this command (a file parsed ahead could not see them)
     queue: deque[tuple[duckdb.DuckDBPyConnection, Future[_Parsed]]] = deque()
     todo = iter(items)
 
@@ -161,9 +164,12 @@ def load_files(
                 submit(pool)
                 try:
                     stage = functools.partial(report, "loading", len(results) + 1, len(items))
-                    results.append(_write(cur, parsed, store, stage))
+                    sha = parsed.facts.sha256
+                    # the cursor's temporary tables go with it when it closes
+                    results.append(_write(cur, parsed, store, stage, recheck=sha in committed, drop=False))
                 finally:
                     cur.close()
+                committed.add(sha)
                 done(results[-1])
         except BaseException:
             _abandon(queue, store)
@@ -218,7 +224,7 @@ def _parse(
             readable = parsed.stack.enter_context(rawstore.readable_path(facts, scratch))
             ctx = ParseContext(con, facts, readable, parsed.display, cand, origin)
             staged = parsed.mod.parse(ctx, cand.kind)
-            _plausible(parsed.display, staged)
+            plausible(parsed.display, staged)
             staged.checks_passed += [*run_checks(ctx, staged), "periods_plausible"]
             parsed.staged = staged
             return parsed
@@ -229,23 +235,31 @@ def _parse(
 
 
 def _write(
-    con: duckdb.DuckDBPyConnection, parsed: _Parsed, store: rawstore.RawStore, starting: Callable[[], None]
+    con: duckdb.DuckDBPyConnection,
+    parsed: _Parsed,
+    store: rawstore.RawStore,
+    starting: Callable[[], None],
+    *,
+    recheck: bool = True,
+    drop: bool = True,
 ) -> LoadResult:
-    """:func:`_commit` a parsed file (after ``starting()``, the progress report), then drop its temporary tables; on
-    any failure, including a Ctrl-C in ``starting``, its incoming copy goes too (a failed commit dropped it already)."""
+    """:func:`_commit` a parsed file (after ``starting()``, the progress report), then drop its temporary tables
+    (``drop``); on any failure, including a Ctrl-C in ``starting``, its incoming copy goes too (a failed commit
+    dropped it already). ``recheck``: look the checksum up in the ledger again (a load may have committed it since
+    the parse looked)."""
     try:
         starting()
-        return _commit(con, parsed, store)
+        return _commit(con, parsed, store, recheck=recheck)
     except BaseException:
         store.discard(parsed.facts)
         raise
     finally:
-        _finish(con, parsed)
+        _finish(con, parsed, drop=drop)
 
 
-def _commit(con: duckdb.DuckDBPyConnection, parsed: _Parsed, store: rawstore.RawStore) -> LoadResult:
+def _commit(con: duckdb.DuckDBPyConnection, parsed: _Parsed, store: rawstore.RawStore, *, recheck: bool) -> LoadResult:
     """Write a parsed file in one transaction (or report it as loaded before); see :func:`_write`."""
-    known = parsed.known or known_checksum(con, parsed.facts.sha256)  # the same bytes twice in one command
+    known = parsed.known or (known_checksum(con, parsed.facts.sha256) if recheck else None)
     if known or parsed.staged is None:
         store.discard(parsed.facts)
         k = known or {}
@@ -304,11 +318,12 @@ def _translated(display: str) -> Iterator[None]:
         raise UsmxError(f"{display}: the load failed and was rolled back: {exc}") from exc
 
 
-def _finish(con: duckdb.DuckDBPyConnection, parsed: _Parsed) -> None:
-    """Drop a parsed file's temporary tables and any decompressed copy."""
+def _finish(con: duckdb.DuckDBPyConnection, parsed: _Parsed, *, drop: bool = True) -> None:
+    """Drop a parsed file's decompressed copy and (``drop``) its temporary tables."""
     parsed.stack.close()
-    with contextlib.suppress(duckdb.Error):
-        _drop_temporaries(con)
+    if drop:
+        with contextlib.suppress(duckdb.Error):
+            _drop_temporaries(con)
 
 
 def run_checks(ctx: ParseContext, staged: Staged) -> list[str]:
@@ -410,65 +425,9 @@ def _insert(
     con.execute(
         f"INSERT INTO {LOADS} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})", [values[n] for n in names]
     )
-    _cover(con, staged, load_id)
+    cover(con, staged, load_id)
     refresh_current(con, spec.name)
     return load_id, inserted
-
-
-def _plausible(display: str, staged: Staged) -> None:
-    """Periods lie between the publisher's first year and the present (plus its usual lead): a year 2099 or 1066
-    is a typo that would otherwise become the newest vintage and hide every genuine release."""
-    cov = staged.table.coverage
-    today = date.today()
-    months = today.year * 12 + today.month - 1 + cov.lead_months
-    latest = date(months // 12, months % 12 + 1, 1)
-    for what, value in (
-        ("first period", staged.period_min),
-        ("last period", staged.period_max),
-        ("vintage", staged.vintage),
-    ):
-        if value is not None and not (date(cov.first_year, 1, 1) <= value < _next_month(latest)):
-            raise CheckError(
-                display,
-                "periods_plausible",
-                f"the file's {what} is {value:%Y-%m}, outside {cov.first_year}-01 … {latest:%Y-%m} (the publisher's "
-                "first year to the present). A mistyped year is the usual cause; fix the file or re-download it.",
-            )
-
-
-def _next_month(d: date) -> date:
-    return date(d.year + (d.month == 12), d.month % 12 + 1, 1)
-
-
-def _cells(staged: Staged) -> list[date]:
-    """The periods a release covers: every month (or year) from its first to its last, or one cell for all."""
-    cov = staged.table.coverage
-    if cov.grain == "all" or staged.period_min is None or staged.period_max is None:
-        return [date(1, 1, 1)]
-    out, p = [], staged.period_min.replace(day=1)
-    if cov.grain == "year":
-        return [date(y, 1, 1) for y in range(staged.period_min.year, staged.period_max.year + 1)]
-    while p <= staged.period_max:
-        out.append(p)
-        p = _next_month(p)
-    return out
-
-
-def _cover(con: duckdb.DuckDBPyConnection, staged: Staged, load_id: int) -> None:
-    """Record the cells this release covers: its periods x the places it holds (or its own scope)."""
-    spec, unit = staged.table, staged.table.coverage.unit
-    if unit is None:
-        units = "SELECT '' AS unit"
-    elif unit == "scope":
-        units = "SELECT ? AS unit"
-    else:
-        units = f"SELECT DISTINCT CAST({unit} AS VARCHAR) AS unit FROM {staged.relation}"
-    params: list = [spec.name, load_id, _cells(staged)] + ([staged.scope] if unit == "scope" else [])
-    con.execute(
-        f"INSERT INTO {COVERAGE} SELECT ?, ?, p.period, u.unit FROM (SELECT unnest(?::DATE[]) AS period) p, "
-        f"({units}) u WHERE u.unit IS NOT NULL",
-        params,
-    )
 
 
 def unload(con: duckdb.DuckDBPyConnection, load_id: int) -> dict:
