@@ -35,8 +35,13 @@ CONFIG: dict = {
         "titleFontSize": 11,
         "titleFontWeight": "normal",
     },
-    "legend": {"labelColor": INK, "titleColor": INK, "labelFontSize": 11, "titleFontSize": 11,
-               "titleFontWeight": "normal"},  # fmt: skip
+    "legend": {
+        "labelColor": INK,
+        "titleColor": INK,
+        "labelFontSize": 11,
+        "titleFontSize": 11,
+        "titleFontWeight": "normal",
+    },  # fmt: skip
     "view": {"stroke": None},
     "header": {"labelFontSize": 12, "labelColor": INK, "labelFontWeight": "bold"},
 }
