@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 
 from . import catalog
+from ._dates import month_start
 from ._version import __version__
 from .errors import FetchError, UsmxError
 from .fetch import RETRY_STATUS, Fetched, _check_url, _Retry, _retrying
@@ -87,10 +88,6 @@ def _page(client: httpx.Client, api_url: str, page: int, page_size: int, retries
     return _retrying(attempt, retries, backoff, lambda last: f"{api_url} page {page}: failed after retries ({last}).")
 
 
-def _month_start(d: date) -> date:
-    return date(d.year, d.month, 1)
-
-
 def fetch_doj(
     store: RawStore,
     *,
@@ -108,8 +105,8 @@ def fetch_doj(
         raise UsmxError("doj-press-releases needs --from YYYY-MM-DD (the first month to fetch).")
     _check_url(api_url)
     today = date.today()
-    first = _month_start(since)
-    last = until or date.fromordinal(_month_start(today).toordinal() - 1)
+    first = month_start(since)
+    last = until or date.fromordinal(month_start(today).toordinal() - 1)
     if last < first:
         raise UsmxError(f"--to {last} is before --from {first}; nothing to fetch.")
     if not 1 <= page_size <= PAGE_SIZE:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 
 import ibis
@@ -145,8 +144,3 @@ def attach_population(t: ir.Table, con: Any, unit_col: str, level: str = "state"
     j = t.left_join(pop, [t[unit_col] == pop.unit_code, t._base_year == pop.base_year])
     j = j.mutate(population=j.pop_mid + (j.pop_next - j.pop_mid) * j._frac)
     return j.drop("_base_year", "_frac", "unit_code", "base_year", "pop_mid", "pop_next")
-
-
-def month_end(d: date) -> date:
-    nxt = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
-    return nxt - timedelta(days=1)

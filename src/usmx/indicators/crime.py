@@ -13,6 +13,7 @@ import ibis
 import pyarrow as pa
 
 from .. import catalog
+from .._dates import month_end
 from ..errors import UsmxError
 from . import indicator
 from ._common import (
@@ -29,7 +30,6 @@ from ._common import (
     check_state,
     days_in_month,
     in_group,
-    month_end,
     monthly_population,
     table_or_none,
     with_state_names,

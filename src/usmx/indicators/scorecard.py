@@ -24,15 +24,16 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from statistics import median
 from typing import Any
 
 import pyarrow as pa
 
 from .. import catalog
+from .._dates import add_months, month_end
 from . import indicator
-from ._common import check_by, month_end
+from ._common import check_by
 from .doj import categories
 
 #: ledger event kinds whose persons stand in for a count where none is loaded (a floor)
@@ -241,21 +242,12 @@ def _months(first: date, last: date) -> float:
     return max(0.0, (last - first).days / 30.4375)
 
 
-def _add_months(day: date, months: int) -> date:
-    m = day.month - 1 + months
-    return date(day.year + m // 12, m % 12 + 1, min(day.day, 28))
-
-
 def _spread(item: dict, lo: date, hi: date) -> float:
     """The part of an item's value that falls in [lo, hi), spread evenly over the days it covers."""
     first, last = item["first"], item["last"]
     days = (last - first).days + 1
-    inside = (min(last, _add_days(hi, -1)) - max(first, lo)).days + 1
+    inside = (min(last, hi - timedelta(days=1)) - max(first, lo)).days + 1
     return item["value"] * max(0, inside) / days
-
-
-def _add_days(day: date, n: int) -> date:
-    return date.fromordinal(day.toordinal() + n)
 
 
 def _observed(con, items: list[dict]) -> dict[str, tuple[date, date]]:
@@ -293,10 +285,10 @@ def event_studies(con, window: int = 24) -> pa.Table:
     rows = []
     for kd in catalog.cooperation_key_dates():
         day = kd["date"]
-        lo, hi = _add_months(day, -window), _add_months(day, window)
+        lo, hi = add_months(day, -window), add_months(day, window)
         for component in [c for c in ORDER if c in spans]:
             first, last = spans[component]
-            b_lo, a_hi = max(lo, first), min(hi, _add_days(last, 1))
+            b_lo, a_hi = max(lo, first), min(hi, last + timedelta(days=1))
             mb, ma = _months(b_lo, day), _months(day, a_hi)
             mine = [i for i in items if i["component"] == component]
             per: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
@@ -373,7 +365,7 @@ def reported_vs_counted(con, min_months: int = 6) -> pa.Table:
         r["period"].year: r["value"]
         for r in rows
         if r["component"] == "reported_cooperation"
-        and _months(r["covers_from"], _add_months(r["covers_to"], 1)) >= min_months - 0.5
+        and _months(r["covers_from"], add_months(r["covers_to"], 1)) >= min_months - 0.5
     }
     spans = _observed(con, _counted(con, "year"))
     out = []

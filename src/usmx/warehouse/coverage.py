@@ -7,6 +7,7 @@ from datetime import date
 
 import duckdb
 
+from .._dates import next_month
 from ..errors import CheckError
 from ..sources._base import Staged
 from .schema import COVERAGE
@@ -31,10 +32,6 @@ def plausible(display: str, staged: Staged) -> None:
                 f"the file's {what} is {value:%Y-%m}, outside {cov.first_year}-01 … {latest:%Y-%m} (the publisher's "
                 "first year to the present). A mistyped year is the usual cause; fix the file or re-download it.",
             )
-
-
-def next_month(d: date) -> date:
-    return date(d.year + (d.month == 12), d.month % 12 + 1, 1)
 
 
 def cells(staged: Staged) -> list[date]:
