@@ -108,7 +108,11 @@ def warehouse_backend(db: Path):
     each distinct expression once (see :func:`remembering`)."""
     import ibis
 
-    return remembering(ibis.duckdb.connect(str(db), read_only=True))
+    from .warehouse.schema import quiet
+
+    con = ibis.duckdb.connect(str(db), read_only=True)
+    quiet(con.con)
+    return remembering(con)
 
 
 #: compiled expressions a backend keeps (the report compiles ~175 expressions, ~100 of them distinct)
@@ -183,9 +187,11 @@ def _duckdb_events(db: Path, scratch: Path, events: str):
     import ibis
 
     from .sources.gdelt import canonical_events
+    from .warehouse.schema import quiet
 
     files = expand_events(events, scratch / "gdelt_unzipped")
     con = ibis.duckdb.connect()
+    quiet(con.con)  # a scan of 20 million events takes seconds
     try:
         raw = con.read_csv(
             files,
@@ -256,7 +262,9 @@ def _spark(db: Path, scratch: Path, events: str | None):
         if db.exists():
             import duckdb
 
-            wh = duckdb.connect(str(db), read_only=True)
+            from .warehouse.schema import quiet
+
+            wh = quiet(duckdb.connect(str(db), read_only=True))
             try:
                 for name in SHARED_TABLES:
                     if events and name == "core_gdelt__events":

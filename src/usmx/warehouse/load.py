@@ -22,7 +22,7 @@ from ..errors import UsmxError
 from ..sources._base import ParseContext, Staged
 from .coverage import cover, plausible
 from .ledger import known_checksum
-from .schema import COVERAGE, LEDGER_COLUMNS, LOAD_ID, LOADS, UNLOADED, refresh_current
+from .schema import COVERAGE, LEDGER_COLUMNS, LOAD_ID, LOADS, UNLOADED, quiet, refresh_current
 
 Progress = Callable[[str, int | None, int | None], None]
 """``progress(stage, done, total)``: called as a file moves through reading, parsing, checking and loading."""
@@ -148,7 +148,7 @@ def load_files(
     def submit(pool: ThreadPoolExecutor) -> None:
         item = next(todo, None)
         if item is not None:
-            cur = con.cursor()
+            cur = quiet(con.cursor())  # a connection of its own: its own settings
             path, kind, origin = item
             queue.append((cur, pool.submit(_parse, cur, path, store=store, scratch=scratch, kind=kind, origin=origin)))
 

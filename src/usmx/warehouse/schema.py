@@ -66,6 +66,14 @@ def _looks_like_duckdb(path: Path) -> bool:
     return len(head) == 0 or head[8:12] == b"DUCK"
 
 
+def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Stop DuckDB drawing its progress bar on standard output during queries longer than two seconds (a big file's
+    load through the Python API printed 6.6 kB of it): usmx reports progress itself, and output that users pipe
+    holds only results. A connection setting: each connection and cursor needs it."""
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
 def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the warehouse, creating and migrating it when opened for writing. A file that is not a DuckDB database
     (a damaged or foreign file) is never opened, so never written to."""
@@ -83,11 +91,11 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
                     f"{path}: no warehouse here. Check --db (or $USMX_DB), or build one with `usmx demo` or "
                     "`usmx ingest FILE`."
                 )
-            con = _waiting(lambda: duckdb.connect(str(path), read_only=True))
+            con = quiet(_waiting(lambda: duckdb.connect(str(path), read_only=True)))
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Row order inside a table carries no meaning here; not preserving it lets DuckDB load in parallel.
-            con = _waiting(lambda: duckdb.connect(str(path), config={"preserve_insertion_order": False}))
+            con = quiet(_waiting(lambda: duckdb.connect(str(path), config={"preserve_insertion_order": False})))
             ensure_schema(con)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():

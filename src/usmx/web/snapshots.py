@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from ..errors import MissingFileError
+from ..warehouse.schema import quiet
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class Publisher:
         n = int(time.time() * 1000)
         tmp = self.folder / f".snapshot-{n}-{os.getpid()}.part"
         try:
-            con = duckdb.connect(":memory:")
+            con = quiet(duckdb.connect(":memory:"))
             try:
                 con.execute(f"ATTACH '{self.db}' AS w (READ_ONLY)")
                 key = _state_key(con, "w")
