@@ -96,6 +96,27 @@ def test_a_line_the_reader_drops_silently_is_caught(obs, tmp_path):
     assert snapshot(obs) == before
 
 
+def test_a_line_break_inside_a_quoted_cell_is_not_taken_for_a_lost_line(obs, tmp_path):
+    """A quoted cell may hold a line break: the file then has one line more than rows, which the check counts. The
+    same break cannot hide a line the reader dropped."""
+    lines = text_of(CONAPO_STATE, "utf-8").rstrip("\n").split("\n")
+    cells = lines[1].split(",")
+    cells[1] = '"Nacio\nnal"'
+    lines[1] = ",".join(cells)
+    p = tmp_path / "conapo_break.csv"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (r,) = obs.ingest(p)
+    assert r.status == "loaded" and r.rows == 10_059 and "rows_match_lines" in r.checks
+    last = lines[-1].split(",")
+    last[1] = "x" * (40 << 20)  # and a last line too long for the reader, which drops it
+    q = tmp_path / "conapo_break_long.csv"
+    q.write_text("\n".join([*lines[:-1], ",".join(last)]), encoding="utf-8")
+    before = snapshot(obs)
+    with pytest.raises(CheckError, match=r"rows_match_lines"):
+        obs.ingest(q)
+    assert snapshot(obs) == before
+
+
 def test_blank_lines_and_a_missing_final_newline_are_counted_right(obs, tmp_path):
     text = text_of(CONAPO_STATE, "utf-8")
     p = tmp_path / "conapo_blank.csv"
