@@ -127,23 +127,24 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
         raise CheckError(ctx.display, "blank_only_after_cutoff", _blank_message(ctx, header, cand, delim, gaps, cut))
     passed.append("blank_only_after_cutoff")
 
-    # Long rows: one SELECT per month column, concatenated (cheaper than UNPIVOT's list machinery).
+    # Long rows: the twelve month columns unnested side by side with their month numbers (measured on the 353 MB
+    # municipal file: 4.4 s, against 5.0 s for one SELECT per month concatenated and 5.3 s for UNPIVOT). The dense
+    # label id is joined from the ~100 labels (cheaper in memory than a second copy of the wide rows with it).
     count_col = "victims" if victims else "crimes"
-    per_month = []
-    for i, m in enumerate(MONTHS, start=1):
-        sel = []
-        for f in spec.fact_fields:
-            if f.name == "period":
-                sel.append(f"make_date(year, {i}, 1) AS period")
-            elif f.name == count_col:
-                sel.append(f"{m} AS {count_col}")
-            elif f.name == "crime_id":
-                sel.append("l.crime_id")  # the dense id, joined from the ~100 labels (cheaper in memory than a
-            else:  # second copy of the wide rows, measured: 0.95 GB against 1.45 GB peak)
-                sel.append(f"c.{f.name}")
-        per_month.append(
-            f"SELECT {', '.join(sel)} FROM _canon c JOIN _labels l USING (crime_hash) WHERE c.{m} IS NOT NULL"
-        )
+    sel = []
+    for f in spec.fact_fields:
+        if f.name == "period":
+            sel.append("make_date(year, unnest(range(1, 13)), 1) AS period")
+        elif f.name == count_col:
+            sel.append(f"unnest([{', '.join(MONTHS)}]) AS {count_col}")
+        elif f.name == "crime_id":
+            sel.append("l.crime_id")
+        else:
+            sel.append(f"c.{f.name}")
+    long_sql = (
+        f"SELECT * FROM (SELECT {', '.join(sel)} FROM _canon c JOIN _labels l USING (crime_hash)) "
+        f"WHERE {count_col} IS NOT NULL"
+    )
     own = _checks(unit, municipal, victims, rnid=kind == RNID_KIND)
     # the wide rows' key: crime_id stands for crime_key one to one (label_ids_unique, labels_distinct)
     grain = ("year", unit, "crime_hash") + (("sex", "age_group") if victims else ())
@@ -151,7 +152,7 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
         kind,
         spec,
         "_canon",
-        " UNION ALL ".join(per_month),
+        long_sql,
         scope=kind,
         vintage=cut,
         period_min=date(min(r[0] for r in fill), 1, 1),
