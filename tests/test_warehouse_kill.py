@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +56,28 @@ def test_kill_mid_load_leaves_no_partial_load(tmp_path):
     # and the warehouse still takes the same file afterwards
     (res,) = reopened.ingest(STATE_VICTIMS)
     assert res.status == "loaded" and res.rows == 927_360
+
+
+def test_a_signal_just_after_the_commit_keeps_the_loads_raw_file(obs):
+    """A Ctrl-C that lands between the commit and the next line: the load is in the warehouse, so its stored copy
+    must stay (the rollback finds no transaction; the ledger says the load is there)."""
+    from usmx import warehouse
+
+    class SignalAfterCommit:
+        def __init__(self, con):
+            self._con = con
+
+        def commit(self):
+            self._con.commit()
+            raise KeyboardInterrupt
+
+        def __getattr__(self, name):
+            return getattr(self._con, name)
+
+    with warehouse.opened(obs.db) as con, pytest.raises(KeyboardInterrupt):
+        warehouse.load_file(
+            SignalAfterCommit(con), CONAPO_STATE, store=obs.raw, scratch=obs.scratch, kind=None, origin=None
+        )
+    (record,) = obs.loads().to_pylist()
+    assert record["kind"] == "conapo_state_population"
+    assert Path(record["raw_path"]).is_file()

@@ -22,7 +22,7 @@ from ..errors import UsmxError
 from ..sources._base import ParseContext, Staged
 from .coverage import cover, plausible
 from .ledger import known_checksum
-from .schema import COVERAGE, LEDGER_COLUMNS, LOAD_ID, LOADS, UNLOADED, quiet, refresh_current
+from .schema import COVERAGE, LEDGER_COLUMNS, LOAD_ID, LOADS, UNLOADED, quiet, refresh_current, rollback
 
 Progress = Callable[[str, int | None, int | None], None]
 """``progress(stage, done, total)``: called as a file moves through reading, parsing, checking and loading."""
@@ -290,7 +290,8 @@ def _commit(con: duckdb.DuckDBPyConnection, parsed: _Parsed, store: rawstore.Raw
                 _signals.check()  # a Ctrl-C that a DuckDB query swallowed still rolls the load back
                 con.commit()
             except BaseException:
-                con.rollback()
+                if not rollback(con) and known_checksum(con, facts.sha256):
+                    kept = None  # the commit completed before the signal: the stored copy is the load's now
                 raise
     except BaseException:
         store.discard(facts)
@@ -460,6 +461,6 @@ def unload(con: duckdb.DuckDBPyConnection, load_id: int) -> dict:
         refresh_current(con, spec.name)
         con.commit()
     except BaseException:
-        con.rollback()
+        rollback(con)
         raise
     return record

@@ -97,6 +97,8 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
             # Row order inside a table carries no meaning here; not preserving it lets DuckDB load in parallel.
             con = quiet(_waiting(lambda: duckdb.connect(str(path), config={"preserve_insertion_order": False})))
             ensure_schema(con)
+    except duckdb.InterruptException:
+        raise KeyboardInterrupt from None  # a Ctrl-C while the warehouse opened, not a damaged file
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise UsmxError(
@@ -140,6 +142,18 @@ def opened(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyCo
         con.close()
 
 
+def rollback(con: duckdb.DuckDBPyConnection) -> bool:
+    """Roll back the open transaction; False if none was open. DuckDB ends a transaction itself when a Ctrl-C
+    interrupts one of its statements, and a signal can arrive between a commit and the next line: rolling back then
+    raised "no transaction is active", which took the place of the interrupt (a Ctrl-C while the warehouse opened
+    was reported as a damaged warehouse)."""
+    try:
+        con.rollback()
+    except duckdb.TransactionException:
+        return False
+    return True
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create what is missing (idempotent), migrate older warehouses, refresh the catalogue tables; one transaction."""
     con.begin()
@@ -169,7 +183,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("INSERT OR REPLACE INTO usmx_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         con.commit()
     except BaseException:
-        con.rollback()
+        rollback(con)
         raise
 
 
