@@ -82,14 +82,18 @@ def test_stale_part_files_are_swept_on_the_next_run(obs, tmp_path):
     assert not old.exists() and fresh.exists()
 
 
-def test_a_line_the_reader_drops_silently_is_caught(obs, tmp_path):
-    """DuckDB drops a last line longer than its maximum line size without an error; the independent line count
-    made while copying the file catches it."""
-    lines = text_of(CONAPO_STATE, "utf-8").rstrip("\n").split("\n")
+def _dropped_last_line(lines: list[str], path):
+    """The file's lines with a last line longer than DuckDB's maximum line size, which its reader drops without an
+    error; the independent line count made while copying the file must catch it."""
     cells = lines[-1].split(",")
     cells[1] = "x" * (40 << 20)
-    p = tmp_path / "conapo_long.csv"
-    p.write_text("\n".join([*lines[:-1], ",".join(cells)]), encoding="utf-8")
+    path.write_text("\n".join([*lines[:-1], ",".join(cells)]), encoding="utf-8")
+    return path
+
+
+def test_a_line_the_reader_drops_silently_is_caught(obs, tmp_path):
+    lines = text_of(CONAPO_STATE, "utf-8").rstrip("\n").split("\n")
+    p = _dropped_last_line(lines, tmp_path / "conapo_long.csv")
     before = snapshot(obs)
     with pytest.raises(CheckError, match=r"rows_match_lines.*10,058 rows but the file has 10,059 data lines"):
         obs.ingest(p)
@@ -107,10 +111,7 @@ def test_a_line_break_inside_a_quoted_cell_is_not_taken_for_a_lost_line(obs, tmp
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
     (r,) = obs.ingest(p)
     assert r.status == "loaded" and r.rows == 10_059 and "rows_match_lines" in r.checks
-    last = lines[-1].split(",")
-    last[1] = "x" * (40 << 20)  # and a last line too long for the reader, which drops it
-    q = tmp_path / "conapo_break_long.csv"
-    q.write_text("\n".join([*lines[:-1], ",".join(last)]), encoding="utf-8")
+    q = _dropped_last_line(lines, tmp_path / "conapo_break_long.csv")  # the break, and a line the reader drops
     before = snapshot(obs)
     with pytest.raises(CheckError, match=r"rows_match_lines"):
         obs.ingest(q)
