@@ -2,8 +2,9 @@
 
 - :mod:`.schema`: the connection, the schema generated from the catalogue, migrations, the public views;
 - :mod:`.load`: :func:`load_file` (one transaction per file: receive, parse, check, insert) and :func:`load_files`
-  (the same for several, the next files parsed while one is written), the coverage of each
-  release and the current view it gives, :func:`unload`;
+  (the same for several, the next files parsed while one is written), :func:`unload`;
+- :mod:`.coverage`: the periods a release may hold and the cells it covers (the current view takes each cell from
+  the newest release covering it);
 - :mod:`.ledger`: every read of the ``loads`` ledger (current kinds, a table's history, known checksums).
 
 Each core table keeps every release it was fed in ``<table>__all_vintages``; ``<table>`` is a view of the current

@@ -22,7 +22,17 @@ from ..errors import UsmxError
 from ..sources._base import ParseContext, Staged
 from .coverage import cover, plausible
 from .ledger import known_checksum
-from .schema import COVERAGE, LEDGER_COLUMNS, LOAD_ID, LOADS, UNLOADED, quiet, refresh_current, rollback
+from .schema import (
+    COVERAGE,
+    LEDGER_COLUMNS,
+    LOAD_ID,
+    LOADS,
+    UNLOADED,
+    ctrl_c_comes_through,
+    quiet,
+    refresh_current,
+    rollback,
+)
 
 Progress = Callable[[str, int | None, int | None], None]
 """``progress(stage, done, total)``: called as a file moves through reading, parsing, checking and loading."""
@@ -308,13 +318,8 @@ def _commit(con: duckdb.DuckDBPyConnection, parsed: _Parsed, store: rawstore.Raw
 def _translated(display: str) -> Iterator[None]:
     """DuckDB's errors in usmx's words: a stopped query is a Ctrl-C, any other a failed load naming the file."""
     try:
-        yield
-    except duckdb.InterruptException:
-        raise KeyboardInterrupt from None
-    except RuntimeError as exc:  # DuckDB's word for a Ctrl-C that reached a running query
-        if "interrupted" in str(exc).lower():
-            raise KeyboardInterrupt from None
-        raise
+        with ctrl_c_comes_through():
+            yield
     except duckdb.Error as exc:
         raise UsmxError(f"{display}: the load failed and was rolled back: {exc}") from exc
 

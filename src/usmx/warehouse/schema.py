@@ -74,6 +74,21 @@ def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     return con
 
 
+@contextlib.contextmanager
+def ctrl_c_comes_through() -> Iterator[None]:
+    """A DuckDB statement that a Ctrl-C (or SIGTERM) stopped raises KeyboardInterrupt, which the CLI reports as an
+    interrupt (exit 130 or 143), rather than a DuckDB error that would be worded as a failed load or a damaged
+    warehouse. DuckDB says it with InterruptException, or with a RuntimeError that says "interrupted"."""
+    try:
+        yield
+    except duckdb.InterruptException:
+        raise KeyboardInterrupt from None
+    except RuntimeError as exc:
+        if "interrupted" in str(exc).lower():
+            raise KeyboardInterrupt from None
+        raise
+
+
 def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the warehouse, creating and migrating it when opened for writing. A file that is not a DuckDB database
     (a damaged or foreign file) is never opened, so never written to."""
@@ -85,20 +100,19 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
             "open or change it; restore it from a backup or point --db at another file."
         )
     try:
-        if read_only:
-            if not path.exists():  # reading never creates a warehouse: a mistyped --db must not look empty
-                raise MissingFileError(
-                    f"{path}: no warehouse here. Check --db (or $USMX_DB), or build one with `usmx demo` or "
-                    "`usmx ingest FILE`."
-                )
-            con = quiet(_waiting(lambda: duckdb.connect(str(path), read_only=True)))
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # Row order inside a table carries no meaning here; not preserving it lets DuckDB load in parallel.
-            con = quiet(_waiting(lambda: duckdb.connect(str(path), config={"preserve_insertion_order": False})))
-            ensure_schema(con)
-    except duckdb.InterruptException:
-        raise KeyboardInterrupt from None  # a Ctrl-C while the warehouse opened, not a damaged file
+        with ctrl_c_comes_through():  # a Ctrl-C while the warehouse opens is not a damaged file
+            if read_only:
+                if not path.exists():  # reading never creates a warehouse: a mistyped --db must not look empty
+                    raise MissingFileError(
+                        f"{path}: no warehouse here. Check --db (or $USMX_DB), or build one with `usmx demo` or "
+                        "`usmx ingest FILE`."
+                    )
+                con = quiet(_waiting(lambda: duckdb.connect(str(path), read_only=True)))
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                # Row order inside a table carries no meaning here; not preserving it lets DuckDB load in parallel.
+                con = quiet(_waiting(lambda: duckdb.connect(str(path), config={"preserve_insertion_order": False})))
+                ensure_schema(con)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise UsmxError(
