@@ -6,8 +6,8 @@ Generates (once, then reuses) a file in the official IDM_NM layout: every munici
 crime rows of the current methodology x N years, real names and codes, counts that add up to the real state totals
 (see tests/synthetic.py). Then times, each in a fresh process so that peak memory is its own:
 
-- usmx:   Observatory.ingest (hash, encoding check, parse, cell validation, named checks, unpivot to long rows,
-          raw-store copy, one transaction);
+- usmx:   Observatory.ingest (hash, encoding check, parse, cell validation, named checks, raw-store copy, one
+          transaction; the counts stored by year in twelve month columns, shown as long rows by the table's views);
 - duckdb: CREATE TABLE AS SELECT * FROM read_csv(file) (wide, no validation, no reshaping): the floor;
 - pandas: read_csv(thousands=',') + melt to long rows + period dates and padded codes: the recipe most
           analysts use, producing the same canonical columns (without any validation).
@@ -137,8 +137,8 @@ def main() -> None:
     size = csv.stat().st_size / 1e6
     u = runs["usmx"]
     print(
-        f"\nfile: {size:,.0f} MB; usmx writes {u[0]['rows']:,} long rows (bare DuckDB {runs['duckdb'][0]['rows']:,} "
-        f"wide rows); {args.pairs} paired rounds"
+        f"\nfile: {size:,.0f} MB; usmx loads {u[0]['rows']:,} observations, its views' long rows (bare DuckDB "
+        f"{runs['duckdb'][0]['rows']:,} wide rows); {args.pairs} paired rounds"
     )
     med, lo, hi = ratios(u, runs["duckdb"])
     print(f"usmx / bare DuckDB time:  median {med:.2f}x (range {lo:.2f}-{hi:.2f})   target <= 1.8x")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from usmx import Observatory
+from usmx import Observatory, warehouse
 from usmx.errors import CellError, CheckError
 
 from ..conftest import DATA, snapshot
@@ -112,4 +112,5 @@ def test_a_warehouse_of_schema_2_gains_the_citation_columns_and_keeps_its_ledger
     obs.ingest(DATA / "ledger" / "us_mx_cooperation_counts.yaml")  # opens it for writing: the migration runs
     rows = obs.sql("SELECT count(*) AS n, count(publisher) AS p, count(url) AS u FROM core_ledger__events").to_pylist()
     assert rows == [{"n": 23, "p": 23, "u": 0}]
-    assert obs.sql("SELECT value FROM usmx_meta WHERE key = 'schema_version'").to_pylist() == [{"value": "3"}]
+    version = obs.sql("SELECT value FROM usmx_meta WHERE key = 'schema_version'").to_pylist()
+    assert version == [{"value": str(warehouse.SCHEMA_VERSION)}]

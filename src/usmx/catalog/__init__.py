@@ -238,6 +238,10 @@ def _field(name: str, spec: dict, constraints: dict | None = None) -> Field:
     )
 
 
+#: the month columns of a ``months`` table (see TableSpec)
+MONTHS = tuple(f"m{i:02d}" for i in range(1, 13))
+
+
 @dataclass(frozen=True)
 class Coded:
     """Label columns stored once per load in a dimension table; the facts keep a small integer id."""
@@ -263,8 +267,10 @@ class TableSpec:
     """A core table: its public columns (``fields``) and how they are stored.
 
     Users and indicators only see ``name`` (a view of the current release) and ``history_table`` (a view of every
-    release). Physically the rows live in ``facts_table``; ``coded`` label columns live in a dimension table and
-    ``derived`` columns are computed from others, which keeps wide official files cheap to load as long rows.
+    release), in long rows. Physically the rows live in ``facts_table``; ``coded`` label columns live in a dimension
+    table, ``derived`` columns are computed from others, and a ``months`` table stores its count (the column named)
+    as the publisher's wide files have it: one row per year with twelve month columns ``m01``..``m12`` in place of
+    ``period`` and the count, which the views unpivot (a twelfth of the rows to write, a quarter of the bytes).
     """
 
     name: str
@@ -276,6 +282,7 @@ class TableSpec:
     coded: Coded | None = None
     derived: tuple[tuple[str, str], ...] = ()
     coverage: Coverage = Coverage("period")
+    months: str | None = None
 
     @property
     def history_table(self) -> str:
@@ -299,7 +306,11 @@ class TableSpec:
         for f in self.fields:
             if self.coded and f.name == self.coded.columns[0]:
                 out.append(Field(self.coded.id, "USMALLINT", "Label id (1..n within a release)", "Id de etiqueta"))
-            if f.name not in skip:
+            if self.months and f.name == "period":
+                out.append(Field("year", "SMALLINT", "Year", "Año"))
+            elif self.months and f.name == self.months:
+                out += [Field(m, f.type, f"{f.label_en}, month {m[1:]}", f"{f.label_es}, mes {m[1:]}") for m in MONTHS]
+            elif f.name not in skip:
                 out.append(f)
         return out
 
@@ -338,6 +349,7 @@ def tables() -> dict[str, TableSpec]:
                 else None,
                 derived=tuple((spec.get("derived") or {}).items()),
                 coverage=Coverage(**spec["coverage"]),
+                months=spec.get("months"),
             )
     return out
 
@@ -420,18 +432,9 @@ class CrimeGroup:
 @cache
 def crime_groups() -> dict[str, CrimeGroup]:
     """usmx's analytical crime groups (catalog/taxonomy.yaml)."""
+    texts = ("note_en", "note_es", "short_en", "short_es")
     return {
-        k: CrimeGroup(
-            k,
-            v["measure"],
-            v["label_en"],
-            v["label_es"],
-            tuple(v["keys"]),
-            v.get("note_en", ""),
-            v.get("note_es", ""),
-            v.get("short_en", ""),
-            v.get("short_es", ""),
-        )
+        k: CrimeGroup(k, v["measure"], v["label_en"], v["label_es"], tuple(v["keys"]), *(v.get(t, "") for t in texts))
         for k, v in _read_yaml("taxonomy.yaml")["groups"].items()
     }
 

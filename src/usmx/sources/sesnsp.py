@@ -127,23 +127,14 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
         raise CheckError(ctx.display, "blank_only_after_cutoff", _blank_message(ctx, header, cand, delim, gaps, cut))
     passed.append("blank_only_after_cutoff")
 
-    # Long rows: the twelve month columns unnested side by side with their month numbers (measured on the 353 MB
-    # municipal file: 4.4 s, against 5.0 s for one SELECT per month concatenated and 5.3 s for UNPIVOT). The dense
-    # label id is joined from the ~100 labels (cheaper in memory than a second copy of the wide rows with it).
-    count_col = "victims" if victims else "crimes"
-    sel = []
-    for f in spec.fact_fields:
-        if f.name == "period":
-            sel.append("make_date(year, unnest(range(1, 13)), 1) AS period")
-        elif f.name == count_col:
-            sel.append(f"unnest([{', '.join(MONTHS)}]) AS {count_col}")
-        elif f.name == "crime_id":
-            sel.append("l.crime_id")
-        else:
-            sel.append(f"c.{f.name}")
-    long_sql = (
-        f"SELECT * FROM (SELECT {', '.join(sel)} FROM _canon c JOIN _labels l USING (crime_hash)) "
-        f"WHERE {count_col} IS NOT NULL"
+    # Stored as read: one row per year with its twelve month cells (catalogue ``months``; the views show long rows),
+    # the dense label id joined from the ~100 labels. A row whose every month is blank holds no observation.
+    # Measured on the 353 MB municipal file: 1.2 s, against 4.3 s for writing the same 29.1 M observations as long
+    # rows (the month columns unnested side by side; UNPIVOT and one SELECT per month were slower still).
+    picked = {"crime_id": "l.crime_id"}
+    rows_sql = (
+        f"SELECT {', '.join(picked.get(c, f'c.{c}') for c in spec.fact_columns)} FROM _canon c "
+        f"JOIN _labels l USING (crime_hash) WHERE coalesce({', '.join(MONTHS)}) IS NOT NULL"
     )
     own = _checks(unit, municipal, victims, rnid=kind == RNID_KIND)
     # the wide rows' key: crime_id stands for crime_key one to one (label_ids_unique, labels_distinct)
@@ -152,7 +143,7 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
         kind,
         spec,
         "_canon",
-        long_sql,
+        rows_sql,
         scope=kind,
         vintage=cut,
         period_min=date(min(r[0] for r in fill), 1, 1),

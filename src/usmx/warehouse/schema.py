@@ -11,9 +11,11 @@ from pathlib import Path
 import duckdb
 
 from .. import catalog
+from .._db import one
 from ..errors import MissingFileError, UsmxError
 
-SCHEMA_VERSION = 3
+#: 4: SESNSP's counts stored by year in twelve month columns (see _widen)
+SCHEMA_VERSION = 4
 
 LOADS = "loads"
 """The ledger table: one row per file loaded."""
@@ -236,13 +238,7 @@ _RENAMED = (("core_ledger__events", "source", "publisher"),)
 def _add_columns(con: duckdb.DuckDBPyConnection, spec: catalog.TableSpec) -> None:
     """Give a facts table written by an older usmx the columns the catalogue added since (NULL in old rows, or the
     renamed column's values), keeping the old columns: a migration never drops data."""
-    have = {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ?",
-            [spec.facts_table],
-        ).fetchall()
-    }
+    have = _columns(con, spec.facts_table)
     for f in spec.fact_fields:
         if f.name not in have:
             con.execute(f"ALTER TABLE {spec.facts_table} ADD COLUMN {f.name} {f.type}")
@@ -251,8 +247,42 @@ def _add_columns(con: duckdb.DuckDBPyConnection, spec: catalog.TableSpec) -> Non
                 con.execute(f"UPDATE {spec.facts_table} SET {f.name} = {old}")
 
 
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """The columns of a table of the warehouse (none if it does not exist)."""
+    sql = "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ?"
+    return {r[0] for r in con.execute(sql, [table]).fetchall()}
+
+
+def _widen(con: duckdb.DuckDBPyConnection, spec: catalog.TableSpec) -> None:
+    """Schema 3 stored a ``months`` table in long rows: regroup them into one row per year with twelve month columns
+    (a missing month stays blank, as it was absent), checking that every observation arrived before the long table
+    goes."""
+    count, old = spec.months, spec.facts_table
+    keys = [c for c in spec.fact_columns if c != "year" and c not in catalog.MONTHS]
+    months = [f"max({count}) FILTER (WHERE month(period) = {int(m[1:])}) AS {m}" for m in catalog.MONTHS]
+    new = f"{old}__wide"
+    cols = ", ".join(f"{f.name} {f.type}" for f in spec.fact_fields)
+    con.execute(f"CREATE TABLE {new} ({cols}, {LOAD_ID} BIGINT NOT NULL)")
+    con.execute(
+        f"INSERT INTO {new} ({', '.join(spec.fact_columns)}, {LOAD_ID}) SELECT year(period), {', '.join(keys)}, "
+        f"{', '.join(months)}, {LOAD_ID} FROM {old} GROUP BY ALL"
+    )
+    cells = " + ".join(f"count({m})" for m in catalog.MONTHS)
+    before = one(con, f"SELECT count(*) FROM {old} WHERE {count} IS NOT NULL")[0]
+    after = one(con, f"SELECT {cells} FROM {new}")[0]
+    if before != after:
+        raise UsmxError(
+            f"{spec.name}: moving its rows to one row per year would keep {after:,} of {before:,} observations (a "
+            "cell held two values); usmx left the warehouse as it was. Unload and reload the file."
+        )
+    con.execute(f"DROP TABLE {old}")
+    con.execute(f"ALTER TABLE {new} RENAME TO {old}")
+
+
 def _create_table(con: duckdb.DuckDBPyConnection, spec: catalog.TableSpec) -> None:
     """Physical facts (and dimension), then the two public views: every vintage, and the current one."""
+    if spec.months and "period" in _columns(con, spec.facts_table):
+        _widen(con, spec)
     cols = ", ".join(f"{f.name} {f.type}" for f in spec.fact_fields)
     con.execute(f"CREATE TABLE IF NOT EXISTS {spec.facts_table} ({cols}, {LOAD_ID} BIGINT NOT NULL)")
     _add_columns(con, spec)
@@ -273,12 +303,16 @@ def _create_table(con: duckdb.DuckDBPyConnection, spec: catalog.TableSpec) -> No
             select.append(f"d.{f.name}")
         elif f.name in derived:
             select.append(f"CAST({derived[f.name]} AS {f.type}) AS {f.name}")
+        elif spec.months and f.name == "period":  # the month columns unnested side by side with their numbers
+            select.append("make_date(f.year, unnest(range(1, 13)), 1) AS period")
+        elif spec.months and f.name == spec.months:
+            select.append(f"unnest([{', '.join(f'f.{m}' for m in catalog.MONTHS)}]) AS {f.name}")
         else:
             select.append(f"f.{f.name}")
-    con.execute(
-        f"CREATE OR REPLACE VIEW {spec.history_table} AS SELECT {', '.join(select)}, f.{LOAD_ID} "
-        f"FROM {spec.facts_table} f{join}"
-    )
+    rows = f"SELECT {', '.join(select)}, f.{LOAD_ID} FROM {spec.facts_table} f{join}"
+    if spec.months:  # a blank month cell is no observation
+        rows = f"SELECT * FROM ({rows}) WHERE {spec.months} IS NOT NULL"
+    con.execute(f"CREATE OR REPLACE VIEW {spec.history_table} AS {rows}")
     # the current rows: those whose (load, period, unit) cell is current (see the catalogue's coverage)
     unit = unit_sql(spec)
     cells = f"{period_sql(spec)} AS _cell_period" + (f", {unit} AS _cell_unit" if unit else "")
