@@ -27,6 +27,7 @@ from .schema import (
     LEDGER_COLUMNS,
     LOAD_ID,
     LOADS,
+    OBSERVATIONS,
     UNLOADED,
     ctrl_c_comes_through,
     quiet,
@@ -416,8 +417,7 @@ def _insert(
         )[0]
     )
     if spec.months:  # rows of twelve months: the ledger counts observations, the rows the views show
-        cells = " + ".join(f"count({m})" for m in catalog.MONTHS)
-        inserted = int(one(con, f"SELECT {cells} FROM {spec.facts_table} WHERE {LOAD_ID} = {load_id}")[0])
+        inserted = int(one(con, f"SELECT {OBSERVATIONS} FROM {spec.facts_table} WHERE {LOAD_ID} = {load_id}")[0])
     values = {
         LOAD_ID: load_id,
         "source": source,

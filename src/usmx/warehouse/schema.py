@@ -253,6 +253,10 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
     return {r[0] for r in con.execute(sql, [table]).fetchall()}
 
 
+#: SQL: the observations in rows of a ``months`` table (its month cells that are not blank)
+OBSERVATIONS = " + ".join(f"count({m})" for m in catalog.MONTHS)
+
+
 def _widen(con: duckdb.DuckDBPyConnection, spec: catalog.TableSpec) -> None:
     """Schema 3 stored a ``months`` table in long rows: regroup them into one row per year with twelve month columns
     (a missing month stays blank, as it was absent), checking that every observation arrived before the long table
@@ -267,9 +271,8 @@ def _widen(con: duckdb.DuckDBPyConnection, spec: catalog.TableSpec) -> None:
         f"INSERT INTO {new} ({', '.join(spec.fact_columns)}, {LOAD_ID}) SELECT year(period), {', '.join(keys)}, "
         f"{', '.join(months)}, {LOAD_ID} FROM {old} GROUP BY ALL"
     )
-    cells = " + ".join(f"count({m})" for m in catalog.MONTHS)
     before = one(con, f"SELECT count(*) FROM {old} WHERE {count} IS NOT NULL")[0]
-    after = one(con, f"SELECT {cells} FROM {new}")[0]
+    after = one(con, f"SELECT {OBSERVATIONS} FROM {new}")[0]
     if before != after:
         raise UsmxError(
             f"{spec.name}: moving its rows to one row per year would keep {after:,} of {before:,} observations (a "
