@@ -106,6 +106,30 @@ def run(method: str, csv: Path, workdir: Path) -> dict:
     return out
 
 
+#: the table the municipal file is stored in
+FACTS = "_core_sesnsp__municipal_crimes_monthly__facts"
+
+
+def column_shares(db: Path) -> list[tuple[str, float]]:
+    """Each stored column's share of the facts table's bytes, largest first, estimated from pragma_storage_info
+    (a segment runs from its offset to the next segment's in the same block; a segment over several blocks counts
+    them whole)."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(
+            f"""WITH s AS (SELECT column_name, block_id, block_offset, len(additional_block_ids) AS more
+                FROM pragma_storage_info('{FACTS}') WHERE persistent AND block_id >= 0),
+            sized AS (SELECT column_name, more * 262144 + coalesce(lead(block_offset) OVER (PARTITION BY block_id
+                ORDER BY block_offset), 262144) - block_offset AS bytes FROM s)
+            SELECT column_name, sum(bytes) / (SELECT sum(bytes) FROM sized) FROM sized GROUP BY 1 ORDER BY 2 DESC"""
+        ).fetchall()
+    finally:
+        con.close()
+    return [(name, float(share)) for name, share in rows]
+
+
 def ratios(a: list[dict], b: list[dict]) -> tuple[float, float, float]:
     """Median, min and max of a/b over paired runs (run i of a beside run i of b)."""
     r = sorted(x["seconds"] / y["seconds"] for x, y in zip(a, b))
@@ -150,6 +174,8 @@ def main() -> None:
     print(f"usmx peak RSS:            median {statistics.median(r['rss_mb'] for r in u):,.0f} MB")
     db = statistics.median(r["db_mb"] for r in u)
     print(f"usmx warehouse:           {db:,.0f} MB = {db / size:.2f}x the CSV   target <= 0.5x")
+    shares = column_shares(args.out / "usmx.duckdb")
+    print("largest stored columns:   " + ", ".join(f"{n} {s:.0%}" for n, s in shares[:4]) + f" (of {len(shares)})")
 
 
 if __name__ == "__main__":
