@@ -253,6 +253,14 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
     return {r[0] for r in con.execute(sql, [table]).fetchall()}
 
 
+#: SQL: a calendar (year, month, period) for the views of ``months`` tables. Joined rather than unnested, it lets a
+#: filter on ``period`` reach the stored rows: DuckDB passes the years left after the filter to the scan, which skips
+#: the other years' row groups (a filter on recent months: 0.12 s against 0.38 s unnested, on 29.1 M observations).
+MONTHS_SQL = (
+    "SELECT CAST(y AS SMALLINT) AS year, m AS month, make_date(y, m, 1) AS period FROM range(1900, 2101) y(y), "
+    "range(1, 13) m(m)"
+)
+
 #: SQL: the observations in rows of a ``months`` table (its month cells that are not blank)
 OBSERVATIONS = " + ".join(f"count({m})" for m in catalog.MONTHS)
 
@@ -306,12 +314,15 @@ def _create_table(con: duckdb.DuckDBPyConnection, spec: catalog.TableSpec) -> No
             select.append(f"d.{f.name}")
         elif f.name in derived:
             select.append(f"CAST({derived[f.name]} AS {f.type}) AS {f.name}")
-        elif spec.months and f.name == "period":  # the month columns unnested side by side with their numbers
-            select.append("make_date(f.year, unnest(range(1, 13)), 1) AS period")
+        elif spec.months and f.name == "period":
+            select.append("m.period")
         elif spec.months and f.name == spec.months:
-            select.append(f"unnest([{', '.join(f'f.{m}' for m in catalog.MONTHS)}]) AS {f.name}")
+            cases = " ".join(f"WHEN {int(c[1:])} THEN f.{c}" for c in catalog.MONTHS)
+            select.append(f"CASE m.month {cases} END AS {f.name}")
         else:
             select.append(f"f.{f.name}")
+    if spec.months:  # each yearly row joined to its year's twelve months (see MONTHS_SQL)
+        join += f" JOIN ({MONTHS_SQL}) m ON m.year = f.year"
     rows = f"SELECT {', '.join(select)}, f.{LOAD_ID} FROM {spec.facts_table} f{join}"
     if spec.months:  # a blank month cell is no observation
         rows = f"SELECT * FROM ({rows}) WHERE {spec.months} IS NOT NULL"
