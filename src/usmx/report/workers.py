@@ -5,8 +5,9 @@ time is Python (Ibis compiling expressions to SQL, Altair building chart specs) 
 engine per process, so threads in one process would queue behind each other; processes use every core. The workers
 are never forked from the calling process (DuckDB and vl-convert hold threads of their own): on Linux they fork from
 a *forkserver*, a clean process started for them that imports the report's libraries once (during ``usmx demo``'s
-ingest, on the core the ingest leaves free), so two workers cost one import; elsewhere they are spawned and each
-imports its own. They open the warehouse read-only when their first job arrives, so a pool must start its jobs
+ingest, on the core the ingest leaves free), so two workers cost one import, and which leaves without Python's
+shutdown of those libraries when the command ends (:mod:`usmx.report.forkserver_exit`); elsewhere they are spawned
+and each imports its own. They open the warehouse read-only when their first job arrives, so a pool must start its jobs
 after the last write. A pool serves one command: it is closed with it, and the read-only connections with it.
 
 The results are the same as :func:`usmx.report.data.collect`'s, in one process (a test compares them). The number of
@@ -49,10 +50,18 @@ MODULES = (
     "usmx.evaluate.integrity",
     "usmx.claims",
     "usmx.report.build",
+    "usmx.report.forkserver_exit",  # last: in the forkserver, an exit without Python's shutdown (see the module)
 )
 
 #: what a worker that only draws pages imports (the figures already computed)
-RENDER_MODULES = ("altair", "vl_convert", "usmx.report.build", "usmx.report.sections_mexico", "usmx.report.sections_us")
+RENDER_MODULES = (
+    "altair",
+    "vl_convert",
+    "usmx.report.build",
+    "usmx.report.sections_mexico",
+    "usmx.report.sections_us",
+    "usmx.report.forkserver_exit",
+)
 
 _BACKENDS: dict[str, Any] = {}
 
