@@ -284,7 +284,8 @@ def _widen(con: duckdb.DuckDBPyConnection, spec: catalog.TableSpec) -> None:
     if before != after:
         raise UsmxError(
             f"{spec.name}: moving its rows to one row per year would keep {after:,} of {before:,} observations (a "
-            "cell held two values); usmx left the warehouse as it was. Unload and reload the file."
+            "cell held two values). usmx left the warehouse as it was and cannot write to it: build a new one from "
+            "the raw files its data folder keeps (raw/), or go on with the usmx that wrote it."
         )
     con.execute(f"DROP TABLE {old}")
     con.execute(f"ALTER TABLE {new} RENAME TO {old}")
