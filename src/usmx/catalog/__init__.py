@@ -238,7 +238,7 @@ def _field(name: str, spec: dict, constraints: dict | None = None) -> Field:
     )
 
 
-#: the month columns of a ``months`` table (see TableSpec)
+#: the twelve month columns, as the parsers name the wide files' months and as a ``months`` table stores them
 MONTHS = tuple(f"m{i:02d}" for i in range(1, 13))
 
 

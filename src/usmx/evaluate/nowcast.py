@@ -29,6 +29,8 @@ from statistics import median
 import numpy as np
 from scipy import stats
 
+from .._dates import next_month
+
 LEVEL = 0.90
 DEFAULT_WINDOW = 6
 
@@ -68,8 +70,7 @@ class Backtest:
 
 
 def days_in(period: date) -> int:
-    nxt = date(period.year + (period.month == 12), period.month % 12 + 1, 1)
-    return (nxt - period).days
+    return (next_month(period) - period).days
 
 
 def nowcast(

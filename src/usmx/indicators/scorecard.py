@@ -31,7 +31,7 @@ from typing import Any
 import pyarrow as pa
 
 from .. import catalog
-from .._dates import add_months, month_end
+from .._dates import add_months, month_end, next_month
 from . import indicator
 from ._common import check_by
 from .doj import categories
@@ -71,7 +71,7 @@ def _place(day: date, by: str) -> tuple[date, str | None] | None:
 
 def _period_end(start: date, by: str, administration: str | None) -> date:
     if by == "month":
-        return date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+        return next_month(start)
     if by == "year":
         return date(start.year + 1, 1, 1)
     return catalog.administration(administration).end if administration else start

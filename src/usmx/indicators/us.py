@@ -6,11 +6,11 @@ months ending in each month; the value for December is the calendar year's total
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 
 import pyarrow as pa
 
+from .._dates import next_month
 from ..errors import UsmxError
 from . import indicator
 from ._common import as_bool, check_by, check_choice
@@ -197,7 +197,7 @@ def fentanyl_seizures_vs_overdoses(
         p, series = first, []
         while p <= last:
             series.append((p, seized.get(p, 0.0)))
-            p = _dt.date(p.year + (p.month == 12), p.month % 12 + 1, 1)
+            p = next_month(p)
         for i in range(11, len(series)):
             rolling[series[i][0]] = sum(v for _, v in series[i - 11 : i + 1])
     common = sorted(set(rolling) & set(deaths))

@@ -13,6 +13,7 @@ from importlib import resources
 import altair as alt
 import vl_convert as vlc
 
+from .._dates import next_month
 from . import i18n
 
 INK = "#1f2933"
@@ -177,7 +178,7 @@ def with_gaps(rows: list[dict], key: str = "label") -> list[dict]:
     for r in sorted(rows, key=lambda r: (r[key], r["period"])):
         prev = last.get(r[key])
         if prev is not None:
-            nxt = date(prev.year + (prev.month == 12), prev.month % 12 + 1, 1)
+            nxt = next_month(prev)
             if r["period"] > nxt:
                 out.append({**r, "period": nxt, "value": None})
         last[r[key]] = r["period"]

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from .. import catalog
 from .._db import one
+from ..catalog import MONTHS
 from ..checks import Check
 from ..errors import CellError, UnknownFormatError
 from ..rawstore import FileFacts, open_text
@@ -188,8 +189,7 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
     )
 
 
-_MONTHS = [f"m{m:02d}" for m in range(1, 13)]
-_SUM = " + ".join(_MONTHS)
+_SUM = " + ".join(MONTHS)
 CHECKS = [
     Check(
         "row_total",
@@ -205,10 +205,10 @@ CHECKS = [
     ),
     Check(
         "municipalities_add_to_state",
-        "WITH m AS (SELECT state_code, " + ", ".join(f"sum({c}) AS {c}" for c in _MONTHS) + " FROM _inegi_lines "
+        "WITH m AS (SELECT state_code, " + ", ".join(f"sum({c}) AS {c}" for c in MONTHS) + " FROM _inegi_lines "
         "WHERE level = 'municipality' GROUP BY 1), s AS (SELECT * FROM _inegi_lines WHERE level = 'state') "
-        "SELECT s.state_code, " + ", ".join(f"coalesce(m.{c}, 0), s.{c}" for c in _MONTHS) + " FROM s LEFT JOIN m "
-        "USING (state_code) WHERE " + " OR ".join(f"coalesce(m.{c}, 0) <> s.{c}" for c in _MONTHS) + " LIMIT 1",
+        "SELECT s.state_code, " + ", ".join(f"coalesce(m.{c}, 0), s.{c}" for c in MONTHS) + " FROM s LEFT JOIN m "
+        "USING (state_code) WHERE " + " OR ".join(f"coalesce(m.{c}, 0) <> s.{c}" for c in MONTHS) + " LIMIT 1",
         lambda r: _first_gap(
             "municipality rows under subtotal " + r[0][0] + " add to {got} in month {m}, the "
             "subtotal says {want}. The file looks truncated or edited.",
@@ -217,11 +217,11 @@ CHECKS = [
     ),
     Check(
         "states_add_to_national",
-        "WITH s AS (SELECT " + ", ".join(f"sum({c}) AS {c}" for c in _MONTHS) + " FROM _inegi_lines WHERE level = "
+        "WITH s AS (SELECT " + ", ".join(f"sum({c}) AS {c}" for c in MONTHS) + " FROM _inegi_lines WHERE level = "
         "'state'), n AS (SELECT * FROM _inegi_lines WHERE level = 'national') SELECT "
-        + ", ".join(f"s.{c}, n.{c}" for c in _MONTHS)
+        + ", ".join(f"s.{c}, n.{c}" for c in MONTHS)
         + " FROM s, n WHERE "
-        + " OR ".join(f"s.{c} <> n.{c}" for c in _MONTHS),
+        + " OR ".join(f"s.{c} <> n.{c}" for c in MONTHS),
         lambda r: _first_gap(
             "state subtotals add to {got} in month {m}, the national Total says {want}. The file looks truncated.", r[0]
         ),

@@ -18,6 +18,7 @@ import re
 from datetime import date
 
 from .. import catalog, checks
+from ..catalog import MONTHS
 from ..checks import Check
 from ..errors import CellError, CheckError, UsmxError
 from ..rawstore import FileFacts
@@ -50,7 +51,6 @@ URLS = {
     "sesnsp_state_victims": "https://www.gob.mx/sesnsp/acciones-y-programas/datos-abiertos-de-incidencia-delictiva",
     RNID_KIND: "https://www.gob.mx/sesnsp/acciones-y-programas/datos-abiertos-de-incidencia-delictiva",
 }
-MONTHS = [f"m{i:02d}" for i in range(1, 13)]
 FIRST_YEAR = 2015  # CNSP/38/15: the 2015 methodology starts in January 2015
 LAST_YEAR = 2025  # from January 2026 SESNSP publishes the RNID methodology: another table, not a newer release
 
@@ -131,9 +131,9 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
     # the dense label id joined from the ~100 labels. A row whose every month is blank holds no observation.
     # Measured on the 353 MB municipal file: 1.2 s, against 4.3 s for writing the same 29.1 M observations as long
     # rows (the month columns unnested side by side; UNPIVOT and one SELECT per month were slower still).
-    picked = {"crime_id": "l.crime_id"}
+    stored = ", ".join("l.crime_id" if c == "crime_id" else f"c.{c}" for c in spec.fact_columns)
     rows_sql = (
-        f"SELECT {', '.join(picked.get(c, f'c.{c}') for c in spec.fact_columns)} FROM _canon c "
+        f"SELECT {stored} FROM _canon c "
         f"JOIN _labels l USING (crime_hash) WHERE coalesce({', '.join(MONTHS)}) IS NOT NULL"
     )
     own = _checks(unit, municipal, victims, rnid=kind == RNID_KIND)

@@ -10,6 +10,7 @@ from datetime import date
 
 from .. import catalog
 from .._db import one
+from ..catalog import MONTHS
 from ..checks import Check
 from ..rawstore import FileFacts
 from ._base import Candidate, ParseContext, Staged, match_layouts, prepare, read_wide, rows_of
@@ -20,7 +21,6 @@ URLS = {
     "sesnsp_state_federal_crimes": "https://www.gob.mx/sesnsp/acciones-y-programas/incidencia-delictiva-del-fuero-federal"
 }
 KIND = "sesnsp_state_federal_crimes"
-MONTHS = [f"m{m:02d}" for m in range(1, 13)]
 
 
 def detect(facts: FileFacts) -> list[Candidate]:

@@ -7,7 +7,7 @@ from datetime import date
 
 import duckdb
 
-from .._dates import next_month
+from .._dates import add_months, month_start, next_month
 from ..errors import CheckError
 from ..sources._base import Staged
 from .schema import COVERAGE
@@ -17,9 +17,7 @@ def plausible(display: str, staged: Staged) -> None:
     """Periods lie between the publisher's first year and the present (plus its usual lead): a year 2099 or 1066
     is a typo that would otherwise become the newest vintage and hide every genuine release."""
     cov = staged.table.coverage
-    today = date.today()
-    months = today.year * 12 + today.month - 1 + cov.lead_months
-    latest = date(months // 12, months % 12 + 1, 1)
+    latest = add_months(month_start(date.today()), cov.lead_months)
     for what, value in (
         ("first period", staged.period_min),
         ("last period", staged.period_max),
