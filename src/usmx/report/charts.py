@@ -19,7 +19,12 @@ from . import i18n
 INK = "#1f2933"
 ACCENT = "#b42318"
 MUTED = "#7b8794"
-FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+#: the charts' font: one whose widths are the same wherever the report is read. vl-convert lays a chart out with the
+#: widths of the first font it has (Liberation Sans here); the reader's browser draws the text with the first font it
+#: has. Liberation Sans and Arial share their metrics, so labels fit as laid out on Linux, Windows and macOS alike (with
+#: "system-ui" first, Chromium on Linux drew DejaVu Sans, 13% wider: state names were cut and legend labels ran into
+#: the next entry).
+FONT = "'Liberation Sans', Arial, Helvetica, sans-serif"
 
 
 #: the report's fonts, colours and axes, merged into every chart's spec as it is rendered (a plain dict: Altair's
@@ -42,6 +47,7 @@ CONFIG: dict = {
         "labelFontSize": 11,
         "titleFontSize": 11,
         "titleFontWeight": "normal",
+        "columnPadding": 18,  # room between legend entries, whatever font the reader's browser falls back to
     },  # fmt: skip
     "view": {"stroke": None},
     "header": {"labelFontSize": 12, "labelColor": INK, "labelFontWeight": "bold"},
@@ -275,9 +281,7 @@ def lines(
             "series:N",
             title=colour_title,
             # long labels one per line: vl-convert measures text a little short, and labels in a row overlapped
-            legend=alt.Legend(
-                orient="top", labelLimit=400, columnPadding=18, columns=1 if long_labels else alt.Undefined
-            ),
+            legend=alt.Legend(orient="top", labelLimit=400, columns=1 if long_labels else alt.Undefined),
             scale=scale,
         )
         mark = alt.Chart(_data(data)).mark_line(strokeWidth=1.8)
