@@ -69,3 +69,7 @@ class FetchError(UsmxError):
 
 class ReadOnlyError(UsmxError):
     """A statement that would write was sent to the read-only query interface."""
+
+
+class OutputError(UsmxError):
+    """An output path usmx may not write (a missing folder, a folder holding files usmx did not write)."""

@@ -1,16 +1,16 @@
 """Parquet snapshots: every current core table as one zstd-compressed Parquet file, with a manifest.
 
 A snapshot is what a web server or another engine reads without touching the warehouse: DuckDB, pandas, Polars,
-Spark and BigQuery all read Parquet. It is written to a temporary folder beside the target and renamed into place,
-so a reader never sees half a snapshot. ``manifest.json`` lists, per table, the file, its rows, its sha256, and the
-loads (with vintages) whose rows it holds.
+Spark and BigQuery all read Parquet. It is written to a temporary folder beside the target and moved into place,
+so a reader never sees half a snapshot; the target must be new, empty or an earlier snapshot (:mod:`usmx.outdir`).
+``manifest.json`` lists, per table, the file, its rows, its sha256, and the loads (with vintages) whose rows it
+holds.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,21 +19,19 @@ import duckdb
 from . import catalog
 from ._db import one
 from ._version import __version__
+from .outdir import write_folder
 from .warehouse import LOAD_ID, LOADS
 
 
 def write(con: duckdb.DuckDBPyConnection, output: Path) -> dict:
     """Write the snapshot of the warehouse ``con`` reads into folder ``output``; return the manifest."""
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.part")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    tables = []
-    try:
+
+    def fill(tmp: Path) -> dict:
+        tables = []
         for spec in catalog.tables().values():
             target = tmp / f"{spec.name}.parquet"
-            con.execute(f"COPY (SELECT * FROM {spec.name}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+            quoted = str(target).replace("'", "''")
+            con.execute(f"COPY (SELECT * FROM {spec.name}) TO '{quoted}' (FORMAT parquet, COMPRESSION zstd)")
             rows = one(con, f"SELECT count(*) FROM {spec.name}")[0]
             loads = con.execute(
                 f"SELECT {LOAD_ID}, kind, vintage FROM {LOADS} WHERE {LOAD_ID} IN "
@@ -57,18 +55,9 @@ def write(con: duckdb.DuckDBPyConnection, output: Path) -> dict:
             "tables": tables,
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
-        if output.exists():
-            old = output.with_name(f".{output.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            output.rename(old)
-            tmp.rename(output)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(output)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return manifest
+        return manifest
+
+    return write_folder(output, "snapshot", fill)
 
 
 def _sha256(path: Path) -> str:

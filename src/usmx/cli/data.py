@@ -168,7 +168,15 @@ def unload(
 
 
 def snapshot(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write (replaced atomically).")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="A new or empty folder, or a snapshot usmx wrote before (replaced whole); a folder holding other "
+            "files is refused.",
+        ),
+    ],
     db: DbOption = None,
 ) -> None:
     """Write every current core table as Parquet (zstd) with a manifest, for DuckDB, pandas, Polars, Spark or

@@ -31,7 +31,13 @@ def serve(
 
 
 def site(
-    output: Annotated[Path, typer.Option(help="The folder to write (replaced whole).")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            help="A new or empty folder, or a site usmx wrote before (replaced whole); a folder holding other files "
+            "is refused."
+        ),
+    ],
     db: DbOption = None,
 ) -> None:
     """Export the dashboard as static files (HTML, JavaScript, JSON data) that any static host can publish, with

@@ -5,7 +5,8 @@ says so) is asked of the app in this process and written to ``data/<key>.json``,
 page, its script and styles, the vendored Vega libraries (with their licences) and the state map. So that the copy
 also opens from disk (``file://``, where a page cannot fetch files), each JSON file has a twin script
 (``data/<key>.js``, setting ``window.USMX_DATA[key]``) that the page loads instead of calling ``/api/``. The
-folder is written beside the target and renamed into place, so a host never serves half a site.
+folder is written beside the target and moved into place, so a host never serves half a site; the target must be
+new, empty or a site usmx wrote (:mod:`usmx.outdir`): nothing else is ever deleted.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import warnings
 from pathlib import Path
 from urllib.parse import urlencode
 
+from ..outdir import write_folder
 from .app import create_app, dashboard_catalog, static_file
 
 #: the files the page loads, besides the data
@@ -44,43 +46,44 @@ def export(db: str | Path, output: str | Path, *, data_dir: str | Path | None = 
         warnings.simplefilter("ignore")  # Starlette's in-process client still runs on httpx
         from fastapi.testclient import TestClient
 
-    output = Path(output)
-    tmp = output.with_name(f".{output.name}.part")
-    shutil.rmtree(tmp, ignore_errors=True)
-    (tmp / "static").mkdir(parents=True)
-    (tmp / "data").mkdir()
     cat = dashboard_catalog()
-    missing = 0
-    with TestClient(create_app(db, data_dir=data_dir)) as client:
-        todo = requests(cat)
-        for i, (key, url) in enumerate(todo.items(), start=1):
-            r = client.get(url)
-            if r.status_code == 200:
-                (tmp / "data" / f"{key}.json").write_bytes(r.content)
-                _script(tmp / "data" / f"{key}.js", key, r.content.decode("utf-8"))
-            else:
-                missing += 1  # the page shows "no data" for this view, as the server would
-            if progress:
-                progress("queries", i, len(todo))
-    text = json.dumps(cat, ensure_ascii=False)
-    (tmp / "data" / "catalog.json").write_text(text, encoding="utf-8")
-    _script(tmp / "data" / "catalog.js", "catalog", text)
-    for name in ASSETS:
-        src = static_file(name)
-        assert src is not None, name
-        shutil.copyfile(src, tmp / "static" / name)
-    for name, key in (
-        ("strings.json", "strings"),
-        ("mx_states.topojson.json", "topology"),
-        ("mx_municipalities.topojson.json", "municipalities"),
-    ):
-        _script(tmp / "static" / name.replace(".json", ".js"), key, (tmp / "static" / name).read_text("utf-8"))
-    page = (static_file("index.html") or Path()).read_text("utf-8")
-    (tmp / "index.html").write_text(page.replace("window.USMX_STATIC = false;", "window.USMX_STATIC = true;"), "utf-8")
-    if output.exists():
-        shutil.rmtree(output)
-    tmp.rename(output)
-    return {"queries": len(todo), "written": len(todo) - missing, "missing": missing, "path": output}
+
+    def fill(tmp: Path) -> dict:
+        (tmp / "static").mkdir()
+        (tmp / "data").mkdir()
+        missing = 0
+        with TestClient(create_app(db, data_dir=data_dir)) as client:
+            todo = requests(cat)
+            for i, (key, url) in enumerate(todo.items(), start=1):
+                r = client.get(url)
+                if r.status_code == 200:
+                    (tmp / "data" / f"{key}.json").write_bytes(r.content)
+                    _script(tmp / "data" / f"{key}.js", key, r.content.decode("utf-8"))
+                else:
+                    missing += 1  # the page shows "no data" for this view, as the server would
+                if progress:
+                    progress("queries", i, len(todo))
+        text = json.dumps(cat, ensure_ascii=False)
+        (tmp / "data" / "catalog.json").write_text(text, encoding="utf-8")
+        _script(tmp / "data" / "catalog.js", "catalog", text)
+        for name in ASSETS:
+            src = static_file(name)
+            assert src is not None, name
+            shutil.copyfile(src, tmp / "static" / name)
+        for name, key in (
+            ("strings.json", "strings"),
+            ("mx_states.topojson.json", "topology"),
+            ("mx_municipalities.topojson.json", "municipalities"),
+        ):
+            _script(tmp / "static" / name.replace(".json", ".js"), key, (tmp / "static" / name).read_text("utf-8"))
+        page = (static_file("index.html") or Path()).read_text("utf-8")
+        (tmp / "index.html").write_text(
+            page.replace("window.USMX_STATIC = false;", "window.USMX_STATIC = true;"), "utf-8"
+        )
+        return {"queries": len(todo), "written": len(todo) - missing, "missing": missing}
+
+    res = write_folder(output, "site", fill)
+    return {**res, "path": Path(output)}
 
 
 def _script(path: Path, key: str, text: str) -> None:
