@@ -155,11 +155,7 @@ def test_no_catalogue_file_names_a_key_twice():
 
     Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
     root = resources.files("usmx")
-    paths = [
-        p
-        for d in ("catalog", "catalog/tables", "catalog/headers", "report/strings")
-        for p in root.joinpath(d).iterdir()
-    ]
+    paths = [p for d in ("catalog", "catalog/tables", "catalog/headers", "strings") for p in root.joinpath(d).iterdir()]
     for path in paths:
         if path.name.endswith(".yaml"):
             yaml.load(path.read_text("utf-8"), Loader=Strict)

@@ -13,9 +13,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from . import catalog
+from . import catalog, i18n
 from .errors import UsmxError
-from .report import i18n
 
 INTERVENTION = "2024-10"
 

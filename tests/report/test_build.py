@@ -7,27 +7,8 @@ from datetime import date
 
 import pytest
 
+from usmx import i18n
 from usmx.report import data as report_data
-from usmx.report import i18n
-
-
-def test_number_and_date_conventions():
-    assert i18n.number(86.9, "es", 1) == "86,9" and i18n.number(86.9, "en", 1) == "86.9"
-    assert i18n.number(30046, "es") == "30.046" and i18n.number(30046, "en") == "30,046"
-    assert i18n.number(1205, "es") == "1.205"
-    assert i18n.month(date(2024, 9, 1), "es") == "septiembre de 2024"
-    assert i18n.month(date(2024, 9, 1), "en") == "September 2024"
-    assert i18n.pct(-26.51, "es") == "−26,5 %" and i18n.pct(12.0, "en") == "+12.0%"
-    assert i18n.number(None, "es") == "–"
-
-
-def test_every_string_has_both_languages():
-    es, en = i18n.strings("es"), i18n.strings("en")
-    assert set(es) == set(en)
-    for key in es:
-        assert es[key] and en[key], key
-        if isinstance(es[key], str):  # the same placeholders in both languages
-            assert sorted(re.findall(r"{(\w+)}", es[key])) == sorted(re.findall(r"{(\w+)}", en[key])), key
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +155,6 @@ def test_sources_that_end_long_before_the_newest_data_say_so_in_red(html_both):
 
 
 def test_the_daily_count_sits_beside_sesnsp_with_the_nowcast_record(html_both):
-    from datetime import date
     from types import SimpleNamespace
 
     from usmx.report.sections_mexico import _nowcast

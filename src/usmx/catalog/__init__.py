@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from ..i18n import Bilingual
+
 _PKG = resources.files(__name__)
 
 
@@ -143,7 +145,7 @@ def municipalities() -> dict[str, tuple[str, str]]:
 
 
 @dataclass(frozen=True)
-class Administration:
+class Administration(Bilingual):
     key: str
     president: str
     party: str
@@ -152,9 +154,6 @@ class Administration:
     label_es: str
     label_en: str
     colour: str
-
-    def label(self, lang: str) -> str:
-        return self.label_es if lang == "es" else self.label_en
 
 
 @cache
@@ -183,7 +182,7 @@ def administration(key: str) -> Administration:
 
 
 @dataclass(frozen=True)
-class SeriesBreak:
+class SeriesBreak(Bilingual):
     key: str
     date: date
     sources: tuple[str, ...]
@@ -200,7 +199,7 @@ def series_breaks() -> list[SeriesBreak]:
 
 
 @dataclass(frozen=True)
-class Field:
+class Field(Bilingual):
     """One column as catalog/fields.yaml defines it (once for every table that has it)."""
 
     name: str
@@ -210,9 +209,6 @@ class Field:
     unit: str | None = None
     description: str | None = None
     constraints: tuple[tuple[str, Any], ...] = ()
-
-    def label(self, lang: str) -> str:
-        return self.label_es if lang == "es" else self.label_en
 
     @property
     def rules(self) -> dict[str, Any]:
@@ -410,7 +406,7 @@ def value_map(source: str, name: str) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
-class CrimeGroup:
+class CrimeGroup(Bilingual):
     key: str
     measure: str  # what usmx counts for the group: "victims" (IDVFC) or "crimes" (IDEFC)
     label_en: str
@@ -421,12 +417,9 @@ class CrimeGroup:
     short_en: str = ""
     short_es: str = ""
 
-    def label(self, lang: str) -> str:
-        return self.label_es if lang == "es" else self.label_en
-
     def short(self, lang: str) -> str:
         """A label short enough for a chart panel (falls back to the full label)."""
-        return (self.short_es if lang == "es" else self.short_en) or self.label(lang)
+        return self.text("short", lang) or self.label(lang)
 
 
 @cache

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
+from ..i18n import Bilingual
 from . import _read_yaml, crime_groups
 
 
 @dataclass(frozen=True)
-class BridgeGroup:
+class BridgeGroup(Bilingual):
     """How one crime group is counted in SESNSP's 2026 methodology (catalog/bridge_2026.yaml)."""
 
     key: str
@@ -21,7 +22,7 @@ class BridgeGroup:
     choice_es: str
 
     def choice(self, lang: str) -> str:
-        return self.choice_es if lang == "es" else self.choice_en
+        return self.text("choice", lang)
 
 
 @cache

@@ -17,10 +17,11 @@ import pyarrow as pa
 
 from .. import catalog
 from ..errors import UsmxError
+from ..i18n import Bilingual
 
 
 @dataclass(frozen=True)
-class Indicator:
+class Indicator(Bilingual):
     name: str
     func: Callable[..., pa.Table]
     unit: str
@@ -46,11 +47,8 @@ class Indicator:
         """The values ``by`` takes (the first is the default); empty when the indicator has no ``by``."""
         return tuple(catalog.indicator_meta()[self.name].get("grains", ()))
 
-    def label(self, lang: str) -> str:
-        return self.label_es if lang == "es" else self.label_en
-
     def definition(self, lang: str) -> str:
-        return self.definition_es if lang == "es" else self.definition_en
+        return self.text("definition", lang)
 
 
 _REGISTRY: dict[str, Indicator] = {}

@@ -17,12 +17,12 @@ from pathlib import Path
 from string import Template
 from typing import Protocol
 
+from .. import i18n
 from .._version import __version__
 from ..errors import UsmxError
-from . import i18n
+from ..i18n import t
 from .data import ReportData
 from .html import esc
-from .i18n import t
 
 
 class Workers(Protocol):

@@ -23,6 +23,7 @@ from typing import Any
 
 from .. import catalog
 from .._version import __version__
+from ..i18n import Bilingual
 from .data import ReportData
 
 #: packages and files whose source decides the report's figures
@@ -103,7 +104,7 @@ def save(folder: Path, cache_key: str, data: ReportData) -> Path | None:
 
 
 @dataclass(frozen=True)
-class IndicatorDoc:
+class IndicatorDoc(Bilingual):
     """What the report says about an indicator (its catalogue entry), without importing the indicators' code."""
 
     name: str
@@ -113,11 +114,8 @@ class IndicatorDoc:
     definition_en: str
     definition_es: str
 
-    def label(self, lang: str) -> str:
-        return self.label_es if lang == "es" else self.label_en
-
     def definition(self, lang: str) -> str:
-        return self.definition_es if lang == "es" else self.definition_en
+        return self.text("definition", lang)
 
 
 def indicator_docs() -> list[IndicatorDoc]:

@@ -13,8 +13,8 @@ from importlib import resources
 import altair as alt
 import vl_convert as vlc
 
+from .. import i18n
 from .._dates import next_month
-from . import i18n
 
 INK = "#1f2933"
 ACCENT = "#b42318"

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import altair as alt
 
-from .. import catalog
-from . import i18n
+from .. import catalog, i18n
 from .charts import ACCENT, INK, MUTED, _data, render
 
 

@@ -8,9 +8,8 @@ from collections.abc import Collection
 from datetime import date
 from typing import Protocol
 
-from .. import catalog
-from . import i18n
-from .i18n import t
+from .. import catalog, i18n
+from ..i18n import t
 
 #: how the report names each kind of file in its source lines
 KIND_LABELS = {

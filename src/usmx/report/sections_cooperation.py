@@ -3,11 +3,11 @@ after, what that shows on "cooperation plummeted", and how far the news follows 
 
 from __future__ import annotations
 
-from .. import catalog
-from . import charts_cooperation, i18n
+from .. import catalog, i18n
+from ..i18n import t
+from . import charts_cooperation
 from .data import ReportData
 from .html import esc, prose, table
-from .i18n import t
 
 #: the dates of the claim that cooperation plummeted (catalog/ledger_kinds.yaml key_dates)
 PLUMMETED = ("2018-12", "2020-12")

@@ -3,10 +3,11 @@ indices with their rank intervals, and criminal-market breadth with its bootstra
 
 from __future__ import annotations
 
-from . import charts, i18n
+from .. import i18n
+from ..i18n import t
+from . import charts
 from .data import ReportData
 from .html import esc, no_data, prose, source_line, table
-from .i18n import t
 
 SOURCES = ["sesnsp_state_victims", "sesnsp_state_crimes", "sesnsp_state_federal_crimes", "rnpdno_municipal_persons",
            "conapo_state_population"]  # fmt: skip

@@ -6,11 +6,11 @@ from __future__ import annotations
 import statistics
 from datetime import date
 
-from .. import catalog
-from . import charts, i18n
+from .. import catalog, i18n
+from ..i18n import t
+from . import charts
 from .data import INTERVENTION, ReportData
 from .html import esc, no_data, p_value, prose, source_line, table
-from .i18n import t
 
 ADMIN_SOURCES = [
     "sesnsp_state_victims",

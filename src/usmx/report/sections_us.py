@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from .. import catalog
-from . import charts, i18n
+from .. import catalog, i18n
+from ..i18n import t
+from . import charts
 from .data import ReportData
 from .html import esc, fiscal_year, link, no_data, prose, source_line, table
-from .i18n import t
 
 REGION_COLOURS = {"Southwest Border": charts.ACCENT, "Northern Border": "#2b6cb0", "Coastal/Interior": charts.MUTED}
 DEMOGRAPHIC_COLOURS = {

@@ -337,8 +337,7 @@ def create_app(db: str | Path, *, data_dir: str | Path | None = None) -> FastAPI
 def dashboard_catalog() -> dict:
     """States, crime groups (with their measure), administrations (dates and colours) and the dashboard's queries
     (static/queries.json), in both languages."""
-    from .. import sources
-    from ..report import i18n
+    from .. import i18n, sources
 
     groups = catalog.crime_groups()
     return {

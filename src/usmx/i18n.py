@@ -1,8 +1,10 @@
-"""Spanish and English words, numbers and dates for the report.
+"""Spanish and English: the one home of usmx's words, numbers, dates and bilingual labels.
 
-Every word lives in ``strings/es.yaml`` or ``strings/en.yaml`` (the same keys in both; a test checks it). Spanish
-numbers and dates follow Mexican use ("86,9"; "30.046"; "septiembre de 2024"); English uses "86.9", "30,046",
-"September 2024".
+Every word a reader sees (the report, the claims, the CLI's readings) lives in ``strings/es.yaml`` or
+``strings/en.yaml`` beside this module (the same keys in both; a test checks it). Spanish numbers and dates follow
+Mexican use ("86,9"; "30.046"; "septiembre de 2024"); English uses "86.9", "30,046", "September 2024". Things with a
+Spanish and an English text in fields named ``<name>_es`` and ``<name>_en`` (crime groups, administrations,
+indicators...) inherit :class:`Bilingual`. This module is at the bottom of the package: it imports nothing of usmx.
 """
 
 from __future__ import annotations
@@ -12,15 +14,32 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from .. import catalog
+import yaml
 
 LANGS = ("es", "en")
 
 
+def lang_of(lang: str) -> str:
+    """``lang`` as one of :data:`LANGS` (anything but 'es' reads as English, the default)."""
+    return "es" if lang == "es" else "en"
+
+
+class Bilingual:
+    """A mixin for records with Spanish and English texts in fields ``<name>_es`` and ``<name>_en``."""
+
+    def text(self, name: str, lang: str) -> str:
+        """The field ``name`` in ``lang``."""
+        return getattr(self, f"{name}_{lang_of(lang)}")
+
+    def label(self, lang: str) -> str:
+        return self.text("label", lang)
+
+
 @cache
 def strings(lang: str) -> dict[str, Any]:
-    """The report's words in one language."""
-    return catalog.load_yaml(resources.files("usmx.report").joinpath(f"strings/{lang}.yaml").read_text("utf-8"))
+    """usmx's words in one language (strings/<lang>.yaml)."""
+    text = resources.files("usmx").joinpath(f"strings/{lang_of(lang)}.yaml").read_text("utf-8")
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def t(key: str, lang: str, **fields: Any) -> str:
