@@ -3,13 +3,14 @@ its set-up is exactly two commands, the second of which CI runs."""
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
 import pytest
 import typer
 
-from usmx import catalog, cli
+from usmx import catalog, cli, config
 from usmx.indicators import registry
 
 ROOT = Path(__file__).parents[1]
@@ -65,19 +66,48 @@ def test_every_fetch_target_is_in_the_readme(name):
     assert name in README, f"fetch target {name} is not in the README"
 
 
-def test_settings_are_documented():
-    for env in (
-        "USMX_DB",
-        "USMX_DATA_DIR",
-        "USMX_DEBUG",
-        "USMX_SPARK_MASTER",
-        "USMX_SQL_TIMEOUT",
-        "USMX_SQL_MEMORY",
-        "USMX_MAX_DOWNLOAD_BYTES",
-        "USMX_DOWNLOAD_DEADLINE",
-        "USMX_MAX_EXPANDED_BYTES",
-    ):
-        assert env in README, env
+def _setting_row(s: config.Setting) -> str:
+    """A setting as the README's settings table shows it."""
+    if s.default is None:
+        default = "–"
+    elif isinstance(s.default, bool):
+        default = "1" if s.default else "0"
+    elif s.parse is config._bytes:
+        default = f"{s.default >> 30} GiB"
+    elif isinstance(s.default, float):
+        default = f"{s.default:g} s"
+    else:
+        default = str(s.default)
+    users = ", ".join(c if c == "every command" else f"`usmx {c}`" for c in s.commands)
+    return f"| `{s.name}` | {s.kind} | {default} | {s.description} | {users} |"
+
+
+@pytest.mark.parametrize("name", sorted(config.SETTINGS))
+def test_every_setting_is_in_the_readme_as_declared(name):
+    row = _setting_row(config.SETTINGS[name])
+    assert row in README, f"the README's settings table lacks, or words differently:\n{row}"
+
+
+def test_settings_are_read_only_through_the_declaration_and_never_at_import():
+    """No module but config reads os.environ, and config.get is called only inside functions (a module-level read
+    would fix a setting at import time)."""
+    src = ROOT / "src" / "usmx"
+    for path in src.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        if path.name != "config.py":
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv"):
+                    raise AssertionError(f"{path.relative_to(ROOT)}:{node.lineno} reads the environment itself")
+        for stmt in tree.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            for node in ast.walk(stmt):
+                if (
+                    isinstance(node, ast.Call)
+                    and getattr(node.func, "attr", "") == "get"
+                    and getattr(node.func.value, "id", "") == "config"
+                ):
+                    raise AssertionError(f"{path.relative_to(ROOT)}:{node.lineno} reads a setting at import time")
 
 
 def test_readme_setup_is_exactly_two_commands_and_ci_runs_the_test_one():

@@ -127,13 +127,13 @@ class Observatory:
                 f"refused: {hidden.group(1)}() reveals the machine's settings or paths; `sql` reads "
                 "the warehouse's tables and views only."
             )
-        seconds = float(os.environ.get("USMX_SQL_TIMEOUT", 120))
+        seconds, memory = config.get("USMX_SQL_TIMEOUT"), config.get("USMX_SQL_MEMORY")
         with warehouse.opened(self.db, read_only=True) as con:
             # no files, no extensions, bounded memory; then the configuration is locked for the query
             con.execute("SET enable_external_access = false")
             con.execute("SET autoinstall_known_extensions = false")
             con.execute("SET autoload_known_extensions = false")
-            con.execute(f"SET memory_limit = '{os.environ.get('USMX_SQL_MEMORY', '4GB')}'")
+            con.execute("SET memory_limit = ?", [memory])
             con.execute("SET lock_configuration = true")
             timer = threading.Timer(seconds, con.interrupt)
             timer.start()

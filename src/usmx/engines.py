@@ -42,9 +42,9 @@ def expand_events(pattern: str, scratch: Path, *, max_bytes: int | None = None) 
     ``scratch`` (so a changed zip never reuses an older file's unpacked copy), through a temporary name, and the
     expanded size is capped (a zip bomb is refused, and its partial output removed).
     """
-    from .rawstore import MAX_EXPANDED_BYTES
+    from .rawstore import max_expanded_bytes
 
-    limit = max_bytes or MAX_EXPANDED_BYTES
+    limit = max_bytes or max_expanded_bytes()
     files = sorted(globmod.glob(os.path.expanduser(pattern)))
     if not files:
         raise UsmxError(f"--events {pattern!r} matches no file.")
@@ -220,7 +220,9 @@ def spark_session():
     """A local Spark session (created once per process)."""
     global _SPARK
     if _SPARK is None:
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no hostname lookups on a closed network
+        from . import config
+
+        config.spark_environment()  # no hostname lookups on a closed network
         try:
             from pyspark.sql import SparkSession
         except ImportError as exc:  # pragma: no cover - depends on the install
@@ -228,7 +230,7 @@ def spark_session():
                 "the pyspark engine needs the spark extra: pip install -e '.[spark]' (and Java 17)."
             ) from exc
         _SPARK = (
-            SparkSession.builder.master(os.environ.get("USMX_SPARK_MASTER", "local[2]"))
+            SparkSession.builder.master(config.get("USMX_SPARK_MASTER"))
             .appName("usmx")
             .config("spark.ui.enabled", "false")
             .config("spark.driver.host", "127.0.0.1")

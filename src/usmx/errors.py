@@ -73,3 +73,7 @@ class ReadOnlyError(UsmxError):
 
 class OutputError(UsmxError):
     """An output path usmx may not write (a missing folder, a folder holding files usmx did not write)."""
+
+
+class SettingError(UsmxError):
+    """An environment variable usmx reads holds a value of the wrong form (usmx.config names it)."""

@@ -65,8 +65,6 @@ def targets() -> dict[str, Target]:
 
 
 RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
-MAX_DOWNLOAD_BYTES = int(os.environ.get("USMX_MAX_DOWNLOAD_BYTES", 8 << 30))
-DOWNLOAD_DEADLINE = float(os.environ.get("USMX_DOWNLOAD_DEADLINE", 6 * 3600))
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -108,8 +106,8 @@ def download(
     sha256: str | None = None,
     progress=None,
     client: httpx.Client | None = None,
-    max_bytes: int = MAX_DOWNLOAD_BYTES,
-    deadline: float = DOWNLOAD_DEADLINE,
+    max_bytes: int | None = None,
+    deadline: float | None = None,
 ) -> Downloaded:
     """Stream ``url`` to a temporary file in ``dest_dir`` and verify it. The caller renames it into place.
 
@@ -118,6 +116,10 @@ def download(
     download running past ``deadline`` seconds in all, or a checksum mismatch. Nothing stays on disk then.
     """
     _check_url(url)
+    from . import config
+
+    max_bytes = config.get("USMX_MAX_DOWNLOAD_BYTES") if max_bytes is None else max_bytes
+    deadline = config.get("USMX_DOWNLOAD_DEADLINE") if deadline is None else deadline
     started = time.monotonic()
     dest_dir.mkdir(parents=True, exist_ok=True)
     own = client is None

@@ -202,10 +202,12 @@ ACLED_BASE = catalog.fetch_targets()["acled"]["url"]  # OAuth at /oauth/token, e
 
 def acled_token(client: httpx.Client, token_url: str) -> str:
     """An OAuth access token from ACLED_USERNAME / ACLED_PASSWORD (or ACLED_ACCESS_TOKEN as is). Environment only."""
-    token = os.environ.get("ACLED_ACCESS_TOKEN")
+    from . import config
+
+    token = config.get("ACLED_ACCESS_TOKEN")
     if token:
         return token
-    user, password = os.environ.get("ACLED_USERNAME"), os.environ.get("ACLED_PASSWORD")
+    user, password = config.get("ACLED_USERNAME"), config.get("ACLED_PASSWORD")
     if not user or not password:
         raise UsmxError(
             "ACLED needs an account: set ACLED_USERNAME and ACLED_PASSWORD (or ACLED_ACCESS_TOKEN) in "

@@ -39,7 +39,15 @@ from .errors import MissingFileError, UnknownFormatError
 CHUNK = 1 << 20
 HEAD_BYTES = 1 << 16
 SAMPLE_BYTES = 1 << 20  # decoded bytes whose encoding is settled here; DuckDB's reader validates the rest
-MAX_EXPANDED_BYTES = int(os.environ.get("USMX_MAX_EXPANDED_BYTES", 16 << 30))
+
+
+def max_expanded_bytes() -> int:
+    """The most a compressed file may expand to (``USMX_MAX_EXPANDED_BYTES``, read when a file is read)."""
+    from . import config
+
+    return int(config.get("USMX_MAX_EXPANDED_BYTES"))
+
+
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]{1,3}")
 _EXTS = {"gzip": ".gz", "bz2": ".bz2", "zip": ".zip", None: ""}
 _BLANK = re.compile(rb"\n(?=\r?\n)")  # a line break followed by an empty line
@@ -147,6 +155,7 @@ class _Lines:
         self.head = b""
         self.tail = b""  # the last bytes seen (is the last line complete?)
         self.nul_at: int | None = None
+        self.limit = max_expanded_bytes()
 
     def feed(self, data: bytes) -> None:
         if not data:
@@ -158,9 +167,9 @@ class _Lines:
         self.newlines += data.count(b"\n")
         self.tail = (self.tail + data[-2:])[-2:]
         self.size += len(data)
-        if self.size > MAX_EXPANDED_BYTES:
+        if self.size > self.limit:
             raise UnknownFormatError(
-                f"the file expands to more than {MAX_EXPANDED_BYTES:,} bytes; refused as a likely decompression bomb "
+                f"the file expands to more than {self.limit:,} bytes; refused as a likely decompression bomb "
                 "(set USMX_MAX_EXPANDED_BYTES to allow more)."
             )
 
@@ -254,12 +263,12 @@ def _count_zip(stored: Path, counter: _Lines, shown: Path) -> None:
 
 
 def _tar_facts(shown: Path, stored: Path, sha: str, size: int, compression: str | None) -> FileFacts:
-    members = containers.tar_members(shown, stored, MAX_EXPANDED_BYTES)
+    members = containers.tar_members(shown, stored, max_expanded_bytes())
     return FileFacts(stored, sha, size, compression, "utf-8", "", 0, None, shown.name, "tar", members)
 
 
 def _workbook_facts(shown: Path, stored: Path, sha: str, size: int) -> FileFacts:
-    sheets = containers.workbook_sheets(shown, stored, MAX_EXPANDED_BYTES)
+    sheets = containers.workbook_sheets(shown, stored, max_expanded_bytes())
     return FileFacts(stored, sha, size, "zip", "utf-8", "", 0, None, shown.name, "xlsx", sheets)
 
 

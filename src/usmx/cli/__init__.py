@@ -6,7 +6,6 @@ expected and what to do); 1 an internal error (a bug: run with ``USMX_DEBUG=1`` 
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
 import threading
@@ -64,7 +63,12 @@ def _interrupted(code: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app; UsmxError exits 2, Ctrl-C 130, SIGTERM 143, anything unexpected 1."""
-    debug = os.environ.get("USMX_DEBUG") == "1"
+    from .. import config
+
+    try:
+        debug = bool(config.get("USMX_DEBUG"))
+    except UsmxError:
+        debug = False  # a malformed USMX_DEBUG is not worth refusing a command for
     if (sys.argv[1:] if argv is None else argv) == ["version"]:
         # what scripts call to check the install: answered before Typer builds its parameter adapters (pydantic)
         sys.stdout.write(__version__ + "\n")

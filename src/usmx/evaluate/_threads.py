@@ -9,7 +9,6 @@ the same cores, runs became 2-6x slower and varied 5x between runs. ``USMX_BLAS_
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -17,7 +16,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def blas_threads() -> int:
-    return int(os.environ.get("USMX_BLAS_THREADS", "1"))
+    from .. import config
+
+    return int(config.get("USMX_BLAS_THREADS"))
 
 
 def limited(func: F) -> F:

@@ -78,14 +78,11 @@ def default_count() -> int:
     (and 0 where this process cannot spawn them, see :func:`spawnable`)."""
     if not spawnable():
         return 0
-    raw = os.environ.get("USMX_REPORT_WORKERS")
-    if raw is not None and raw.strip():
-        try:
-            return max(0, int(raw))
-        except ValueError:
-            from ..errors import UsmxError
+    from .. import config
 
-            raise UsmxError(f"USMX_REPORT_WORKERS must be a whole number (0 = none); got {raw!r}.") from None
+    count = config.get("USMX_REPORT_WORKERS")
+    if count is not None:
+        return max(0, count)
     return 2 if (os.cpu_count() or 1) >= 2 else 0
 
 

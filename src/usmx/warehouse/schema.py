@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -131,10 +130,9 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
 def lock_wait() -> float:
     """Seconds to wait for another process's lock on the warehouse (``USMX_LOCK_WAIT``, default 10): a web server
     copying its snapshot, or a load in progress, holds it for moments."""
-    try:
-        return max(0.0, float(os.environ.get("USMX_LOCK_WAIT", "10")))
-    except ValueError:
-        raise UsmxError(f"USMX_LOCK_WAIT must be a number of seconds; got {os.environ['USMX_LOCK_WAIT']!r}.") from None
+    from .. import config
+
+    return float(config.get("USMX_LOCK_WAIT"))
 
 
 def _waiting(open_: Callable[[], duckdb.DuckDBPyConnection]) -> duckdb.DuckDBPyConnection:
