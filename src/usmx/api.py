@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from . import catalog, config, rawstore, warehouse
 from ._db import one
-from .errors import MissingFileError, ReadOnlyError, UsmxError
+from .errors import MissingFileError, ReadOnlyError, UnknownNameError, UsmxError
 from .warehouse import LoadResult, Progress
 
 if TYPE_CHECKING:
@@ -303,7 +303,7 @@ class Observatory:
         if method == "changepoints":
             return detect_changepoints(series, **options)
         methods = ["its", "changepoints", "synth", "nowcast-backtest", "sensitivity", "cooperation"]
-        raise UsmxError(
+        raise UnknownNameError(
             f"unknown evaluation {method!r}{catalog.suggest(method, methods)}; methods: {', '.join(methods)}."
         )
 
@@ -343,7 +343,7 @@ class Observatory:
                 if kind == "revisions":
                     return integrity.revisions(con, **options)
                 return integrity.breaks(con)
-        raise UsmxError(f"unknown audit {kind!r}{catalog.suggest(kind, kinds)}; audits: {', '.join(kinds)}.")
+        raise UnknownNameError(f"unknown audit {kind!r}{catalog.suggest(kind, kinds)}; audits: {', '.join(kinds)}.")
 
     def claims(self, lang: str = "en") -> list[dict]:
         """Each claim of the debate (catalog/claims.yaml) with its reading, direction, confidence and caveats: the

@@ -1,8 +1,10 @@
 """Errors usmx raises on purpose.
 
 Every message names the file (and where it can, the row and column), says what was found and what was expected,
-and ends with what the user can do about it. The CLI prints the message and exits 2 for any ``UsmxError``;
-anything else is a bug and exits 1.
+and ends with what the user can do about it. The front ends map these classes, never their messages, to what the
+user gets: the CLI to exit codes (``usmx.cli.EXIT_CODES``: 2 for any ``UsmxError``), the web app to HTTP statuses
+(``usmx.web.app.STATUS``: 404 for an unknown name, 503 when there is no warehouse, 422 for the rest). Anything else
+is a bug (exit 1, HTTP 500).
 """
 
 from __future__ import annotations
@@ -13,7 +15,13 @@ from pathlib import Path
 class UsmxError(Exception):
     """Base class: bad input or a request usmx cannot honour. Exit code 2 in the CLI."""
 
-    exit_code = 2
+
+class UnknownNameError(UsmxError):
+    """A thing named by the user does not exist: an indicator, an evaluation, an audit, a table, a fetch target."""
+
+
+class ParameterError(UsmxError):
+    """A parameter a user gave is not one the command or indicator takes, or its value is out of form or range."""
 
 
 class MissingFileError(UsmxError, FileNotFoundError):

@@ -25,7 +25,7 @@ import httpx
 
 from . import catalog
 from ._version import __version__
-from .errors import FetchError, UsmxError
+from .errors import FetchError, UnknownNameError, UsmxError
 from .rawstore import RawStore
 
 
@@ -236,7 +236,7 @@ def fetch(
     """Download a source's official file into the raw store (once: a file already stored is not stored again)."""
     known = {n: t for n, t in targets().items() if n not in ("gdelt", "acled", "doj-press-releases")}
     if target_name not in known:
-        raise UsmxError(f"unknown source {target_name!r}; known: {', '.join(targets())}.")
+        raise UnknownNameError(f"unknown source {target_name!r}; known: {', '.join(targets())}.")
     target = known[target_name]
     url = url or target.url
     if url is None:

@@ -191,3 +191,11 @@ def test_the_api_takes_indicator_output_and_reports_missing_files(loaded, tmp_pa
     assert synth.treated == "25"
     with pytest.raises(FileNotFoundError, match="missing.csv"):
         loaded.ingest(tmp_path / "missing.csv")
+
+
+def test_exit_codes_follow_the_error_class():
+    from usmx.cli import exit_code
+    from usmx.errors import OutputError, ParameterError, UsmxError
+
+    assert exit_code(UsmxError("x")) == exit_code(ParameterError("x")) == exit_code(OutputError("x")) == 2
+    assert exit_code(RuntimeError("a bug")) is None

@@ -60,12 +60,24 @@ def test_state_filters_and_spanish_names_as_in_the_cli(client, loaded):
         ("/api/indicators/homicide_victims?format=xlsx", 422, ""),
         ("/api/evaluate/its?intervention=2024-13", 422, ""),
         ("/api/claims?lang=fr", 422, ""),
+        ("/api/audit/reclasification", 404, "did you mean reclassification"),
     ],
 )
 def test_bad_requests_get_the_cli_message_never_a_500(client, url, status, words):
     r = client.get(url)
     assert r.status_code == status, r.text
     assert words in r.text
+
+
+def test_refusals_are_mapped_by_their_class_not_their_words():
+    """A message that happens to say 'unknown indicator' is not a 404; an UnknownNameError is, whatever it says."""
+    from usmx.errors import MissingFileError, ParameterError, UnknownNameError, UsmxError
+    from usmx.web.app import status_of
+
+    assert status_of(UsmxError("unknown indicator in the text")) == 422
+    assert status_of(UnknownNameError("no such thing")) == 404
+    assert status_of(ParameterError("bad")) == 422
+    assert status_of(MissingFileError("no warehouse")) == 503
 
 
 def test_claims_loads_tables_and_a_cached_evaluation(client):

@@ -18,6 +18,15 @@ from ..errors import UsmxError
 from . import audit, data, evaluate, fetch, indicators, web
 from ._output import err
 
+#: the exit code of each kind of refusal (usmx.errors), by class; anything else that escapes is a bug (exit 1)
+EXIT_CODES: dict[type[BaseException], int] = {UsmxError: 2}
+
+
+def exit_code(exc: BaseException) -> int | None:
+    """The exit code of an exception usmx raises on purpose, by its class (None: not one of them)."""
+    return next((EXIT_CODES[cls] for cls in type(exc).__mro__ if cls in EXIT_CODES), None)
+
+
 app = typer.Typer(
     rich_markup_mode=None,  # plain help: rich's help formatter alone took a third of `usmx --help`
     name="usmx",
@@ -88,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         return _interrupted(143)
     except UsmxError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        return 2
+        return exit_code(exc) or 2
     except (typer.Exit, SystemExit) as exc:
         code = getattr(exc, "exit_code", getattr(exc, "code", 0))
         return int(code or 0)

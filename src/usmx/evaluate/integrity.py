@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from .. import catalog
 from .._db import one
-from ..errors import UsmxError
+from ..errors import UnknownNameError, UsmxError
 from ._months import month_start
 
 CANDIDATES = ["other_crimes_against_life", "culpable_homicide_non_traffic", "other_crimes_against_liberty"]
@@ -166,7 +166,7 @@ def revisions(
 
     spec = catalog.tables().get(table)
     if spec is None:
-        raise UsmxError(f"unknown table {table!r}; tables: {', '.join(catalog.tables())}.")
+        raise UnknownNameError(f"unknown table {table!r}; tables: {', '.join(catalog.tables())}.")
     loads = [r for r in table_history(con, table) if r["vintage"] is not None]
     if old is None or new is None:
         if len(loads) < 2:

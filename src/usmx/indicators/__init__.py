@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 
 from .. import catalog
-from ..errors import UsmxError
+from ..errors import ParameterError, UnknownNameError
 from ..i18n import Bilingual
 
 
@@ -101,7 +101,7 @@ def run(con: Any, name: str, **params: Any) -> pa.Table:
     """Evaluate an indicator on an Ibis backend, validating parameter names first."""
     reg = registry()
     if name not in reg:
-        raise UsmxError(
+        raise UnknownNameError(
             f"unknown indicator {name!r}{catalog.suggest(name, reg)}; `usmx indicators` lists them: "
             f"{', '.join(sorted(reg))}."
         )
@@ -110,7 +110,7 @@ def run(con: Any, name: str, **params: Any) -> pa.Table:
     unknown = sorted(set(params) - set(allowed))
     if unknown:
         hint = catalog.suggest(unknown[0], allowed) if len(unknown) == 1 else ""
-        raise UsmxError(
+        raise ParameterError(
             f"indicator {name!r} takes no parameter {', '.join(unknown)}{hint}; it takes: "
             f"{', '.join(allowed) or 'none'}."
         )

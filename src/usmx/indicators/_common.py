@@ -9,7 +9,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from .. import catalog
-from ..errors import UsmxError
+from ..errors import ParameterError
 
 VICTIMS = "core_sesnsp__state_victims_monthly"
 STATE_CRIMES = "core_sesnsp__state_crimes_monthly"
@@ -43,7 +43,7 @@ def check_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
     """``value`` as one of ``choices`` (Spanish names and case variants accepted, catalog/choice_aliases.yaml)."""
     found = catalog.resolve_choice(name, str(value), choices)
     if found is None:
-        raise UsmxError(
+        raise ParameterError(
             f"{name} must be one of {', '.join(choices)}; got {value!r}"
             f"{catalog.suggest(str(value), [*choices, *catalog.aliases_of(name, choices)])}."
         )
@@ -57,7 +57,7 @@ def check_state(state: str | None) -> str | None:
     code = catalog.state_code(state)
     if code is None or code not in catalog.states():
         names = [s.name for s in catalog.states().values()]
-        raise UsmxError(
+        raise ParameterError(
             f"unknown state {state!r}{catalog.suggest(state, names)}: give an INEGI code 01-32, an abbreviation "
             "such as CDMX or SIN, or a name such as Sinaloa or Michoacán (accents optional)."
         )
@@ -70,7 +70,7 @@ def group(name: str) -> catalog.CrimeGroup:
     if found is None:
         groups = catalog.crime_groups()
         names = [*groups, *(g.label_es for g in groups.values()), *(g.short_es for g in groups.values() if g.short_es)]
-        raise UsmxError(
+        raise ParameterError(
             f"unknown crime group {name!r}{catalog.suggest(name, names)}; groups (English key or Spanish name): "
             f"{', '.join(groups)}."
         )

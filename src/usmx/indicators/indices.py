@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from .. import catalog
-from ..errors import UsmxError
+from ..errors import UnknownNameError, UsmxError
 from . import indicator
 from ._common import STATE_CRIMES, STATE_POP, VICTIMS, check_by, in_group, table_or_none
 
@@ -178,7 +178,9 @@ def sensitivity(con, name: str = "capture_index", year: int | None = None) -> di
     from ..evaluate.composite import uncertainty
 
     if name not in specs():
-        raise UsmxError(f"unknown index {name!r}{catalog.suggest(name, specs())}; indices: {', '.join(specs())}.")
+        raise UnknownNameError(
+            f"unknown index {name!r}{catalog.suggest(name, specs())}; indices: {', '.join(specs())}."
+        )
     y, names, rates, weights, missing = components(con, name, year)
     u = uncertainty(rates, weights, names, ascending=name == "peace_index", seed=y)
     return {"index": name, "year": y, "components": names, "missing_components": missing, **u.to_dict()}

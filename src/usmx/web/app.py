@@ -31,8 +31,18 @@ from pydantic import BaseModel
 from .. import catalog, warehouse
 from .._version import __version__
 from ..api import Observatory
-from ..errors import MissingFileError, UsmxError
+from ..errors import MissingFileError, UnknownNameError, UsmxError
 from .snapshots import Publisher, Snapshot
+
+#: HTTP status of each kind of refusal (usmx.errors), the most specific class first; a class not listed takes its
+#: nearest listed base's status, and anything that is not a UsmxError is a 500 (a bug)
+STATUS: dict[type[Exception], int] = {UnknownNameError: 404, MissingFileError: 503, UsmxError: 422}
+
+
+def status_of(exc: UsmxError) -> int:
+    """The HTTP status of a usmx refusal, by its class."""
+    return next(STATUS[cls] for cls in type(exc).__mro__ if cls in STATUS)
+
 
 #: parameters of /api/indicators/{name} that are not the indicator's own
 RESERVED = {"format"}
@@ -196,10 +206,7 @@ def create_app(db: str | Path, *, data_dir: str | Path | None = None) -> FastAPI
                 try:
                     return compute(observatory(snap), snap.key)
                 except UsmxError as exc:
-                    status = (
-                        404 if "unknown indicator" in str(exc) else 503 if isinstance(exc, MissingFileError) else 422
-                    )
-                    raise HTTPException(status, str(exc)) from None
+                    raise HTTPException(status_of(exc), str(exc)) from None
 
             found = await run_in_threadpool(run)
             cache.put(snap.key, key, found)
