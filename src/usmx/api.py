@@ -9,10 +9,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,10 +24,11 @@ import pyarrow as pa
 
 from . import catalog, config, rawstore, warehouse
 from ._db import one
-from .errors import MissingFileError, ReadOnlyError, UnknownNameError, UsmxError
+from .errors import MissingFileError, ReadOnlyError, UsmxError
 from .warehouse import LoadResult, Progress
 
 if TYPE_CHECKING:
+    from .evidence import Evidence
     from .report.data import ReportData
     from .report.workers import Workers
 
@@ -253,105 +255,53 @@ class Observatory:
 
         return monthly_series(self.indicator(indicator, by="month", state=state, **params), indicator)
 
-    def evaluate(
-        self, method: str, *, indicator: str | pa.Table = "homicide_victims", state: str | None = None, **options: Any
-    ):
-        """Run an evaluation on an indicator (by name, or its output table): ``its``, ``changepoints``, ``synth``;
-        or on the warehouse: ``nowcast-backtest``, ``sensitivity``, ``cooperation`` (``window`` months; a dict of the
-        key dates' ``event_studies`` and the news proxy's ``correlation`` with counted acts).
+    def evaluate(self, method: str, *, indicator: str | pa.Table | None = None, **options: Any):
+        """Run an evaluation (``usmx.evidence``): ``its``, ``changepoints``, ``synth`` on an indicator (its name, or
+        its output table); ``nowcast-backtest``, ``sensitivity`` and ``cooperation`` on the warehouse.
 
-        ``its``: options of :func:`usmx.evaluate.interrupted_time_series` (``intervention`` first). ``changepoints``:
-        of :func:`usmx.evaluate.changepoints.detect_changepoints`. ``synth``: ``treated``, ``intervention`` and
-        ``group`` (a crime group whose monthly rate per 100,000 by state is the outcome).
+        ``its``: ``intervention`` (default: the strategy's start, catalog/key_dates.yaml), ``state``, ``params`` (the
+        indicator's own) and the options of :func:`usmx.evaluate.interrupted_time_series`. ``changepoints``: of
+        :func:`usmx.evaluate.changepoints.detect_changepoints`. ``synth``: ``treated``, ``intervention`` and
+        ``group`` (a crime group whose monthly rate per 100,000 by state is the outcome). ``cooperation``:
+        ``window`` months; a dict of the key dates' ``event_studies`` and the news proxy's ``correlation``.
         """
-        from .evaluate import interrupted_time_series, monthly_series, state_panel
-        from .evaluate.changepoints import detect_changepoints
-        from .evaluate.synth import synthetic_control
-        from .indicators._common import check_state
-        from .indicators._common import group as crime_group
-
-        params = options.pop("params", {}) or {}
-        if method in ("nowcast-backtest", "sensitivity", "cooperation"):  # evaluations that read the warehouse
-            from . import engines
-            from .indicators import scorecard
-            from .indicators.daily import nowcast_backtest
-            from .indicators.indices import sensitivity
-
-            self._require()
-            with engines.backend(self.db, self.scratch, "duckdb", None) as con:
-                if method == "cooperation":  # usmx.evaluate.cooperation: the key dates, the news against counts
-                    return {"event_studies": scorecard.event_studies(con, **options),
-                            "correlation": scorecard.reported_vs_counted(con)}  # fmt: skip
-                return (nowcast_backtest if method == "nowcast-backtest" else sensitivity)(con, **options)
-        if method == "synth":
-            group = crime_group(options.pop("group", "intentional_homicide"))
-            if isinstance(indicator, pa.Table):  # a monthly panel by state, e.g. crime_rate_per_100k's output
-                panel = indicator
-            else:
-                panel = self.indicator(
-                    "crime_rate_per_100k", group=group.key, by="month", level="state", measure=group.measure
-                )
-            code = check_state(str(options.pop("treated")))
-            assert code is not None  # check_state raises for an unknown state
-            return synthetic_control(state_panel(panel), code, **options)
-        if isinstance(indicator, pa.Table):
-            series = monthly_series(indicator)
-        else:
-            series = monthly_series(self.indicator(indicator, by="month", state=state, **params), indicator)
-        if method == "its":
-            return interrupted_time_series(series, **options)
-        if method == "changepoints":
-            return detect_changepoints(series, **options)
-        methods = ["its", "changepoints", "synth", "nowcast-backtest", "sensitivity", "cooperation"]
-        raise UnknownNameError(
-            f"unknown evaluation {method!r}{catalog.suggest(method, methods)}; methods: {', '.join(methods)}."
-        )
+        with self._evidence(need=not isinstance(indicator, pa.Table)) as ev:
+            return ev.run(method, "evaluation", indicator=indicator, **options)
 
     def audit(self, kind: str, data: pa.Table | dict[str, pa.Table] | None = None, **options: Any) -> pa.Table:
-        """Run an integrity audit: ``reclassification``, ``substitution``, ``revisions``, ``inegi-gap`` or ``breaks``.
+        """Run an integrity audit (``usmx.evidence``): ``reclassification``, ``substitution``, ``revisions``,
+        ``inegi-gap`` or ``breaks``.
 
         ``data``: indicator output to audit instead of the warehouse's: for ``reclassification`` a dict of crime
         group -> ``crime_rate_per_100k`` by month and state (intentional_homicide and the candidates); for
         ``inegi-gap`` the table of ``inegi_vs_sesnsp`` by state.
         """
-        from .evaluate import integrity
-
-        kinds = ["reclassification", "substitution", "revisions", "inegi-gap", "breaks"]
-        kind = catalog.resolve_choice("audit", kind, kinds) or kind
-        if kind == "reclassification":
-            if isinstance(data, dict):
-                counts = data
-            else:
-                counts = {
-                    g: self.indicator("crime_rate_per_100k", group=g, by="month", level="state", measure="victims")
-                    for g in ["intentional_homicide", *integrity.CANDIDATES]
-                }
-            return integrity.reclassification(counts, **options)
-        if kind == "substitution":
-            counts = data if isinstance(data, dict) else {
-                "intentional_homicide": self.indicator("crime_rate_per_100k", group="intentional_homicide",
-                                                       by="month", level="state", measure="victims"),
-                "disappeared_not_located": self.indicator("disappearances", by="state_month"),
-            }  # fmt: skip
-            return integrity.substitution(counts, **options)
-        if kind == "inegi-gap":
-            table = data if isinstance(data, pa.Table) else self.indicator("inegi_vs_sesnsp", by="state")
-            return integrity.inegi_gap(table)
-        if kind in ("revisions", "breaks"):
-            self._require()
-            with warehouse.opened(self.db, read_only=True) as con:
-                if kind == "revisions":
-                    return integrity.revisions(con, **options)
-                return integrity.breaks(con)
-        raise UnknownNameError(f"unknown audit {kind!r}{catalog.suggest(kind, kinds)}; audits: {', '.join(kinds)}.")
+        with self._evidence(need=data is None) as ev:
+            return ev.run(kind, "audit", data=data, **options)
 
     def claims(self, lang: str = "en") -> list[dict]:
         """Each claim of the debate (catalog/claims.yaml) with its reading, direction, confidence and caveats: the
         report's, where it has been computed for this warehouse state (see :meth:`report_data`)."""
-        from . import claims
+        from .evidence import claims
 
         cached = self._cached_report()[3]
-        return cached.claims[lang] if cached is not None and cached.claims.get(lang) else claims.evaluate(self, lang)
+        if cached is not None and cached.claims.get(lang):
+            return cached.claims[lang]
+        with self._evidence() as ev:
+            return claims.evaluate_all(ev, (lang,))[lang]
+
+    @contextlib.contextmanager
+    def _evidence(self, need: bool = True) -> Iterator[Evidence]:
+        """The evidence layer on this warehouse, read-only (``need=False``: tables given by the caller, so no
+        warehouse is needed)."""
+        from .evidence import Evidence, on_warehouse
+
+        if not need and not self.db.exists():
+            yield Evidence(None)
+            return
+        self._require()
+        with on_warehouse(self.db) as ev:
+            yield ev
 
     # -- outputs ---------------------------------------------------------------------------------------------------
     def _cached_report(self) -> tuple[list[dict], str, list, ReportData | None]:

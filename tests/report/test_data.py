@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from usmx import engines, indicators, warehouse
+from usmx.evidence import Evidence
 from usmx.report import data as report_data
 
 
@@ -19,7 +20,7 @@ def test_the_plan_lists_every_figure_once_and_bundles_the_claims_with_the_audit_
     assert len(keys) == len(set(keys))
     bundles = [j for j in jobs if j.name == "bundle"]
     assert [j.key for j in bundles] == ["evaluation.reclassification+claims.strategy_working+claims.narco_state_risk"]
-    from usmx.claims import keys as claim_keys
+    from usmx.evidence.claims import keys as claim_keys
 
     assert {f"claims.{k}" for k in claim_keys()} <= set(keys)
     assert {"evaluation.its", "evaluation.reclassification", "administrations"} <= set(keys)
@@ -37,7 +38,7 @@ def test_a_bundle_computes_each_series_once_and_returns_each_figure(loaded_db, m
     bundle = next(j for j in report_data.plan(_loads(loaded_db)) if j.name == "bundle")
     backend = engines.warehouse_backend(loaded_db)
     try:
-        out = report_data.run_serial(report_data.Memo(backend), [bundle])
+        out = report_data.run_serial(Evidence(backend), [bundle])
     finally:
         backend.disconnect()
     assert set(out) == {j.key for j in report_data.flat([bundle])}

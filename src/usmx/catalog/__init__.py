@@ -6,38 +6,38 @@ or a new administration, is a data change rather than a code change.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
 from ..i18n import Bilingual
+from ._files import _PKG, _read_csv, _read_yaml, load_yaml
+from .dates import (
+    Administration,
+    KeyDate,
+    SeriesBreak,
+    administration,
+    administrations,
+    cooperation_key_dates,
+    key_date,
+    key_dates,
+    series_breaks,
+)
 
-_PKG = resources.files(__name__)
-
-
-#: libyaml's safe loader when PyYAML was built with it (10x faster: `usmx --help` reads the catalogue)
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def load_yaml(text: str) -> Any:
-    """Parse YAML safely (no Python objects), with libyaml when available."""
-    return yaml.load(text, Loader=_LOADER)
-
-
-def _read_yaml(name: str) -> Any:
-    return load_yaml(_PKG.joinpath(name).read_text(encoding="utf-8"))
-
-
-def _read_csv(name: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(_PKG.joinpath(name).read_text(encoding="utf-8"))))
+__all__ = [
+    "Administration",
+    "KeyDate",
+    "SeriesBreak",
+    "administration",
+    "administrations",
+    "cooperation_key_dates",
+    "key_date",
+    "key_dates",
+    "load_yaml",
+    "series_breaks",
+]
 
 
 @lru_cache(maxsize=1 << 16)
@@ -144,24 +144,6 @@ def municipalities() -> dict[str, tuple[str, str]]:
     return {r["municipality_code"]: (r["state_code"], r["name"]) for r in _read_csv("municipalities.csv")}
 
 
-@dataclass(frozen=True)
-class Administration(Bilingual):
-    key: str
-    president: str
-    party: str
-    start: date
-    end: date
-    label_es: str
-    label_en: str
-    colour: str
-
-
-@cache
-def administrations() -> list[Administration]:
-    """Federal administrations in order; each ends the day before the next begins (catalog/administrations.yaml)."""
-    return [Administration(**a) for a in _read_yaml("administrations.yaml")["administrations"]]
-
-
 def ledger_quantities() -> dict[str, dict[str, Any]]:
     """What a ledger count may count (catalog/ledger_kinds.yaml ``quantities``): unit, scorecard component, side."""
     return dict(_read_yaml("ledger_kinds.yaml")["quantities"])
@@ -170,32 +152,6 @@ def ledger_quantities() -> dict[str, dict[str, Any]]:
 def scorecard_order() -> list[str]:
     """The cooperation scorecard's components in the order they are shown (catalog/ledger_kinds.yaml)."""
     return list(_read_yaml("ledger_kinds.yaml")["scorecard_order"])
-
-
-def cooperation_key_dates() -> list[dict[str, Any]]:
-    """The dates at which cooperation is compared before and after (catalog/ledger_kinds.yaml ``key_dates``)."""
-    return list(_read_yaml("ledger_kinds.yaml")["key_dates"])
-
-
-def administration(key: str) -> Administration:
-    return next(a for a in administrations() if a.key == key)
-
-
-@dataclass(frozen=True)
-class SeriesBreak(Bilingual):
-    key: str
-    date: date
-    sources: tuple[str, ...]
-    label_en: str
-    label_es: str
-
-
-@cache
-def series_breaks() -> list[SeriesBreak]:
-    return [
-        SeriesBreak(b["key"], b["date"], tuple(b["sources"]), b["label_en"], b["label_es"])
-        for b in _read_yaml("series_breaks.yaml")["breaks"]
-    ]
 
 
 @dataclass(frozen=True)

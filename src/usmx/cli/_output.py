@@ -52,6 +52,9 @@ class _Lazy:
 out = _Lazy(stderr=False)
 err = _Lazy(stderr=True)
 
+#: the help's words for an option whose default is the strategy's start (catalog/key_dates.yaml)
+STRATEGY_DEFAULT = "Default: the strategy's start (catalog/key_dates.yaml)."
+
 DbOption = Annotated[
     Path | None,
     typer.Option("--db", help="Warehouse file (default: $USMX_DB or ./usmx.duckdb).", show_default=False),

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ._output import DbOption, Format, FormatOption, OutputOption, emit, observatory
+from ._output import STRATEGY_DEFAULT, DbOption, Format, FormatOption, OutputOption, emit, observatory
 
 app = typer.Typer(
     rich_markup_mode=None,  # plain help: rich's help formatter alone took a third of `usmx --help`
@@ -15,7 +15,7 @@ app = typer.Typer(
 )
 
 
-InterventionOption = Annotated[str, typer.Option(help="First month of the period examined.")]
+InterventionOption = Annotated[str | None, typer.Option(help="First month of the period examined. " + STRATEGY_DEFAULT)]
 WindowOption = Annotated[int, typer.Option(help="Months before the intervention used as each state's history.")]
 FlaggedOption = Annotated[bool, typer.Option("--flagged-only", help="Only flagged rows.")]
 #: the columns a person reads (json, csv and parquet give every column)
@@ -23,7 +23,9 @@ _RATIO_COLUMNS = ["state_code", "state", "homicide_change_pct", "ratio_pre", "ra
                   "flagged"]  # fmt: skip
 
 
-def _ratio_audit(kind: str, intervention: str, window: int, flagged_only: bool, format, output, db, cols, why) -> None:
+def _ratio_audit(
+    kind: str, intervention: str | None, window: int, flagged_only: bool, format, output, db, cols, why
+) -> None:
     """The reclassification and substitution audits: the same test, the same table."""
     import pyarrow.compute as pc
 
@@ -35,7 +37,7 @@ def _ratio_audit(kind: str, intervention: str, window: int, flagged_only: bool, 
 
 @app.command("reclassification")
 def reclassification(
-    intervention: InterventionOption = "2024-10",
+    intervention: InterventionOption = None,
     window: WindowOption = 36,
     flagged_only: FlaggedOption = False,
     format: FormatOption = Format.table,
@@ -50,7 +52,7 @@ def reclassification(
 
 @app.command("substitution")
 def substitution(
-    intervention: InterventionOption = "2024-10",
+    intervention: InterventionOption = None,
     window: WindowOption = 36,
     flagged_only: FlaggedOption = False,
     format: FormatOption = Format.table,

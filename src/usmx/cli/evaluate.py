@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from .. import catalog
-from ._output import DbOption, Format, FormatOption, OutputOption, emit, observatory, write_text
+from ._output import STRATEGY_DEFAULT, DbOption, Format, FormatOption, OutputOption, emit, observatory, write_text
 from .indicators import ParamOption, StateOption, params
 
 app = typer.Typer(
@@ -38,7 +38,7 @@ def _machine_output(res, monthly, format: Format, output) -> bool:
 @app.command("its")
 def its(
     indicator: Annotated[str, typer.Option(help="A monthly indicator (e.g. homicide_victims).")] = "homicide_victims",
-    intervention: Annotated[str, typer.Option(help="First treated month, YYYY-MM.")] = "2024-10",
+    intervention: Annotated[str | None, typer.Option(help="First treated month, YYYY-MM. " + STRATEGY_DEFAULT)] = None,
     state: StateOption = None,
     param: ParamOption = None,
     seed: Annotated[int, typer.Option(help="Seed of the simulations.")] = 0,

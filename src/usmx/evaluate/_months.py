@@ -1,4 +1,4 @@
-"""Reading the month a user names (``2024-10``, ``2024-10-01``, a date or a Timestamp) once, with a clear error."""
+"""Reading the month a user names (``2019-01``, ``2019-01-01``, a date or a Timestamp) once, with a clear error."""
 
 from __future__ import annotations
 
@@ -24,5 +24,5 @@ def month_start(value, what: str = "intervention") -> pd.Timestamp:
         except ValueError:
             ok = False
     if not ok or m is None:
-        raise UsmxError(f"the {what} {str(value)!r} is not a month: expected YYYY-MM, e.g. 2024-10.")
+        raise UsmxError(f"the {what} {str(value)!r} is not a month: expected YYYY-MM, e.g. 2019-01.")
     return pd.Timestamp(int(m.group(1)), int(m.group(2)), 1)

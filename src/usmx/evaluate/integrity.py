@@ -55,9 +55,7 @@ def _holm(p: list[float]) -> list[float]:
     return out
 
 
-def reclassification(
-    counts: dict[str, pa.Table], intervention: str = "2024-10", window: int = 36, alpha: float = 0.05
-) -> pa.Table:
+def reclassification(counts: dict[str, pa.Table], intervention: str, window: int = 36, alpha: float = 0.05) -> pa.Table:
     """Per state and candidate: ratios per 100 homicide victims before/after, test, Holm-adjusted p, flag.
 
     ``counts`` maps ``intentional_homicide`` and each of :data:`CANDIDATES` to its monthly victims by state (the
@@ -66,9 +64,7 @@ def reclassification(
     return _ratio_tests(counts, CANDIDATES, intervention, window, alpha)
 
 
-def substitution(
-    counts: dict[str, pa.Table], intervention: str = "2024-10", window: int = 36, alpha: float = 0.05
-) -> pa.Table:
+def substitution(counts: dict[str, pa.Table], intervention: str, window: int = 36, alpha: float = 0.05) -> pa.Table:
     """Do disappearances rise where homicides fall? Per state: persons disappeared and not located (RNPDNO) per 100
     intentional-homicide victims (SESNSP), after the intervention against the state's own ``window`` months before,
     with the reclassification audit's test (one-sided Mann-Whitney, Holm across states).

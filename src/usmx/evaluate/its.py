@@ -325,7 +325,7 @@ def interrupted_time_series(
     """Estimate the average post-intervention change of a monthly count series against its counterfactual.
 
     ``series``: monthly counts with a DatetimeIndex of month starts, no gaps. ``intervention``: the first treated
-    month (e.g. "2024-10"). ``pre_window``: fit on that many months before the intervention (default
+    month (e.g. "2019-01"). ``pre_window``: fit on that many months before the intervention (default
     :data:`DEFAULT_PRE_WINDOW`; ``None`` for the whole pre-period). Returns an :class:`ItsResult`: the effect in
     percent with a 95% interval and p-value, the counterfactual with intervals, each trend form's effect, a state-space
     check (or why it failed), placebo-in-time results and the assumptions in words.

@@ -150,16 +150,3 @@ def homicide_nowcast(con, window: int = 6, report: str = "gpo_interinstitucional
         "(`usmx evaluate nowcast-backtest` scores them)."
     )
     return out.replace_schema_metadata({b"note": note.encode()})
-
-
-def nowcast_backtest(con, window: int = 6, as_of_day: int | None = None, report: str = "gpo_interinstitucional"):
-    """:func:`usmx.evaluate.nowcast.backtest` on the warehouse's daily count and SESNSP victims."""
-    from ..evaluate.nowcast import backtest
-
-    daily, official = nowcast_inputs(con, check_choice("report", str(report), REPORTS))
-    if not daily or not official:
-        missing = "the daily count (`usmx fetch sspc-daily-homicides`)" if not daily else "SESNSP's victims"
-        raise UsmxError(f"the nowcast backtest needs {missing} in the warehouse.")
-    if as_of_day is not None and not 1 <= int(as_of_day) <= 28:
-        raise UsmxError(f"--as-of-day must be a day from 1 to 28 (every month has it); got {as_of_day}.")
-    return backtest(daily, official, window=int(window), as_of_day=int(as_of_day) if as_of_day else None)

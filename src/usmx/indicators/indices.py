@@ -172,15 +172,10 @@ def capture_index(con, by: str = "state", year: int | None = None) -> pa.Table:
     return composite(con, "capture_index", by, year)
 
 
-def sensitivity(con, name: str = "capture_index", year: int | None = None) -> dict:
-    """The uncertainty and sensitivity analysis of an index: Sobol' first-order and total indices, configurations,
-    the components' shares of the index's variance and the dominance check."""
-    from ..evaluate.composite import uncertainty
-
+def known(name: str) -> dict[str, Any]:
+    """An index's specification (catalog/indices.yaml), refusing a name that is not one."""
     if name not in specs():
         raise UnknownNameError(
             f"unknown index {name!r}{catalog.suggest(name, specs())}; indices: {', '.join(specs())}."
         )
-    y, names, rates, weights, missing = components(con, name, year)
-    u = uncertainty(rates, weights, names, ascending=name == "peace_index", seed=y)
-    return {"index": name, "year": y, "components": names, "missing_components": missing, **u.to_dict()}
+    return specs()[name]

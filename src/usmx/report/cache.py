@@ -27,7 +27,17 @@ from ..i18n import Bilingual
 from .data import ReportData
 
 #: packages and files whose source decides the report's figures
-_CODE = ("indicators", "evaluate", "catalog", "claims.py", "report/data.py", "engines.py", "warehouse")
+_CODE = (
+    "indicators",
+    "evaluate",
+    "evidence",
+    "catalog",
+    "report/data.py",
+    "engines.py",
+    "warehouse",
+    "i18n.py",
+    "strings",
+)
 PREFIX = "report-data-"
 
 

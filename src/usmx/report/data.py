@@ -14,13 +14,14 @@ from typing import Any
 import pyarrow as pa
 
 from .. import catalog
+from ..evidence import Evidence
 
 #: crime groups in the "other crimes" panel: those compared across administrations, homicide apart (each counted
 #: in its catalogue measure: victims or crimes)
 PANEL_GROUPS = [g for g in catalog.comparison_groups() if g != "intentional_homicide"]
 
-#: the strategy evaluated in the report (Estrategia Nacional de Seguridad, presented October 2024)
-INTERVENTION = date(2024, 10, 1)
+#: the strategy evaluated in the report (catalog/key_dates.yaml)
+STRATEGY = catalog.key_date("strategy").date
 
 #: federal crime groups in the report's federal section (catalog/headers/sesnsp_federal.yaml)
 FEDERAL_GROUPS = ["drugs", "firearms", "fuel_theft", "organized_crime"]
@@ -96,31 +97,14 @@ def _job(key: str, name: str, **params: Any) -> Job:
 
 def _bundle(*jobs: Job) -> Job:
     """Jobs that read the same series, run one after another in one process so that the later ones find the
-    series in the process's :class:`Memo` (the claims read what the evaluation and the audits read)."""
+    series in the process's :class:`~usmx.evidence.Evidence` (the claims read what the evaluation and the audits
+    read)."""
     return Job("+".join(j.key for j in jobs), "bundle", (("jobs", jobs),))
 
 
 def flat(jobs: list[Job]) -> list[Job]:
     """The jobs with every bundle opened: one per figure."""
     return [sub for job in jobs for sub in (dict(job.params)["jobs"] if job.name == "bundle" else (job,))]
-
-
-class Memo:
-    """One backend's indicator tables, each computed once: jobs that need the same series (the claims, the
-    evaluation, the audits) share it when they run in the same process. A memo lives as long as a report's
-    collection, during which the warehouse does not change (a pool of workers serves one command)."""
-
-    def __init__(self, con: Any) -> None:
-        self.con = con
-        self.seen: dict[tuple, pa.Table] = {}
-
-    def run(self, name: str, **params: Any) -> pa.Table:
-        from .. import indicators
-
-        key = (name, tuple(sorted((k, v) for k, v in params.items() if v is not None)))
-        if key not in self.seen:
-            self.seen[key] = indicators.run(self.con, name, **params)
-        return self.seen[key]
 
 
 def _latest(loads: list[dict], kind: str) -> date | None:
@@ -137,10 +121,10 @@ def plan(loads: list[dict]) -> list[Job]:
     jobs: list[Job] = []
     claims: dict[str, Job] = {}
     if victims:  # one job per claim, so that the slow ones (an ITS, the audits) run side by side
-        from ..claims import keys
+        from ..evidence.claims import keys
 
         claims = {k: _job(f"claims.{k}", "claim", claim=k) for k in keys()}
-    if last and last >= INTERVENTION:
+    if last and last >= STRATEGY:
         # the strategy's claim reads the evaluation's series and the reclassification audit's state rates, the
         # narco-state claim the same homicide rates: one process computes them once
         shared = [claims.pop(k) for k in ("strategy_working", "narco_state_risk") if k in claims]
@@ -149,7 +133,7 @@ def plan(loads: list[dict]) -> list[Job]:
         jobs += [_job("measures.capture", "capture_index"), _job("measures.peace", "peace_index"),
                  _job("measures.breadth", "market_breadth")]  # fmt: skip
     jobs += claims.values()
-    if last and last >= INTERVENTION:
+    if last and last >= STRATEGY:
         jobs.append(_job("evaluation.its", "its"))
     if pop and (victims or "inegi_homicide_deaths" in has):
         jobs.append(_job("administrations", "administration_comparison", groups=",".join(ADMIN_GROUPS)))
@@ -222,60 +206,49 @@ def plan(loads: list[dict]) -> list[Job]:
     return jobs
 
 
-def run_job(memo: Memo, job: Job) -> Any:
-    """Compute one job on a memo of an Ibis backend; returns rows (a list of dicts) or, for the evaluation, a dict;
-    for a bundle, ``{key: (result, seconds)}`` of its jobs."""
+def run_job(ev: Evidence, job: Job) -> Any:
+    """Compute one job on the evidence of an Ibis backend; returns rows (a list of dicts) or, for the evaluation, a
+    dict; for a bundle, ``{key: (result, seconds)}`` of its jobs."""
     params = dict(job.params)
     if job.name == "bundle":
-        return run_serial(memo, list(params["jobs"]))
-    con = memo.con
+        return run_serial(ev, list(params["jobs"]))
     if job.name == "its":
-        from ..evaluate import interrupted_time_series, monthly_series
-
-        series = monthly_series(memo.run("homicide_victims", by="month"), "homicide_victims")
-        return interrupted_time_series(series, INTERVENTION.isoformat()[:7], pre_window=60, sims=2000, seed=0).to_dict()
+        return ev.run("its", pre_window=60, sims=2000, seed=0).to_dict()
     if job.name == "reclassification":
-        from ..evaluate.integrity import CANDIDATES, reclassification
-
-        counts = {
-            g: memo.run("crime_rate_per_100k", group=g, by="month", level="state", measure="victims")
-            for g in ["intentional_homicide", *CANDIDATES]
-        }
-        return reclassification(counts, INTERVENTION.isoformat()[:7]).to_pylist()
+        return ev.run("reclassification").to_pylist()
     if job.name == "ccf":
-        table = memo.run("fentanyl_seizures_vs_overdoses")
+        table = ev.indicator("fentanyl_seizures_vs_overdoses")
         meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
         return {"rows": table.to_pylist(), "meta": meta}
     if job.name == "claim":
-        from ..claims import Backend, evaluate_one
+        from ..evidence.claims import evaluate_one
 
-        return evaluate_one(Backend(con, memo.run), params["claim"])
+        return evaluate_one(ev, params["claim"])
     if job.name == "cooperation_evidence":  # the key dates' before/after studies and the news against counts
-        from ..indicators.scorecard import event_studies, reported_vs_counted
-
-        return {"studies": _rows(event_studies(con)), "correlation": _rows(reported_vs_counted(con))}
+        found = ev.run("cooperation")
+        return {"studies": _rows(found["event_studies"]), "correlation": _rows(found["correlation"])}
     if job.name == "ledger":
-        return _rows(con.table("core_ledger__events").order_by("event_date").to_pyarrow())
+        return _rows(ev.con.table("core_ledger__events").order_by("event_date").to_pyarrow())
     if job.key.startswith("measures."):  # a composite the warehouse cannot fill leaves its place empty
         import json
 
         from ..errors import UsmxError
 
         try:
-            table = memo.run(job.name, **params)
+            table = ev.indicator(job.name, **params)
         except UsmxError:
             return []
         sens = (table.schema.metadata or {}).get(b"sensitivity")  # an index's Sobol' indices, from the same runs
         return {"rows": _rows(table), "sensitivity": json.loads(sens)} if sens else _rows(table)
-    return _rows(memo.run(job.name, **params))
+    return _rows(ev.indicator(job.name, **params))
 
 
-def run_serial(memo: Memo, jobs: list[Job]) -> dict[str, tuple[Any, float]]:
-    """Run the jobs one after another on one memo: ``{key: (result, seconds)}``, bundles opened."""
+def run_serial(ev: Evidence, jobs: list[Job]) -> dict[str, tuple[Any, float]]:
+    """Run the jobs one after another on one evidence memo: ``{key: (result, seconds)}``, bundles opened."""
     out: dict[str, tuple[Any, float]] = {}
     for job in jobs:
         t0 = time.perf_counter()
-        result = run_job(memo, job)
+        result = run_job(ev, job)
         if job.name == "bundle":
             out.update(result)
         else:
@@ -346,7 +319,7 @@ def _cooperation(found: dict) -> dict[str, list[dict]]:
 
 def _claims(found: dict[str, dict]) -> dict[str, list[dict]]:
     """Language -> the claims in the catalogue's order (each claim was its own job)."""
-    from ..claims import keys
+    from ..evidence.claims import keys
 
     return {lang: [found[k][lang] for k in keys() if k in found] for lang in ("es", "en") if found}
 
@@ -370,4 +343,4 @@ def collect(con: Any, loads: list[dict], indicators: list) -> ReportData:
     parallel processes.
     """
     jobs = plan(loads)
-    return assemble(flat(jobs), run_serial(Memo(con), jobs), loads, indicators)
+    return assemble(flat(jobs), run_serial(Evidence(con), jobs), loads, indicators)

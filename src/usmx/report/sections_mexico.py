@@ -9,7 +9,7 @@ from datetime import date
 from .. import catalog, i18n
 from ..i18n import t
 from . import charts
-from .data import INTERVENTION, ReportData
+from .data import STRATEGY, ReportData
 from .html import esc, no_data, p_value, prose, source_line, table
 
 ADMIN_SOURCES = [
@@ -196,7 +196,7 @@ def section_evaluation(data: ReportData, lang: str) -> str:
         f'<aside class="caveat"><h3>{esc(t("can_cannot_title", lang))}</h3><p>{esc(t("caveats", lang))}</p>'
         "</aside></div>",
         f'<ul class="changes details">{"".join(details)}</ul>',
-        f'<figure class="chart">{charts.counterfactual(cf[-72:], INTERVENTION, lang)}</figure>',
+        f'<figure class="chart">{charts.counterfactual(cf[-72:], STRATEGY, lang)}</figure>',
         f'<p class="note">{esc(t("assumptions_its", lang))}</p>',
     ]
     flagged = [r for r in ev["reclassification"] if r["flagged"]]

@@ -48,7 +48,7 @@ MODULES = (
     "threadpoolctl",
     "usmx.evaluate.its",
     "usmx.evaluate.integrity",
-    "usmx.claims",
+    "usmx.evidence.claims",
     "usmx.report.build",
     "usmx.report.forkserver_exit",  # last: in the forkserver, an exit without Python's shutdown (see the module)
 )
@@ -112,15 +112,16 @@ def _ready() -> int:
 
 def _run(db: str, job: Job) -> tuple[Any, float]:
     """One job in a worker, on the worker's read-only connection to ``db`` (opened on its first job)."""
-    from .data import Memo, run_job
+    from .data import run_job
 
-    memo = _BACKENDS.get(db)
-    if memo is None:
+    ev = _BACKENDS.get(db)
+    if ev is None:
         from .. import engines
+        from ..evidence import Evidence
 
-        memo = _BACKENDS[db] = Memo(engines.warehouse_backend(Path(db)))
+        ev = _BACKENDS[db] = Evidence(engines.warehouse_backend(Path(db)))
     t0 = time.perf_counter()
-    return run_job(memo, job), time.perf_counter() - t0
+    return run_job(ev, job), time.perf_counter() - t0
 
 
 def _body(data: ReportData, lang: str) -> str:

@@ -288,7 +288,11 @@ def create_app(db: str | Path, *, data_dir: str | Path | None = None) -> FastAPI
     @app.get("/api/evaluate/its", responses=ERRORS, tags=["evidence"])
     async def evaluate_its(
         indicator: str = Query("homicide_victims", description="a monthly indicator"),
-        intervention: str = Query("2024-10", pattern=r"^\d{4}-\d{2}$", description="YYYY-MM"),
+        intervention: str | None = Query(
+            None,
+            pattern=r"^\d{4}-\d{2}$",
+            description=f"YYYY-MM (default: the strategy's start, {catalog.key_date('strategy').month})",
+        ),
         state: str | None = Query(None),
     ) -> Response:
         """The interrupted-time-series evaluation (as `usmx evaluate its`), computed once per warehouse state."""

@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import pyarrow as pa
 import pytest
 
-from usmx import Observatory, claims
+from usmx import Observatory
+from usmx.evidence import claims
 
 
 class Fake:
@@ -20,11 +21,9 @@ class Fake:
     def indicator(self, name, **params):
         return pa.Table.from_pylist(self.tables[name])
 
-    def evaluate(self, method, **options):
-        return self.tables["its" if method == "its" else method]
-
-    def audit(self, kind, **options):
-        return pa.Table.from_pylist(self.tables[kind])
+    def run(self, name, kind=None, **options):
+        found = self.tables[name]
+        return pa.Table.from_pylist(found) if isinstance(found, list) else found
 
 
 def _admin(values: dict[str, dict[str, float]]) -> list[dict]:
@@ -36,15 +35,15 @@ def test_record_violence_needs_every_source_to_agree():
         "SESNSP victims (IDVFC)": {"pena_nieto": 70.0, "lopez_obrador": 88.7, "sheinbaum": 73.5},
         "INEGI death records (month of occurrence)": {"calderon": 55.1, "pena_nieto": 69.5, "lopez_obrador": 93.4},
     }))  # fmt: skip
-    values, direction, confidence = claims._record_violence(both, "en")
+    values, direction, confidence = claims.evaluator("record_violence")(both, "en")
     assert (direction, confidence, values["amlo"], values["source"]) == ("supports", "high", "88.7", "SESNSP")
     split = Fake(administration_comparison=_admin({
         "SESNSP victims (IDVFC)": {"pena_nieto": 90.0, "lopez_obrador": 88.7},
         "INEGI death records (month of occurrence)": {"pena_nieto": 69.5, "lopez_obrador": 93.4},
     }))  # fmt: skip
-    assert claims._record_violence(split, "en")[1] == "mixed"
+    assert claims.evaluator("record_violence")(split, "en")[1] == "mixed"
     with pytest.raises(claims.Insufficient):
-        claims._record_violence(Fake(administration_comparison=[]), "en")
+        claims.evaluator("record_violence")(Fake(administration_comparison=[]), "en")
 
 
 @pytest.mark.parametrize(
@@ -59,24 +58,29 @@ def test_record_violence_needs_every_source_to_agree():
 def test_the_strategy_rule(ci, placebo, flags, expected):
     its = SimpleNamespace(effect_pct=sum(ci) / 2, effect_pct_ci=ci, placebo_p_value=placebo)
     audit = [{"state_code": "00", "candidate": c, "flagged": True} for c in flags]
-    _, direction, confidence = claims._strategy(Fake(its=its, reclassification=audit), "en")
+    _, direction, confidence = claims.evaluator("strategy_working")(Fake(its=its, reclassification=audit), "en")
     assert (direction, confidence) == expected
 
 
 def test_migration_and_designation_rules():
     fy = [{"fiscal_year": y, "value": v, "months": 12} for y, v in ((2022, 100.0), (2023, 120.0), (2024, 40.0))]
-    assert claims._migration(Fake(southwest_border_encounters=fy), "en")[1] == "supports"  # -67% from the peak
+    assert (
+        claims.evaluator("migration_fell")(Fake(southwest_border_encounters=fy), "en")[1] == "supports"
+    )  # -67% from the peak
     fy[-1]["value"] = 115.0
-    assert claims._migration(Fake(southwest_border_encounters=fy), "en")[1] == "contradicts"
+    assert claims.evaluator("migration_fell")(Fake(southwest_border_encounters=fy), "en")[1] == "contradicts"
     lists = [{"list_date": d, "value": v, "dropped": x} for d, v, x in (("2021-08-18", None, 0), ("2024-05-03", 3, 9))]
-    assert claims._us_pressure(Fake(designations=lists), "en")[1] == "contradicts"
+    assert claims.evaluator("us_pressure")(Fake(designations=lists), "en")[1] == "contradicts"
 
 
 def test_every_claim_is_read_from_the_demo_warehouse(reported_db):
     obs = Observatory(reported_db)
     en = obs.claims("en")  # the report's, from its cache
     es = obs.claims("es")
-    assert en == claims.evaluate(obs, "en")  # ... the same as computing them afresh
+    from usmx.evidence import on_warehouse
+
+    with on_warehouse(obs.db) as ev:
+        assert en == claims.evaluate_all(ev, ("en",))["en"]  # ... the same as computing them afresh
     assert len(en) == len(es) == 8
     for r in en:
         assert {"claim", "indicators", "reading", "direction", "confidence", "caveats"} <= set(r)
@@ -117,17 +121,17 @@ def _news(before: float, after: float) -> list[dict]:
 
 def test_the_cooperation_rule_reads_counted_acts_before_the_news():
     fell = [_study("2018-12", "extraditions", "fell", 0.45), _study("2020-12", "extraditions", "no clear change", 0.9)]
-    values, direction, confidence = claims._cooperation(_coop(fell), "en")
+    values, direction, confidence = claims.evaluator("cooperation_collapsed")(_coop(fell), "en")
     assert (direction, confidence) == ("supports", "medium")
     assert "extraditions fell (from 2018-12: 0.45×)" in values["counted"] and values["news"] == "–"
     held = [_study("2018-12", "extraditions", "no clear change", 0.95)]
-    assert claims._cooperation(_coop(held, _news(0.10, 0.11)), "en")[1] == "contradicts"
+    assert claims.evaluator("cooperation_collapsed")(_coop(held, _news(0.10, 0.11)), "en")[1] == "contradicts"
     # counted acts held but the news share fell by more than a quarter: the evidence disagrees
-    assert claims._cooperation(_coop(held, _news(0.10, 0.05)), "en")[1] == "mixed"
+    assert claims.evaluator("cooperation_collapsed")(_coop(held, _news(0.10, 0.05)), "en")[1] == "mixed"
     # the news alone: low confidence
-    assert claims._cooperation(_coop([], _news(0.10, 0.05)), "en")[1:] == ("supports", "low")
+    assert claims.evaluator("cooperation_collapsed")(_coop([], _news(0.10, 0.05)), "en")[1:] == ("supports", "low")
     # floors read from named events, and components with nothing before the date, are not evidence of a fall
     floors = [_study("2018-12", "extraditions", "no clear change", 0.0, basis="named_events"),
               _study("2018-12", "transfers", "none on either side", None, before=0.0)]  # fmt: skip
     with pytest.raises(claims.Insufficient):
-        claims._cooperation(_coop(floors), "en")
+        claims.evaluator("cooperation_collapsed")(_coop(floors), "en")
