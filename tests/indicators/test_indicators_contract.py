@@ -45,3 +45,17 @@ def test_contract_refuses_an_output_without_value():
     fake = Indicator(**ind.__dict__)
     with pytest.raises(RuntimeError, match="broke the output contract"):
         contract(pa.table({"period": [1]}), fake)
+
+
+def test_every_indicator_on_an_empty_warehouse_gives_an_empty_table_or_a_refusal(obs):
+    """Nothing loaded: each indicator answers with no value (no rows, or the bridge's list of groups with none) or a
+    UsmxError, never a crash (the claims and the report read every indicator on whatever warehouse they are given)."""
+    from usmx.errors import UsmxError
+
+    for ind in obs.indicators():
+        try:
+            table = obs.indicator(ind.name)
+        except UsmxError:
+            continue
+        assert "value" in table.column_names, ind.name
+        assert table["value"].null_count == table.num_rows, ind.name  # no number made from nothing

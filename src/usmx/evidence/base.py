@@ -35,6 +35,18 @@ class Input:
         """The warehouse tables the indicator reads (catalog/indicators.yaml)."""
         return tuple(catalog.indicator_meta()[self.indicator]["sources"])
 
+    def ready(self, loaded: set[str]) -> bool:
+        """Whether the indicator can give rows when the tables ``loaded`` hold data (catalog/indicators.yaml): every
+        table it ``requires`` with these parameters, and one of ``requires_any``; with neither, any of its
+        sources."""
+        meta = catalog.indicator_meta()[self.indicator]
+        params = dict(self.params)
+        required = set(meta.get("requires", ()))
+        for param, by_value in (meta.get("requires_by") or {}).items():
+            required |= set(by_value.get(params.get(param), ()))
+        any_of = set(meta.get("requires_any", ()) or (() if required else self.sources))
+        return required <= loaded and (not any_of or bool(any_of & loaded))
+
 
 def _frozen(v: Any) -> Any:
     if isinstance(v, dict):

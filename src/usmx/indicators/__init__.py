@@ -125,6 +125,8 @@ def contract(table: pa.Table, ind: Indicator) -> pa.Table:
     """Order an indicator's output as documented: its grain keys, a state's name after ``state_code``, then
     ``value``, then supporting columns (catalog/indicators.yaml, ``keys``)."""
     names = table.column_names
+    if not names and table.num_rows == 0:  # nothing to read: rows built from nothing have no columns either
+        return pa.table({"value": pa.array([], pa.float64())})
     if "value" not in names:
         raise RuntimeError(f"indicator {ind.name} broke the output contract: it has no `value` column ({names}).")
     keys = [k for k in ind.keys if k in names]

@@ -366,6 +366,8 @@ def administration_comparison(con, groups: str | None = None) -> pa.Table:
 def records(con, feminicide: bool = False) -> pa.Table:
     """Worst month and worst complete year for the nation and each state, and how long ago the worst month was."""
     expr = _series(con, _homicide_groups(as_bool(feminicide)), by_state=True).to_pyarrow().to_pylist()
+    if not expr:
+        return pa.table({"value": pa.array([], pa.float64())})
     latest = max(r["period"] for r in expr)
     series: dict[str, dict[date, int]] = {"00": {}}
     for r in expr:

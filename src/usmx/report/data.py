@@ -14,11 +14,13 @@ from typing import Any
 import pyarrow as pa
 
 from .. import catalog
-from ..evidence import Evidence
+from ..evidence import Evidence, Input, spec
 
 #: crime groups in the "other crimes" panel: those compared across administrations, homicide apart (each counted
 #: in its catalogue measure: victims or crimes)
 PANEL_GROUPS = [g for g in catalog.comparison_groups() if g != "intentional_homicide"]
+
+VICTIMS = "core_sesnsp__state_victims_monthly"
 
 #: the strategy evaluated in the report (catalog/key_dates.yaml)
 STRATEGY = catalog.key_date("strategy").date
@@ -82,24 +84,33 @@ def _rows(table: pa.Table) -> list[dict]:
 
 @dataclass(frozen=True)
 class Job:
-    """One figure the report needs: an indicator call (``name`` and ``params``) or one of the computations in
-    :data:`SPECIAL`; ``key`` says where its result goes. Jobs are independent of each other, so they can run in any
-    order and in any process (see :mod:`usmx.report.workers`)."""
+    """One figure the report needs: an indicator call (``name`` and ``params``), an evaluation or audit of
+    :mod:`usmx.evidence`, a claim, or a bundle of jobs; ``key`` says where its result goes; ``reads`` what it reads
+    (indicator :class:`~usmx.evidence.Input` s, or warehouse tables by name), from which the plan decides whether
+    the warehouse can fill it. Jobs are independent of each other, so they can run in any order and in any process
+    (see :mod:`usmx.report.workers`)."""
 
     key: str
     name: str
     params: tuple[tuple[str, Any], ...] = ()
+    reads: tuple[Input | str, ...] = ()
 
 
 def _job(key: str, name: str, **params: Any) -> Job:
-    return Job(key, name, tuple(sorted(params.items())))
+    """An indicator's figure: it reads the indicator with these parameters."""
+    return Job(key, name, tuple(sorted(params.items())), (Input.of(name, **params),))
+
+
+def _evidence(key: str, name: str, *, also: tuple[Input | str, ...] = ()) -> Job:
+    """An evaluation or audit with its report options: it reads what the registry declares it reads."""
+    return Job(key, name, (), (*spec(name).reads().values(), *also))
 
 
 def _bundle(*jobs: Job) -> Job:
     """Jobs that read the same series, run one after another in one process so that the later ones find the
     series in the process's :class:`~usmx.evidence.Evidence` (the claims read what the evaluation and the audits
     read)."""
-    return Job("+".join(j.key for j in jobs), "bundle", (("jobs", jobs),))
+    return Job("+".join(j.key for j in jobs), "bundle", (("jobs", jobs),), tuple(r for j in jobs for r in j.reads))
 
 
 def flat(jobs: list[Job]) -> list[Job]:
@@ -107,102 +118,103 @@ def flat(jobs: list[Job]) -> list[Job]:
     return [sub for job in jobs for sub in (dict(job.params)["jobs"] if job.name == "bundle" else (job,))]
 
 
-def _latest(loads: list[dict], kind: str) -> date | None:
-    v = [r["period_max"] for r in loads if r["kind"] == kind and r["is_current"] and r.get("period_max")]
-    return max(v) if v else None
+def _loaded(loads: list[dict]) -> tuple[set[str], dict[str, date]]:
+    """The tables that hold current data, and the last period each covers, from the ledger."""
+    current = [r for r in loads if r["is_current"] and r.get("row_count")]
+    last: dict[str, date] = {}
+    for r in current:
+        if r.get("period_max") and r["period_max"] > last.get(r["table_name"], date.min):
+            last[r["table_name"]] = r["period_max"]
+    return {r["table_name"] for r in current}, last
+
+
+def _ready(job: Job, loaded: set[str]) -> bool:
+    return all(r in loaded if isinstance(r, str) else r.ready(loaded) for r in job.reads)
+
+
+def _candidates(last: dict[str, date]) -> list[Job]:
+    """Every figure the report can show, the slowest first."""
+    from ..evidence.claims import keys
+
+    victims = last.get(VICTIMS)
+    since = date(victims.year - 3, victims.month, 1).isoformat() if victims else None
+    # one job per claim, so that the slow ones (an ITS, the audits) run side by side; the strategy's claim reads the
+    # evaluation's series and the reclassification audit's state rates, the narco-state claim the same homicide
+    # rates: they run beside that audit, in one process, which computes them once
+    claims = {k: Job(f"claims.{k}", "claim", (("claim", k),)) for k in keys()}
+    shared = [claims.pop(k) for k in ("strategy_working", "narco_state_risk")]
+    jobs = [
+        _bundle(_evidence("evaluation.reclassification", "reclassification"), *shared),
+        *shared,  # where the audit cannot run, the claims run on their own
+        _job("measures.capture", "capture_index"),
+        _job("measures.peace", "peace_index"),
+        _job("measures.breadth", "market_breadth"),
+        *claims.values(),
+        _evidence("evaluation.its", "its"),
+        _job("administrations", "administration_comparison", groups=",".join(ADMIN_GROUPS)),
+        _job("anomalies", "anomalies", since=since),
+        _job("monthly", "homicide_victims_daily_average", by="month"),
+        _job("headline", "homicide_headline"),
+        _job("records", "records"),
+        _job("last12", "crime_rate_per_100k", by="last_12_months", measure="victims"),
+    ]
+    for g in PANEL_GROUPS:
+        measure = catalog.crime_groups()[g].measure
+        jobs.append(_job(f"panel.{g}", "crime_rate_per_100k", group=g, by="month", level="national", measure=measure))
+    jobs += [
+        _job("inegi", "inegi_vs_sesnsp"),
+        _job("us.seizures_fy", "fentanyl_seizures_lbs", by="fiscal_year"),
+        _job("us.seizures_fy_region", "fentanyl_seizures_lbs", by="fiscal_year", split="region"),
+        _job("us.events_fy", "fentanyl_seizure_events", by="fiscal_year"),
+        _job("us.seizures_month_region", "fentanyl_seizures_lbs", by="month", split="region"),
+        _job("us.deaths_all", "overdose_deaths", drug="all_drugs"),
+        _job("us.deaths_synthetic", "overdose_deaths", drug="synthetic_opioids"),
+        Job("us.ccf", "ccf", (), (Input.of("fentanyl_seizures_vs_overdoses"),)),
+        _job("us.encounters_fy", "southwest_border_encounters", by="fiscal_year"),
+        _job("us.encounters_month_demo", "southwest_border_encounters", by="month", split="demographic"),
+        _job("us.encounters_fy_citizenship", "southwest_border_encounters", by="fiscal_year", split="citizenship"),
+        _job("events.cooperation", "cooperation_index", smooth=3),
+        Job("events.ledger", "ledger", (), ("core_ledger__events",)),
+        _job("cooperation.scorecard", "cooperation_scorecard", by="year"),
+        # the key dates' studies read what the scorecard reads
+        Job("cooperation.evidence", "cooperation_evidence", (), (Input.of("cooperation_scorecard", by="year"),)),
+        _job("events.designations", "designations"),
+        _job("events.reach", "criminal_group_presence"),
+        _job("events.reach_state", "criminal_group_presence", by="state", group="any"),
+        _job("events.reach_country", "criminal_group_presence", by="country"),
+        *[_job(f"federal.{g}", "federal_crimes", group=g, by="month") for g in FEDERAL_GROUPS],
+        _job("measures.lethal", "lethal_violence", by="year"),
+        _job("daily", "daily_homicides", by="month"),
+        _job("nowcast", "homicide_nowcast"),
+        _job("disappearances", "disappearances", by="month", status="not_located"),
+        # victims beside the disappearances: only where the register is loaded
+        Job("homicides_monthly", "homicide_victims", (("by", "month"),),
+            (Input.of("homicide_victims", by="month"), "core_rnpdno__municipal_persons_monthly")),
+    ]  # fmt: skip
+    return jobs
+
+
+def _covers(job: Job, last: dict[str, date]) -> bool:
+    """An evaluation or audit read at a key date needs data past it: its tables' last period is on or after it."""
+    if job.name not in ("its", "reclassification"):
+        return True
+    day = catalog.key_date(dict(spec(job.name).dates)["intervention"]).date
+    tables = {t for r in job.reads if isinstance(r, Input) for t in r.sources}
+    return any(last.get(t, date.min) >= day for t in tables)
 
 
 def plan(loads: list[dict]) -> list[Job]:
-    """Every figure the report needs from a warehouse with these loads, the slowest first."""
-    has = {r["kind"] for r in loads if r["is_current"]}
-    victims = "sesnsp_state_victims" in has
-    pop = "conapo_state_population" in has
-    last = _latest(loads, "sesnsp_state_victims") if victims else None
-    jobs: list[Job] = []
-    claims: dict[str, Job] = {}
-    if victims:  # one job per claim, so that the slow ones (an ITS, the audits) run side by side
-        from ..evidence.claims import keys
-
-        claims = {k: _job(f"claims.{k}", "claim", claim=k) for k in keys()}
-    if last and last >= STRATEGY:
-        # the strategy's claim reads the evaluation's series and the reclassification audit's state rates, the
-        # narco-state claim the same homicide rates: one process computes them once
-        shared = [claims.pop(k) for k in ("strategy_working", "narco_state_risk") if k in claims]
-        jobs.append(_bundle(_job("evaluation.reclassification", "reclassification"), *shared))
-    if victims and pop and "sesnsp_state_crimes" in has:  # the composite measures (issue: the big claims), slow
-        jobs += [_job("measures.capture", "capture_index"), _job("measures.peace", "peace_index"),
-                 _job("measures.breadth", "market_breadth")]  # fmt: skip
-    jobs += claims.values()
-    if last and last >= STRATEGY:
-        jobs.append(_job("evaluation.its", "its"))
-    if pop and (victims or "inegi_homicide_deaths" in has):
-        jobs.append(_job("administrations", "administration_comparison", groups=",".join(ADMIN_GROUPS)))
-    if victims:
-        since = date(last.year - 3, last.month, 1).isoformat() if last else None
-        jobs += [
-            _job("anomalies", "anomalies", since=since),
-            _job("monthly", "homicide_victims_daily_average", by="month"),
-            _job("headline", "homicide_headline"),
-            _job("records", "records"),
-        ]
-        if pop:
-            jobs.append(_job("last12", "crime_rate_per_100k", by="last_12_months", measure="victims"))
-    if pop:
-        for g in PANEL_GROUPS:
-            measure = catalog.crime_groups()[g].measure
-            if (measure == "victims" and victims) or (measure == "crimes" and "sesnsp_state_crimes" in has):
-                jobs.append(
-                    _job(f"panel.{g}", "crime_rate_per_100k", group=g, by="month", level="national", measure=measure)
-                )
-    if victims or "inegi_homicide_deaths" in has:
-        jobs.append(_job("inegi", "inegi_vs_sesnsp"))
-    if has & {"cbp_drug_seizures", "cbp_amo_drug_seizures"}:
-        jobs += [
-            _job("us.seizures_fy", "fentanyl_seizures_lbs", by="fiscal_year"),
-            _job("us.seizures_fy_region", "fentanyl_seizures_lbs", by="fiscal_year", split="region"),
-            _job("us.events_fy", "fentanyl_seizure_events", by="fiscal_year"),
-            _job("us.seizures_month_region", "fentanyl_seizures_lbs", by="month", split="region"),
-        ]
-    if "cdc_vsrr_overdose" in has:
-        jobs += [
-            _job("us.deaths_all", "overdose_deaths", drug="all_drugs"),
-            _job("us.deaths_synthetic", "overdose_deaths", drug="synthetic_opioids"),
-        ]
-        if has & {"cbp_drug_seizures", "cbp_amo_drug_seizures"}:
-            jobs.append(_job("us.ccf", "ccf"))
-    if has & {"cbp_encounters_state", "cbp_encounters_aor"}:
-        jobs += [
-            _job("us.encounters_fy", "southwest_border_encounters", by="fiscal_year"),
-            _job("us.encounters_month_demo", "southwest_border_encounters", by="month", split="demographic"),
-            _job("us.encounters_fy_citizenship", "southwest_border_encounters", by="fiscal_year", split="citizenship"),
-        ]
-    if has & {"gdelt_events", "gdelt1_events", "gdelt_events_table"}:
-        jobs.append(_job("events.cooperation", "cooperation_index", smooth=3))
-    if "ledger_events" in has:
-        jobs.append(_job("events.ledger", "ledger"))
-    if has & {"ledger_events", "ledger_counts", "ofac_sdn", "doj_press_releases"}:
-        jobs += [_job("cooperation.scorecard", "cooperation_scorecard", by="year"),
-                 _job("cooperation.evidence", "cooperation_evidence")]  # fmt: skip
-    if "ofac_sdn" in has:
-        jobs.append(_job("events.designations", "designations"))
-    if "acled_events" in has:
-        jobs += [
-            _job("events.reach", "criminal_group_presence"),
-            _job("events.reach_state", "criminal_group_presence", by="state", group="any"),
-            _job("events.reach_country", "criminal_group_presence", by="country"),
-        ]
-    if "sesnsp_state_federal_crimes" in has:
-        jobs += [_job(f"federal.{g}", "federal_crimes", group=g, by="month") for g in FEDERAL_GROUPS]
-    if victims:
-        jobs.append(_job("measures.lethal", "lethal_violence", by="year"))
-    if "sspc_daily_homicides" in has:
-        jobs.append(_job("daily", "daily_homicides", by="month"))
-        if victims:
-            jobs.append(_job("nowcast", "homicide_nowcast"))
-    if "rnpdno_municipal_persons" in has:
-        jobs.append(_job("disappearances", "disappearances", by="month", status="not_located"))
-        if victims:
-            jobs.append(_job("homicides_monthly", "homicide_victims", by="month"))
+    """Every figure the report needs from a warehouse with these loads, the slowest first: the figures whose
+    declared reads the ledger's current loads can fill (:meth:`usmx.evidence.Input.ready`)."""
+    loaded, last = _loaded(loads)
+    jobs, taken = [], set()
+    for job in _candidates(last):
+        parts = flat([job])
+        if any(p.key in taken for p in parts):
+            continue
+        if _ready(job, loaded) and all(_covers(p, last) for p in parts):
+            jobs.append(job)
+            taken |= {p.key for p in parts}
     return jobs
 
 
