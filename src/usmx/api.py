@@ -363,47 +363,28 @@ class Observatory:
     # -- fetching --------------------------------------------------------------------------------------------------
     def fetch(
         self,
-        source: str,
+        target: str,
         url: str | None = None,
         *,
         ingest: bool = True,
         progress: Progress | None = None,
         **options: Any,
-    ) -> list:
-        """Download an official file into the raw store and ingest it (``ingest=False``: store only, returns the
-        stored paths). See :mod:`usmx.fetch` for the sources and options."""
+    ):
+        """Fetch ``target`` (catalog/fetch_targets.yaml; see :mod:`usmx.fetch`) into the raw store and ingest what it
+        stored (``ingest=False``: store only). Options (``url``, ``since``, ``until``, ``sha256``, ``retries``,
+        ``country``, ``workers``...) as the target's method takes them; returns a
+        :class:`~usmx.fetch.FetchResult` with its ``loads``."""
         from . import fetch as _fetch
 
-        if source == "doj-press-releases":  # pages of an API into one extract (since=, until= dates)
-            from .fetch_doj import DOJ_API, fetch_doj
+        result = _fetch.fetch(self.raw, target, url=url, progress=progress, **options)
+        if ingest and result.stored:
+            result.loads = self._ingest_fetched(result.stored, progress)
+        return result
 
-            got = fetch_doj(self.raw, api_url=url or DOJ_API, progress=progress, **options)["stored"][0]
-        else:
-            got = _fetch.fetch(self.raw, source, url=url, progress=progress, **options)
-        if not ingest:
-            return [got.path]
-        return self.ingest(got.path, kind=got.kind, origin=got.origin, progress=progress)
-
-    def fetch_gdelt(self, start: date, end: date, *, ingest: bool = True, **options: Any) -> dict:
-        """Download GDELT exports for a date range (:func:`usmx.fetch_events.fetch_gdelt`); ingest the new ones."""
-        from . import fetch_events
-
-        res = fetch_events.fetch_gdelt(self.raw, start, end, **options)
-        res["loads"] = self._ingest_fetched(res["stored"]) if ingest else []
-        return res
-
-    def fetch_acled(self, *, ingest: bool = True, **options: Any) -> dict:
-        """Download ACLED events (see :func:`usmx.fetch_events.fetch_acled`) and ingest them."""
-        from . import fetch_events
-
-        res = fetch_events.fetch_acled(self.raw, **options)
-        res["loads"] = self._ingest_fetched(res["stored"]) if ingest else []
-        return res
-
-    def _ingest_fetched(self, fetched: list) -> list[LoadResult]:
+    def _ingest_fetched(self, fetched: list, progress: Progress | None = None) -> list[LoadResult]:
         with warehouse.opened(self.db) as con:
             items = [(f.path, f.kind, f.origin) for f in fetched]
-            return warehouse.load_files(con, items, store=self.raw, scratch=self.scratch)
+            return warehouse.load_files(con, items, store=self.raw, scratch=self.scratch, progress=progress)
 
     def demo(self, progress: Progress | None = None) -> list[LoadResult]:
         """Ingest every real sample bundled with usmx (already-loaded files are skipped)."""

@@ -294,8 +294,8 @@ def test_fetch_cdc_and_cbp_targets_on_a_local_server(obs, tmp_path):
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
     try:
-        (r1,) = obs.fetch("cdc-overdoses", f"{base}/{VSRR.name}")
-        (r2,) = obs.fetch("cbp-seizures", f"{base}/{DRUGS[1].name}")
+        (r1,) = obs.fetch("cdc-overdoses", f"{base}/{VSRR.name}").loads
+        (r2,) = obs.fetch("cbp-seizures", f"{base}/{DRUGS[1].name}").loads
     finally:
         httpd.shutdown()
     assert (r1.kind, r2.kind) == ("cdc_vsrr_overdose", "cbp_drug_seizures")

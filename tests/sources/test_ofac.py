@@ -153,7 +153,7 @@ def test_fetch_dates_the_list_by_the_day_it_was_retrieved(obs, tmp_path):
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
-        (res,) = obs.fetch("ofac-sdn", f"http://127.0.0.1:{httpd.server_address[1]}/SDN.CSV")
+        (res,) = obs.fetch("ofac-sdn", f"http://127.0.0.1:{httpd.server_address[1]}/SDN.CSV").loads
     finally:
         httpd.shutdown()
     assert res.status == "loaded" and res.kind == "ofac_sdn" and res.rows == 795

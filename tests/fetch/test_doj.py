@@ -12,7 +12,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from usmx.errors import FetchError, UsmxError
-from usmx.fetch_doj import fetch_doj, mentions_mexico, plain
+from usmx.fetch import fetch
+from usmx.fetch.doj import mentions_mexico, plain
 
 
 def _ts(day: str) -> str:
@@ -106,13 +107,20 @@ def test_rules_read_mexico_and_not_new_mexico_alone():
 def test_fetch_pages_back_to_the_month_retries_and_ingests(obs, api):
     Api.hits.clear()
     Api.flaky = {1}  # the second page fails once: retried
-    res = fetch_doj(obs.raw, since=date(2025, 1, 20), until=date(2025, 2, 28), api_url=f"{api}/api", page_size=PAGE,
-                    backoff=0.01)  # fmt: skip
+    res = fetch(
+        obs.raw,
+        "doj-press-releases",
+        since=date(2025, 1, 20),
+        until=date(2025, 2, 28),
+        url=f"{api}/api",
+        page_size=PAGE,
+        backoff=0.01,
+    )
     # whole months: January and February 2025; March is after --to, December 2024 before the first month
-    assert (res["first"], res["last"], res["releases"]) == (date(2025, 1, 1), date(2025, 2, 28), 6)
+    assert (res.counts["first"], res.counts["last"], res.counts["releases"]) == (date(2025, 1, 1), date(2025, 2, 28), 6)
     assert Api.hits == [0, 1, 1, 2]  # page 2 holds December: the fetch stops there
-    assert res["mexico"] == 5  # all but the antitrust settlement ("New Mexico" counts as a mention)
-    (loaded,) = obs.ingest(res["stored"][0].path, kind="doj_press_releases", origin=res["stored"][0].origin)
+    assert res.counts["mexico"] == 5  # all but the antitrust settlement ("New Mexico" counts as a mention)
+    (loaded,) = obs.ingest(res.stored[0].path, kind="doj_press_releases", origin=res.stored[0].origin)
     assert (loaded.kind, loaded.rows) == ("doj_press_releases", 6)
     texts = obs.sql("SELECT count(body_text) AS n, count(*) AS m FROM core_doj__press_releases").to_pylist()
     assert texts == [{"n": 5, "m": 6}]  # the text of the release that does not mention Mexico is not kept
@@ -131,17 +139,26 @@ def test_fetch_pages_back_to_the_month_retries_and_ingests(obs, api):
     assert card[(feb, "doj_extraditions")]["value"] == 2
     assert card[(feb, "doj_criminal_groups")]["unit"] == "press releases"
     # fetching the same months again stores nothing new and loads nothing new
-    again = fetch_doj(obs.raw, since=date(2025, 1, 1), until=date(2025, 2, 28), api_url=f"{api}/api", page_size=PAGE)
-    assert again["stored"][0].path == res["stored"][0].path
+    again = fetch(
+        obs.raw, "doj-press-releases", since=date(2025, 1, 1), until=date(2025, 2, 28), url=f"{api}/api", page_size=PAGE
+    )
+    assert again.stored[0].path == res.stored[0].path
 
 
 def test_fetch_refuses_what_is_not_the_api_and_bad_ranges(obs, api):
     with pytest.raises(FetchError, match="not JSON; is this the DOJ's API"):
-        fetch_doj(obs.raw, since=date(2025, 1, 1), api_url=f"{api}/not-json")
+        fetch(obs.raw, "doj-press-releases", since=date(2025, 1, 1), url=f"{api}/not-json")
     with pytest.raises(UsmxError, match="before --from"):
-        fetch_doj(obs.raw, since=date(2025, 3, 1), until=date(2025, 1, 31), api_url=f"{api}/api")
+        fetch(obs.raw, "doj-press-releases", since=date(2025, 3, 1), until=date(2025, 1, 31), url=f"{api}/api")
     with pytest.raises(FetchError, match="no press releases between 2020-01-01 and 2020-01-31"):
-        fetch_doj(obs.raw, since=date(2020, 1, 1), until=date(2020, 1, 31), api_url=f"{api}/api", page_size=PAGE)
+        fetch(
+            obs.raw,
+            "doj-press-releases",
+            since=date(2020, 1, 1),
+            until=date(2020, 1, 31),
+            url=f"{api}/api",
+            page_size=PAGE,
+        )
     assert not list((obs.raw.root / "doj").glob("*.jsonl.gz")) if (obs.raw.root / "doj").exists() else True
 
 

@@ -19,7 +19,7 @@ from tests import synthetic
 from usmx import cli
 from usmx.errors import FetchError, UsmxError
 
-from .sources.test_gdelt_acled_ledger import PLANTED
+from ..sources.test_gdelt_acled_ledger import PLANTED
 
 
 class Server(BaseHTTPRequestHandler):
@@ -120,16 +120,16 @@ def test_gdelt_fetch_downloads_verifies_resumes(obs, server):
     from datetime import date
 
     master = f"{server}/gdeltv2/masterfilelist.txt"
-    res = obs.fetch_gdelt(date(2019, 1, 1), date(2019, 1, 31), master_url=master, workers=3, backoff=0.01)
-    assert (res["listed"], res["skipped"], res["downloaded"], res["failed"]) == (3, 0, 3, [])
+    res = obs.fetch("gdelt", since=date(2019, 1, 1), until=date(2019, 1, 31), url=master, workers=3, backoff=0.01)
+    assert (res.counts["listed"], res.counts["skipped"], res.counts["downloaded"], res.failed) == (3, 0, 3, [])
     assert obs.sql("SELECT count(*) AS n FROM core_gdelt__events").to_pylist()[0]["n"] == 3000
     assert Server.hits["/gdeltv2/20190101000000.export.CSV.zip"] == 2  # the flaky one was retried
     # a second run skips what it has
-    again = obs.fetch_gdelt(date(2019, 1, 1), date(2019, 1, 31), master_url=master, backoff=0.01)
-    assert (again["skipped"], again["downloaded"]) == (3, 0)
+    again = obs.fetch("gdelt", since=date(2019, 1, 1), until=date(2019, 1, 31), url=master, backoff=0.01)
+    assert (again.counts["skipped"], again.counts["downloaded"]) == (3, 0)
 
 
-GDELT1_SAMPLE = Path(__file__).parents[1] / "src/usmx/data/gdelt/gdelt1_events_20130203-20160728.sample.tsv.gz"
+GDELT1_SAMPLE = Path(__file__).parents[2] / "src/usmx/data/gdelt/gdelt1_events_20130203-20160728.sample.tsv.gz"
 
 
 def _gdelt1_files() -> dict[str, list[bytes]]:
@@ -153,13 +153,12 @@ def _zip(name: str, rows: list[bytes]) -> bytes:
 def test_gdelt_before_2015_comes_from_gdelt_1_daily_files_and_backfiles(obs, server):
     from datetime import date
 
-    res = obs.fetch_gdelt(
-        date(2005, 6, 1), date(2013, 4, 1), index_url=f"{server}/events/index.html",
-        master_url=f"{server}/gdeltv2/masterfilelist.txt", backoff=0.01,
+    res = obs.fetch("gdelt", since=date(2005, 6, 1), until=date(2013, 4, 1), index_url=f"{server}/events/index.html",
+        url=f"{server}/gdeltv2/masterfilelist.txt", backoff=0.01,
     )  # fmt: skip
     # the 1979 backfile is outside the range; GDELT 2.0 is not asked (its exports start in February 2015)
-    assert (res["listed"], res["downloaded"], res["failed"]) == (2, 2, [])
-    assert {r.kind for r in res["loads"]} == {"gdelt1_events"} and sum(r.rows for r in res["loads"]) == 90
+    assert (res.counts["listed"], res.counts["downloaded"], res.failed) == (2, 2, [])
+    assert {r.kind for r in res.loads} == {"gdelt1_events"} and sum(r.rows for r in res.loads) == 90
     rows = obs.sql(
         "SELECT count(source_url) AS urls, count(*) AS n, min(date_added) AS first FROM core_gdelt__events"
     ).to_pylist()[0]
@@ -172,10 +171,15 @@ def test_gdelt_1_md5_mismatch_is_reported(obs, server):
     original = Server.index
     Server.index = re.sub(rb"MD5: [0-9a-f]{32}", b"MD5: " + b"f" * 32, original, count=1)
     try:
-        res = obs.fetch_gdelt(
-            date(2013, 4, 1), date(2013, 4, 1), index_url=f"{server}/events/index.html", backoff=0.01, ingest=False
+        res = obs.fetch(
+            "gdelt",
+            since=date(2013, 4, 1),
+            until=date(2013, 4, 1),
+            index_url=f"{server}/events/index.html",
+            backoff=0.01,
+            ingest=False,
         )
-        assert res["downloaded"] == 0 and "the publisher's list says md5 ffff" in res["failed"][0]
+        assert res.counts["downloaded"] == 0 and "the publisher's list says md5 ffff" in res.failed[0]
     finally:
         Server.index = original
 
@@ -188,12 +192,16 @@ def test_gdelt_md5_mismatch_stores_nothing(obs, server):
         hashlib.md5(Server.files["20190102000000.export.CSV.zip"]).hexdigest().encode(), b"f" * 32
     )
     try:
-        res = obs.fetch_gdelt(
-            date(2019, 1, 2), date(2019, 1, 2), master_url=f"{server}/gdeltv2/masterfilelist.txt", backoff=0.01
+        res = obs.fetch(
+            "gdelt",
+            since=date(2019, 1, 2),
+            until=date(2019, 1, 2),
+            url=f"{server}/gdeltv2/masterfilelist.txt",
+            backoff=0.01,
         )
     finally:
         Server.master = original
-    assert res["downloaded"] == 0 and "md5" in res["failed"][0]
+    assert res.counts["downloaded"] == 0 and "md5" in res.failed[0]
     assert not list(obs.raw.root.rglob("*.zip"))
 
 
@@ -206,8 +214,8 @@ def test_acled_fetch_with_oauth_pagination_and_deletions(obs, server, monkeypatc
     monkeypatch.delenv("ACLED_ACCESS_TOKEN", raising=False)
     monkeypatch.setenv("ACLED_USERNAME", "analyst@example.org")
     monkeypatch.setenv("ACLED_PASSWORD", "s3cret")
-    res = obs.fetch_acled(base_url=server, page_size=3)
-    assert (res["events"], res["pages"], res["deleted_dropped"]) == (7, 3, 1)
+    res = obs.fetch("acled", url=server, page_size=3)
+    assert (res.counts["events"], res.counts["pages"], res.counts["deleted_dropped"]) == (7, 3, 1)
     ids = set(obs.sql("SELECT event_id_cnty FROM core_acled__events").column("event_id_cnty").to_pylist())
     assert ids == {r["id"] for r in PLANTED} - {"MEX2"}
     assert Server.token_requests[-1]["grant_type"] == ["password"]
@@ -221,11 +229,11 @@ def test_acled_needs_credentials_from_the_environment(obs, server, monkeypatch):
     for v in ("ACLED_ACCESS_TOKEN", "ACLED_USERNAME", "ACLED_PASSWORD"):
         monkeypatch.delenv(v, raising=False)
     with pytest.raises(UsmxError, match="ACLED_USERNAME and ACLED_PASSWORD"):
-        obs.fetch_acled(base_url=server)
+        obs.fetch("acled", url=server)
     monkeypatch.setenv("ACLED_USERNAME", "analyst@example.org")
     monkeypatch.setenv("ACLED_PASSWORD", "wrong")
     with pytest.raises(FetchError, match="refused the credentials"):
-        obs.fetch_acled(base_url=server)
+        obs.fetch("acled", url=server)
 
 
 def test_cli_fetch_gdelt(tmp_path, server, capsys):
@@ -254,12 +262,12 @@ def test_acled_credentials_never_follow_a_redirect_nor_go_over_plain_http(obs, s
     monkeypatch.delenv("ACLED_ACCESS_TOKEN", raising=False)
     Server.token_requests.clear()
     with pytest.raises(FetchError, match="redirect to 'http://evil.example.invalid/oauth/token'.*does not send"):
-        obs.fetch_acled(base_url=f"{server}/redirect")
+        obs.fetch("acled", url=f"{server}/redirect")
     assert len(Server.token_requests) == 1  # posted once, to the address given; never re-posted elsewhere
     with pytest.raises(FetchError, match="refused to send credentials over http"):
-        obs.fetch_acled(base_url="http://acled.example.invalid")
+        obs.fetch("acled", url="http://acled.example.invalid")
     with pytest.raises(FetchError, match="did not give a token.*not JSON"):
-        obs.fetch_acled(base_url=f"{server}/html")
+        obs.fetch("acled", url=f"{server}/html")
 
 
 def test_cli_fetch_gdelt_refuses_a_bad_date(tmp_path, capsys):

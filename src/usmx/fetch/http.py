@@ -1,13 +1,9 @@
-"""Download official files into the raw store, then (optionally) ingest them.
+"""HTTP downloads into the raw store's staging folders: streamed, hashed, bounded, retried.
 
 A download streams to ``<raw>/<source>/.<random>.part``, hashing as it goes; it is checked against the server's
-Content-Length (a body cut short is an error, not a smaller file) and against ``sha256`` when the caller gives one,
-and only then renamed into place under its content hash. Transient failures (connection errors, timeouts, HTTP 429
+Content-Length (a body cut short is an error, not a smaller file) and against ``sha256`` when the caller gives one;
+the caller renames it into place under its content hash. Transient failures (connection errors, timeouts, HTTP 429
 and 5xx) are retried with exponential backoff. Nothing is stored from a failed download.
-
-Some publishers have no stable link: SESNSP's open-data page sits behind a bot check and its links rotate, and
-INEGI's mortality data are cube exports. For those, download the file in a browser and ``usmx ingest`` it, or give
-the direct link you obtained with ``--url``.
 """
 
 from __future__ import annotations
@@ -17,58 +13,19 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
 import httpx
 
-from . import catalog
-from ._version import __version__
-from .errors import FetchError, UnknownNameError, UsmxError
-from .rawstore import RawStore
-
-
-@dataclass(frozen=True)
-class Target:
-    """A fetchable source (catalog/fetch_targets.yaml): the official file's link and which kind of file it is."""
-
-    name: str
-    source: str
-    kind: str
-    url: str | None  # None: no stable URL, --url required
-    page: str  # the official page a person can visit
-    note: str = ""
-    dated: bool = False  # the file has no date of its own: its vintage is the day it is retrieved
-
-    @property
-    def license(self) -> str:
-        from . import sources
-
-        mod = sources.module(self.source)
-        return getattr(mod, "LICENSES", {}).get(self.kind, mod.LICENSE)
-
-
-def targets() -> dict[str, Target]:
-    return {
-        name: Target(
-            name,
-            t["source"],
-            t["kind"],
-            t.get("url"),
-            t["page"],
-            " ".join(t.get("note", "").split()),
-            t.get("dated", False),
-        )
-        for name, t in catalog.fetch_targets().items()
-    }
-
+from .._version import __version__
+from ..errors import FetchError
 
 RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
-def _check_url(url: str) -> None:
+def check_url(url: str) -> None:
     scheme = urlparse(url).scheme.lower()
     if scheme not in ("http", "https"):
         raise FetchError(
@@ -77,7 +34,7 @@ def _check_url(url: str) -> None:
         )
 
 
-def _safe_for_credentials(url: str) -> None:
+def safe_for_credentials(url: str) -> None:
     """Credentials go over https only (plain http to this machine's loopback is allowed, for local tests)."""
     parsed = urlparse(url)
     if parsed.scheme != "https" and not (parsed.scheme == "http" and parsed.hostname in _LOOPBACK):
@@ -115,8 +72,8 @@ def download(
     timeouts, HTTP 408/425/429/5xx, a short body), on any other HTTP error, a body larger than ``max_bytes``, a
     download running past ``deadline`` seconds in all, or a checksum mismatch. Nothing stays on disk then.
     """
-    _check_url(url)
-    from . import config
+    check_url(url)
+    from .. import config
 
     max_bytes = config.get("USMX_MAX_DOWNLOAD_BYTES") if max_bytes is None else max_bytes
     deadline = config.get("USMX_DOWNLOAD_DEADLINE") if deadline is None else deadline
@@ -135,7 +92,7 @@ def download(
             size = 0
             with os.fdopen(fd, "wb") as out, client.stream("GET", url) as resp:
                 if resp.status_code in RETRY_STATUS:
-                    raise _Retry(f"HTTP {resp.status_code}")
+                    raise Retry(f"HTTP {resp.status_code}")
                 if resp.status_code >= 400:
                     raise FetchError(f"{url}: the server answered HTTP {resp.status_code}; check the URL.")
                 expected = resp.headers.get("Content-Length")
@@ -164,7 +121,7 @@ def download(
                     if progress:
                         progress("downloading", size, total)
             if total is not None and size != total:
-                raise _Retry(f"truncated body: {size:,} of {total:,} bytes")
+                raise Retry(f"truncated body: {size:,} of {total:,} bytes")
             if size == 0:
                 raise FetchError(f"{url}: the server sent an empty body.")
             got = digest.hexdigest()
@@ -176,7 +133,7 @@ def download(
             raise
 
     try:
-        return _retrying(
+        return retrying(
             attempt,
             retries,
             backoff,
@@ -187,8 +144,8 @@ def download(
             client.close()
 
 
-def _retrying(attempt, retries: int, backoff: float, failure):
-    """Call ``attempt(n)`` until it returns; transient failures (connection errors, timeouts, a _Retry raised on
+def retrying(attempt, retries: int, backoff: float, failure):
+    """Call ``attempt(n)`` until it returns; transient failures (connection errors, timeouts, a Retry raised on
     HTTP 408/425/429/5xx or a short body) are retried with exponential backoff; then FetchError(failure(last)).
     Permanent failures (an unsupported scheme, a redirect loop, other HTTP errors) are not retried."""
     last = ""
@@ -199,7 +156,7 @@ def _retrying(attempt, retries: int, backoff: float, failure):
             raise FetchError(f"unsupported address: {exc}; usmx downloads http(s) URLs only.") from exc
         except httpx.TooManyRedirects as exc:
             raise FetchError(f"too many redirects ({exc}); the address loops. Check the URL.") from exc
-        except (_Retry, httpx.TransportError) as exc:
+        except (Retry, httpx.TransportError) as exc:
             last = str(exc) or type(exc).__name__
             if isinstance(exc, httpx.RemoteProtocolError) and "message body" in last:
                 last = f"truncated body: {last}"
@@ -210,55 +167,5 @@ def _retrying(attempt, retries: int, backoff: float, failure):
     raise FetchError(failure(last))
 
 
-class _Retry(Exception):
+class Retry(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """A file now in the raw store, and what to load it as."""
-
-    path: Path
-    kind: str
-    origin: str
-
-
-def fetch(
-    store: RawStore,
-    target_name: str,
-    *,
-    url: str | None = None,
-    progress=None,
-    retries: int = 4,
-    backoff: float = 1.0,
-    sha256: str | None = None,
-) -> Fetched:
-    """Download a source's official file into the raw store (once: a file already stored is not stored again)."""
-    known = {n: t for n, t in targets().items() if n not in ("gdelt", "acled", "doj-press-releases")}
-    if target_name not in known:
-        raise UnknownNameError(f"unknown source {target_name!r}; known: {', '.join(targets())}.")
-    target = known[target_name]
-    url = url or target.url
-    if url is None:
-        raise UsmxError(f"{target_name} has no stable download link. {target.note} Official page: {target.page}")
-    staging = store.root / target.source
-    got = download(url, staging, retries=retries, backoff=backoff, sha256=sha256, progress=progress)
-    name = Path(urlparse(url).path).name or "download"
-    ext = _ext(name)
-    existing = store.find(got.sha256)
-    if existing:
-        got.path.unlink(missing_ok=True)
-        stored = existing
-    else:
-        stored = store.adopt(got.path, target.source, got.sha256, ext, url, target.license).path
-    # lists without a date of their own (OFAC's SDN list) are dated by the day they were retrieved
-    origin = f"{url} retrieved {date.today().isoformat()}" if target.dated else url
-    return Fetched(stored, target.kind, origin)
-
-
-def _ext(name: str) -> str:
-    lower = name.lower()
-    for suffix in (".csv.gz", ".csv.zip", ".csv.bz2", ".tar.gz"):
-        if lower.endswith(suffix):
-            return suffix[1:]
-    return lower.rsplit(".", 1)[-1] if "." in lower else "bin"

@@ -26,12 +26,13 @@ from typing import Any
 
 import httpx
 
-from . import catalog
-from ._dates import month_start
-from ._version import __version__
-from .errors import FetchError, UsmxError
-from .fetch import RETRY_STATUS, Fetched, _check_url, _Retry, _retrying
-from .rawstore import RawStore
+from .. import catalog
+from .._dates import month_start
+from .._version import __version__
+from ..errors import FetchError, UsmxError
+from ..rawstore import RawStore
+from . import Fetched, FetchResult, Target
+from .http import RETRY_STATUS, Retry, check_url, retrying
 
 DOJ_API = "https://www.justice.gov/api/v1/press_releases.json"
 PAGE_SIZE = 50  # the API's largest page
@@ -74,7 +75,7 @@ def _page(client: httpx.Client, api_url: str, page: int, page_size: int, retries
     def attempt(n: int) -> dict:
         resp = client.get(api_url, params=params)
         if resp.status_code in RETRY_STATUS:
-            raise _Retry(f"HTTP {resp.status_code}")
+            raise Retry(f"HTTP {resp.status_code}")
         if resp.status_code >= 400:
             raise FetchError(f"{api_url} page {page}: HTTP {resp.status_code}.")
         try:
@@ -85,25 +86,27 @@ def _page(client: httpx.Client, api_url: str, page: int, page_size: int, retries
             raise FetchError(f"{api_url} page {page}: the answer has no `results` list; is this the DOJ's API?")
         return doc
 
-    return _retrying(attempt, retries, backoff, lambda last: f"{api_url} page {page}: failed after retries ({last}).")
+    return retrying(attempt, retries, backoff, lambda last: f"{api_url} page {page}: failed after retries ({last}).")
 
 
 def fetch_doj(
     store: RawStore,
+    target: Target,
     *,
-    since: date | None,
+    since: date | None = None,
     until: date | None = None,
-    api_url: str = DOJ_API,
+    url: str | None = None,
     page_size: int = PAGE_SIZE,
     retries: int = 4,
     backoff: float = 1.0,
     progress=None,
-) -> dict:
+) -> FetchResult:
     """Page back through the DOJ's press releases to the first day of ``since``'s month; keep whole months to
-    ``until`` (default: the end of the last complete month). Returns counts and ``stored`` (one :class:`Fetched`)."""
+    ``until`` (default: the end of the last complete month); one extract into the raw store."""
+    api_url = url or target.url or DOJ_API
     if since is None:
         raise UsmxError("doj-press-releases needs --from YYYY-MM-DD (the first month to fetch).")
-    _check_url(api_url)
+    check_url(api_url)
     today = date.today()
     first = month_start(since)
     last = until or date.fromordinal(month_start(today).toordinal() - 1)
@@ -165,14 +168,13 @@ def fetch_doj(
         Path(tmp).unlink(missing_ok=True)
         path = existing
     else:
-        from .sources import doj
+        from ..sources import doj
 
         path = store.adopt(Path(tmp), doj.SOURCE, sha, "jsonl.gz", origin, doj.LICENSE).path
-    return {
-        "releases": len(rows),
-        "mexico": sum(r["mentions_mexico"] for r in rows),
-        "pages": pages,
-        "first": first,
-        "last": last,
-        "stored": [Fetched(path, "doj_press_releases", origin)],
-    }
+    counts = {"releases": len(rows), "mexico": sum(r["mentions_mexico"] for r in rows), "pages": pages,
+              "first": first, "last": last}  # fmt: skip
+    summary = (
+        f"DOJ: {counts['releases']:,} press releases {first} … {last} in {pages} page(s), {counts['mexico']:,} "
+        "mentioning Mexico."
+    )
+    return FetchResult(target.name, [Fetched(path, "doj_press_releases", origin)], summary, counts)

@@ -11,9 +11,10 @@ import pytest
 
 from usmx import cli
 from usmx.errors import FetchError, UsmxError
-from usmx.fetch import download, targets
+from usmx.fetch import targets
+from usmx.fetch.http import download
 
-from .conftest import CONAPO_STATE, DATA, STATE_CRIMES
+from ..conftest import CONAPO_STATE, DATA, STATE_CRIMES
 
 #: more real files the server hands out, by a word in the requested path
 SERVED = {
@@ -79,7 +80,7 @@ def _stored(obs):
 def test_flaky_endpoint_succeeds_after_a_retry(obs, server):
     Handler.hits.clear()
     url = f"{server}/flaky/IDEFC_NM_dic2020.csv.gz"
-    (res,) = obs.fetch("sesnsp-state-crimes", url, backoff=0.01)
+    (res,) = obs.fetch("sesnsp-state-crimes", url, backoff=0.01).loads
     assert Handler.hits["/flaky/IDEFC_NM_dic2020.csv.gz"] == 2
     assert res.status == "loaded" and res.rows == 18_816 * 12
     sha = hashlib.sha256(STATE_CRIMES.read_bytes()).hexdigest()
@@ -118,9 +119,10 @@ def test_checksum_mismatch_stores_nothing(obs, server):
 
 def test_no_ingest_only_stores_and_refetch_reuses_the_stored_file(obs, server, tmp_path):
     sha = hashlib.sha256(CONAPO_STATE.read_bytes()).hexdigest()
-    (path,) = obs.fetch("conapo-state-population", f"{server}/ok/pop.csv.gz", ingest=False, sha256=sha)
+    (stored,) = obs.fetch("conapo-state-population", f"{server}/ok/pop.csv.gz", ingest=False, sha256=sha).stored
+    path = stored.path
     assert path.name == f"{sha}.csv.gz"
-    (res,) = obs.fetch("conapo-state-population", f"{server}/ok/pop.csv.gz")
+    (res,) = obs.fetch("conapo-state-population", f"{server}/ok/pop.csv.gz").loads
     assert res.status == "loaded" and res.kind == "conapo_state_population"
     assert _stored(obs) == [f"{sha}.csv.gz", f"{sha}.csv.gz.json"]
 
@@ -195,6 +197,6 @@ def test_downloads_have_a_size_cap_and_leave_no_part_file(tmp_path, server):
     ],
 )
 def test_the_new_sources_fetch_and_load_with_their_licence(obs, server, target, path, kind, rows, licence):
-    (res,) = obs.fetch(target, f"{server}{path}")
+    (res,) = obs.fetch(target, f"{server}{path}").loads
     assert (res.status, res.kind) == ("loaded", kind) and (rows is None or res.rows == rows)
     assert targets()[target].license.startswith(licence)
