@@ -1,4 +1,6 @@
-"""The architecture, checked: dependencies point one way, no cycles, small files, tests mirror the package."""
+"""The architecture, checked: dependencies point one way (down the layers, never sideways or up), no cycles, small
+files, tests mirror the package; the README's diagram is drawn from the import graph (``python -m tests.test_layers``
+prints it)."""
 
 from __future__ import annotations
 
@@ -64,6 +66,52 @@ def _exists(module: str) -> bool:
 FILES = sorted(SRC.rglob("*.py"))
 GRAPH = {_module(p): _imports(p) for p in FILES}
 
+#: the layers, bottom first: a module may import modules of a lower layer, or of its own package, and nothing else
+LAYERS: list[tuple[str, ...]] = [
+    ("_version", "_dates", "_db", "_signals", "errors"),
+    ("config", "containers", "i18n", "outdir"),
+    ("catalog",),
+    ("checks", "rawstore"),
+    ("sources",),
+    ("warehouse", "fetch"),
+    ("engines", "evaluate"),
+    ("indicators",),
+    ("evidence",),
+    ("report", "snapshot", "demo"),
+    ("api",),
+    ("web",),
+    ("cli",),
+    ("usmx", "__main__"),
+]
+RANK = {name: i for i, names in enumerate(LAYERS) for name in names}
+
+
+def _unit(module: str) -> str:
+    """The package (or top-level module) a module belongs to: 'usmx.evidence.claims.fentanyl' -> 'evidence'."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "usmx"
+
+
+def _unit_edges() -> set[tuple[str, str]]:
+    return {(_unit(m), _unit(d)) for m, deps in GRAPH.items() for d in deps if _unit(m) != _unit(d)}
+
+
+def diagram() -> str:
+    """The layers and what each imports from the layers below (not the foundation's two layers, which everything
+    may use), as a Mermaid flowchart for the README."""
+    base = set(LAYERS[0]) | set(LAYERS[1])
+    lines = ["```mermaid", "flowchart BT"]
+    for i, names in enumerate(LAYERS[2:-1], start=2):
+        lines.append(f"  subgraph L{i}[\" \"]")
+        lines += [f"    {n.strip('_')}[{n}]" for n in names]
+        lines.append("  end")
+    for a, b in sorted(_unit_edges()):
+        if a in base or b in base or a in LAYERS[-1]:
+            continue
+        lines.append(f"  {a.strip('_')} --> {b.strip('_')}")
+    lines.append("```")
+    return "\n".join(lines)
+
 
 def _layer(path: Path) -> str:
     parts = _module(path).split(".")
@@ -75,6 +123,26 @@ def test_lower_layers_never_import_the_facade(path):
     assert "usmx.api" not in GRAPH[_module(path)], f"{_module(path)} imports usmx.api"
     assert "usmx" not in GRAPH[_module(path)], f"{_module(path)} imports the usmx package (and so the API)"
     assert "Observatory" not in path.read_text(encoding="utf-8"), f"{_module(path)} names the Observatory"
+
+
+def test_every_module_is_in_a_layer():
+    assert sorted({_unit(m) for m in GRAPH} - set(RANK)) == [], "place the new package in LAYERS"
+
+
+def test_no_import_goes_up_or_sideways():
+    """Each import goes to a lower layer or stays in its own package: 0 upward or sideways imports."""
+    wrong = sorted(
+        f"{m} -> {d}"
+        for m, deps in GRAPH.items()
+        for d in deps
+        if _unit(m) != _unit(d) and RANK[_unit(d)] >= RANK[_unit(m)]
+    )
+    assert wrong == [], f"{len(wrong)} imports go up or sideways: {wrong}"
+
+
+def test_the_readme_diagram_is_the_import_graph():
+    readme = (SRC.parents[1] / "README.md").read_text(encoding="utf-8")
+    assert diagram() in readme, "the README's layer diagram is stale: python -m tests.test_layers prints it"
 
 
 def test_no_import_cycles():
@@ -134,3 +202,7 @@ def test_tests_mirror_the_package():
         assert any(stem == n or stem.startswith(n + "_") for n in names | allowed), (
             f"{path.relative_to(TESTS)} does not name a module of src/usmx/{folder}"
         )
+
+
+if __name__ == "__main__":  # python -m tests.test_layers: the README's diagram
+    print(diagram())
