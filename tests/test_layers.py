@@ -102,7 +102,7 @@ def diagram() -> str:
     base = set(LAYERS[0]) | set(LAYERS[1])
     lines = ["```mermaid", "flowchart BT"]
     for i, names in enumerate(LAYERS[2:-1], start=2):
-        lines.append(f"  subgraph L{i}[\" \"]")
+        lines.append(f'  subgraph L{i}[" "]')
         lines += [f"    {n.strip('_')}[{n}]" for n in names]
         lines.append("  end")
     for a, b in sorted(_unit_edges()):
