@@ -86,3 +86,17 @@ def test_completeness_needs_two_extracts_and_is_capped_at_one():
     older = {date(2025, m, 1): 120.0 if m < 3 else 50.0 for m in range(1, 7)}  # revised down later: capped at 1
     comp = completeness([older, newest])
     assert comp[0] == (0.5, 0.5, 0.5) and comp[5] == (1.0, 1.0, 1.0)
+
+
+def test_two_copies_of_one_extract_are_one_extract_and_measure_no_lag(obs, tmp_path):
+    """The same scrape saved twice (other bytes: uncompressed, CRLF) is loaded twice, but the lag between a file and
+    itself is not a lag: nothing is adjusted, no zero-width interval is printed, and the note says one extract."""
+    copy = tmp_path / "rnpdno_copy.csv"
+    copy.write_bytes(gzip.decompress(RNPDNO.read_bytes()).replace(b"\n", b"\r\n"))
+    obs.ingest(STATE_VICTIMS, RNPDNO, copy)
+    assert len(obs.loads().to_pylist()) == 3  # both copies loaded: their bytes differ
+    months = obs.indicator("lethal_violence", by="month").to_pylist()
+    last = [m for m in months if m["period"] == date(2025, 6, 1)][0]
+    assert last["provisional"] and last["adjusted_low"] is None
+    assert last["not_located_adjusted"] == last["disappeared_not_located"]
+    assert b"cannot be measured" in obs.indicator("lethal_violence").schema.metadata[b"note"]

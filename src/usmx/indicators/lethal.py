@@ -7,7 +7,8 @@ files), so ``value`` is an upper envelope of lethal violence, not a count of dis
 reader take the parts they trust.
 
 The register's recent months are right-censored: records of a month keep arriving for a long time. Where two or more
-RNPDNO extracts of a status are loaded, the lag is measured: for each month of an older extract, its count over the
+RNPDNO extracts of a status with different contents are loaded (two loads of the same counts are one extract), the
+lag is measured: for each month of an older extract, its count over the
 same month's count in the newest extract, by the month's age in the older extract (months before its last month).
 The median of those shares at each age is the completeness of a month that age; the newest extract's recent months
 are divided by it (``not_located_adjusted``), with an interval from the 10th and 90th percentiles of the shares at
@@ -74,7 +75,12 @@ def _extracts(con, state: str | None) -> list[dict[date, float]]:
     by_load: dict[int, dict[date, float]] = defaultdict(dict)
     for r in rows:
         by_load[r["load_id"]][r["period"]] = float(r["persons"])
-    return [by_load[k] for k in sorted(by_load, key=lambda k: (max(by_load[k]), k))]
+    # two loads with the same counts are one extract (the same scrape saved twice): a lag is measured only between
+    # extracts whose contents differ
+    distinct: dict[frozenset, int] = {}
+    for k in sorted(by_load):
+        distinct.setdefault(frozenset(by_load[k].items()), k)
+    return [by_load[k] for k in sorted(distinct.values(), key=lambda k: (max(by_load[k]), k))]
 
 
 @indicator("lethal_violence")
