@@ -13,6 +13,14 @@ import pytest
 
 from usmx import Observatory
 
+#: the day the tests take as today (claims judge how current their evidence is against it): fixed, so that the
+#: readings, and the golden file of the demo's figures, do not change with the calendar
+TODAY = "2026-12-06"
+
+
+def pytest_configure(config):
+    os.environ.setdefault("USMX_TODAY", TODAY)
+
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``slow`` run in CI (CI=true), with USMX_ALL_TESTS=1, or when asked for with ``-m``; a run on a

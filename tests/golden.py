@@ -80,7 +80,12 @@ def write(doc: dict) -> None:
 
 
 if __name__ == "__main__":  # python -m tests.golden: the golden file from a fresh demo warehouse
+    import os
     import tempfile
+
+    from tests.conftest import TODAY
+
+    os.environ["USMX_TODAY"] = TODAY  # the claims' staleness is judged against the tests' fixed day
 
     from usmx import Observatory
 

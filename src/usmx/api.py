@@ -279,16 +279,19 @@ class Observatory:
         with self._evidence(need=data is None) as ev:
             return ev.run(kind, "audit", data=data, **options)
 
-    def claims(self, lang: str = "en") -> list[dict]:
-        """Each claim of the debate (catalog/claims.yaml) with its reading, direction, confidence and caveats: the
-        report's, where it has been computed for this warehouse state (see :meth:`report_data`)."""
+    def claims(self, lang: str = "en", *, explain: bool = False) -> list[dict]:
+        """Each claim of the debate (catalog/claims.yaml) with its reading, direction, confidence, the last month its
+        evidence covers, notes, caveats and the facts its rule read: the report's, where it has been computed for
+        this warehouse state (see :meth:`report_data`). ``explain``: each also with ``rule``, how it is read."""
         from .evidence import claims
 
         cached = self._cached_report()[3]
         if cached is not None and cached.claims.get(lang):
-            return cached.claims[lang]
-        with self._evidence() as ev:
-            return claims.evaluate_all(ev, (lang,))[lang]
+            rows = cached.claims[lang]
+        else:
+            with self._evidence() as ev:
+                rows = claims.evaluate_all(ev, (lang,))[lang]
+        return [{**r, "rule": claims.explain(r["key"], lang)} for r in rows] if explain else rows
 
     @contextlib.contextmanager
     def _evidence(self, need: bool = True) -> Iterator[Evidence]:

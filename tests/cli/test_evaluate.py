@@ -44,8 +44,10 @@ def test_evaluate_changepoints_and_synth(loaded, capsys):
 
 
 def test_audit_commands(loaded, capsys):
-    code, out, _ = run(capsys, "audit", "reclassification", "--flagged-only", "--db", str(loaded.db))
-    assert code == 0 and "Zacatecas" in out
+    code, out, _ = run(capsys, "audit", "reclassification", "--db", str(loaded.db))
+    assert code == 0 and "Zacatecas" in out and "placebo_p" in out
+    code, out, err = run(capsys, "audit", "reclassification", "--flagged-only", "--db", str(loaded.db))
+    assert code == 0 and "no state and candidate is flagged" in err  # no candidate rises beyond earlier dates
     code, out, _ = run(capsys, "audit", "breaks", "--db", str(loaded.db))
     assert code == 0 and "sesnsp_attempted_homicide_split" in out
     code, _, err = run(capsys, "audit", "inegi-gap", "--db", str(loaded.db))
@@ -95,5 +97,15 @@ def test_claims_as_json_for_scripts(reported_db, capsys):
     rows = json.loads(out)
     assert code == 0 and len(rows) == 8
     assert all({"claim", "indicators", "reading", "direction", "confidence", "caveats"} <= set(r) for r in rows)
+    assert all({"evidence_end", "stale", "notes", "facts"} <= set(r) for r in rows)
     code, out, _ = run(capsys, "claims", "--lang", "es", "--db", str(reported_db))
-    assert code == 0 and "evidence: supports" in out and "La violencia criminal alcanzó niveles récord" in out
+    assert (
+        code == 0
+        and "evidencia: mixta (confianza media)" in out
+        and "La violencia criminal alcanzó niveles récord" in out
+    )
+    assert "evidence:" not in out and "supports" not in out  # Spanish labels and verdicts on the Spanish page
+    code, out, _ = run(capsys, "claims", "--explain", "--db", str(reported_db))
+    assert code == 0 and "Rule (the first condition that holds):" in out and "min_p > placebo_alpha" in out
+    rows = json.loads(run(capsys, "claims", "--explain", "--format", "json", "--db", str(reported_db))[1])
+    assert rows[0]["rule"]["directions"]["supports"] == "homicide_record and record_share >= record_supports"

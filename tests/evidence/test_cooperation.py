@@ -40,27 +40,51 @@ def _extraditions(values: dict[int, float], publisher: str = "A") -> list[dict]:
     ]  # fmt: skip
 
 
-def test_event_study_finds_a_fall_in_yearly_counts_and_none_in_a_flat_series(monkeypatch):
+def _studies(monkeypatch, values: dict[int, float]) -> dict:
     from usmx.evidence import cooperation as studies
     from usmx.indicators import cooperation
 
     monkeypatch.setattr(cooperation, "cooperation_expr", lambda con: (_ for _ in ()).throw(KeyError("no GDELT")))
-    counts = _extraditions({2015: 70, 2016: 70, 2017: 70, 2018: 70, 2019: 30, 2020: 30, 2021: 30, 2022: 30})
     events = [
         {"event_date": day, "kind": "administration", "persons": None, "publisher": "P"}
-        for day in (date(2015, 1, 1), date(2022, 12, 31))
+        for day in (date(min(values), 1, 1), date(max(values), 12, 31))
     ]
-    rows = {(r["key_date"], r["component"]): r for r in studies.event_studies(_Ledger(counts, events)).to_pylist()}
+    ledger = _Ledger(_extraditions(values), events)
+    return {(r["key_date"], r["component"]): r for r in studies.event_studies(ledger).to_pylist()}
+
+
+def test_event_study_finds_a_fall_that_stands_out_from_earlier_dates(monkeypatch):
+    """70 a year for fourteen years, then 30: the fall at December 2018 departs from the trend of the years before."""
+    rows = _studies(monkeypatch, {y: 70 if y < 2019 else 30 for y in range(2005, 2023)})
     dec18 = rows[("2018-12", "extraditions")]
     assert dec18["basis"] == "count" and dec18["before"] == pytest.approx(70, rel=1e-3)
     assert dec18["after"] == pytest.approx((70 / 12 + 30 + 30 * 11 / 12) / 2, rel=1e-2)
     assert dec18["finding"] == "fell" and dec18["ratio_high"] < 1
-    dec20 = rows[("2020-12", "extraditions")]  # 30 a year on both sides
-    assert dec20["finding"] == "no clear change" and dec20["ratio_low"] < 1 < dec20["ratio_high"]
+    assert dec18["trend_points"] == 13 and dec18["trend_p"] < 0.001 and dec18["trend_high"] < 1
+    # 30 a year on both sides of December 2020, no change in the ratio; but the years before it are mostly the 70s,
+    # so against their trend the level is still low: each study reads the trend before its date, not its breaks
+    dec20 = rows[("2020-12", "extraditions")]
+    assert dec20["ratio_low"] < 1 < dec20["ratio_high"] and dec20["trend_ratio"] < 1
     # after the ledger ends nothing is observed: not measurable, never a zero
     assert rows[("2024-10", "extraditions")]["finding"] == "not measurable"
+
+
+def test_a_steady_decline_is_not_read_as_a_fall_at_the_date(monkeypatch):
+    """A count that falls 15% every year falls across December 2018 too, but no more than its trend says."""
+    rows = _studies(monkeypatch, {y: round(2000 * 0.85 ** (y - 2005)) for y in range(2005, 2023)})
+    dec18 = rows[("2018-12", "extraditions")]
+    assert dec18["ratio_high"] < 1  # the interval alone would call it a fall
+    assert dec18["finding"] == "no clear change" and dec18["trend_p"] > 0.05
+
+
+def test_too_few_years_before_is_not_measurable_and_a_bad_window_is_refused(monkeypatch):
+    """Four years before the date: a fall cannot be told from a trend."""
+    values = {2015: 70, 2016: 70, 2017: 70, 2018: 70, 2019: 30, 2020: 30, 2021: 30, 2022: 30}
+    assert _studies(monkeypatch, values)[("2018-12", "extraditions")]["finding"] == "not measurable"
+    from usmx.evidence import cooperation as studies
+
     with pytest.raises(UsmxError, match="window must be 1 to 120 months"):
-        studies.event_studies(_Ledger(counts, events), window=0)
+        studies.event_studies(_Ledger(_extraditions(values), []), window=0)
 
 
 def test_reported_cooperation_against_counts_year_by_year(monkeypatch):

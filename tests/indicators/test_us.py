@@ -6,6 +6,7 @@ import csv
 import math
 import random
 from datetime import date
+from statistics import NormalDist
 
 import pytest
 
@@ -110,10 +111,14 @@ def test_ccf_recovers_the_planted_lag(obs, tmp_path, lag):
     rows = t.to_pylist()
     assert [r["lag_months"] for r in rows] == list(range(-12, 13))
     best = max(rows, key=lambda r: r["value"])
+    # prewhitened, with a band for the largest of 25 lags: the planted lag, and no other, crosses it
     assert best["lag_months"] == lag and best["outside_band"]
-    assert best["band_high"] == pytest.approx(1.96 / math.sqrt(best["n"]))
+    assert [r["lag_months"] for r in rows if r["outside_band"]] == [lag]
+    assert best["band_high"] == pytest.approx(NormalDist().inv_cdf(1 - 0.05 / 50) / math.sqrt(best["n"]))
     meta = t.schema.metadata
-    assert b"not say that seizures prevent or cause deaths" in meta[b"caution_en"]
+    assert (
+        b"not say that seizures prevent or cause deaths" in meta[b"caution_en"] and b"prewhiten" in meta[b"caution_en"]
+    )
     assert meta[b"caution_es"] and int(meta[b"overlap_months"]) == 96 - 11
 
 
@@ -123,10 +128,13 @@ def test_series_output_and_too_little_overlap(obs, tmp_path, loaded):
     s = obs.indicator("fentanyl_seizures_vs_overdoses", output="series").to_pylist()
     seized = [r for r in s if r["series"] == "seizures_lbs_12m"]
     assert seized[11]["value"] is not None and seized[10]["value"] is None
-    # the kit: CBP starts in October 2018, CDC's own export (with drug classes) ends in November 2018
-    t = loaded.indicator("fentanyl_seizures_vs_overdoses", drug="synthetic_opioids")
-    assert t.num_rows == 0 and b"only 0 overlapping months" in t.schema.metadata[b"note"]
-    # the state x month derivative (all drugs, to April 2025) overlaps the seizures: auto falls back to it, and says so
+    # the kit: CBP starts in October 2018, and no synthetic-opioid series (T40.4) of the whole country overlaps it:
+    # not measurable, saying what to load; all-drug deaths are not read in its place
     t = loaded.indicator("fentanyl_seizures_vs_overdoses")
+    assert t.num_rows == 0 and t.schema.metadata[b"measurable"] == b"false"
+    assert b"T40.4" in t.schema.metadata[b"note"] and b"usmx fetch cdc-overdoses" in t.schema.metadata[b"note"]
+    # all drugs, asked for: the state x month derivative (to April 2025) overlaps the seizures
+    t = loaded.indicator("fentanyl_seizures_vs_overdoses", drug="all_drugs")
     assert t.num_rows == 25 and t.schema.metadata[b"deaths"] == b"all_drugs"
     assert int(t.schema.metadata[b"overlap_months"]) >= 24
+    assert not any(r["outside_band"] for r in t.to_pylist())  # prewhitened: no lag crosses the band

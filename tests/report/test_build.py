@@ -180,16 +180,18 @@ def test_the_daily_count_sits_beside_sesnsp_with_the_nowcast_record(html_both):
 
 def test_the_claims_are_tested_in_both_languages(html_both):
     text, _ = html_both
-    for lang, title, verdict in (
-        ("en", "Claims of the debate, tested", "supports it"),
-        ("es", "Las afirmaciones del debate, puestas a prueba", "la respalda"),
+    for lang, title, verdict, how in (
+        ("en", "Claims of the debate, tested", "no clear change", "How it is read"),
+        ("es", "Las afirmaciones del debate, puestas a prueba", "sin cambio claro", "Cómo se lee"),
     ):
         section = text.split(f'id="{lang}-claims"')[1].split("</section>")[0]
         assert title in section and verdict in section
-        assert section.count('<span class="verdict') == 8  # every claim has a verdict, "not enough data" included
+        assert section.count('<span class="verdict') == 8  # every claim has a verdict, "not measurable" included
+        assert section.count("<details>") == 8 and how in section  # and the rule it was read by
+        assert '<code translate="no">min_p &gt; placebo_alpha</code>' in section
     # no counted act with activity before December 2018 in the demo, and four months of GDELT: too little
-    assert "No data to test it: needs counted acts with activity before December 2018" in text
-    assert "Sin datos suficientes: se necesitan actos contados con actividad antes de diciembre de 2018" in text
+    assert "Counted acts at December 2018 and December 2020 (after ÷ before): none with acts before" in text
+    assert "No medible" in text and "Evidence to June 2025" in text
 
 
 def test_the_measures_beyond_homicide_are_drawn_with_their_intervals(html_both):

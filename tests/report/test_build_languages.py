@@ -144,7 +144,7 @@ def test_every_ledger_row_cites_a_publisher_and_an_https_address():
 def test_the_evaluation_headline_shows_interval_and_placebo_rank_beside_its_limits(pages):
     es = pages["es"].split('id="es-evaluation"')[1].split("</section>")[0]
     head = es.split('<ul class="changes details">')[0]
-    assert "intervalo de 95 %" in head and "Lugar frente a placebos" in head and "de 8" in head
+    assert "intervalo de 95 %" in head and "Lugar frente a placebos" in head and "de 74" in head  # 73 earlier dates
     assert "Lo que esto puede y no puede decir" in head
     en = pages["en"].split('id="en-evaluation"')[1].split("</section>")[0].split('<ul class="changes details">')[0]
     assert "95% interval" in en and "Placebo rank" in en and "What this can and cannot say" in en

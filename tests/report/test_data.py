@@ -6,7 +6,7 @@ from collections import Counter
 
 from usmx import engines, indicators, warehouse
 from usmx.evidence import Evidence
-from usmx.evidence.claims import keys as claim_keys
+from usmx.evidence.claims import claim_keys
 from usmx.report import data as report_data
 
 
@@ -20,7 +20,9 @@ def test_the_plan_lists_every_figure_once_and_bundles_the_claims_with_the_audit_
     keys = [j.key for j in report_data.flat(jobs)]
     assert len(keys) == len(set(keys))
     bundles = [j for j in jobs if j.name == "bundle"]
-    assert [j.key for j in bundles] == ["evaluation.reclassification+claims.strategy_working+claims.narco_state_risk"]
+    assert [j.key for j in bundles] == [
+        "evaluation.reclassification+claims.strategy_working+claims.narco_state_risk+measures.capture"
+    ]
     assert {f"claims.{k}" for k in claim_keys()} <= set(keys)
     assert {"evaluation.its", "evaluation.reclassification", "administrations"} <= set(keys)
 

@@ -53,7 +53,7 @@ def test_the_derivative_loads_and_its_national_sum_equals_cdcs_own(obs):
 
 
 def test_seizures_and_overdoses_now_overlap(loaded):
-    table = loaded.indicator("fentanyl_seizures_vs_overdoses")
+    table = loaded.indicator("fentanyl_seizures_vs_overdoses", drug="all_drugs")
     assert table.num_rows > 0
     meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
     assert meta, "the comparison states what it can and cannot say"

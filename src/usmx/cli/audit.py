@@ -19,8 +19,8 @@ InterventionOption = Annotated[str | None, typer.Option(help="First month of the
 WindowOption = Annotated[int, typer.Option(help="Months before the intervention used as each state's history.")]
 FlaggedOption = Annotated[bool, typer.Option("--flagged-only", help="Only flagged rows.")]
 #: the columns a person reads (json, csv and parquet give every column)
-_RATIO_COLUMNS = ["state_code", "state", "homicide_change_pct", "ratio_pre", "ratio_post", "p_value", "p_holm",
-                  "flagged"]  # fmt: skip
+_RATIO_COLUMNS = ["state_code", "state", "homicide_change_pct", "ratio_pre", "ratio_post", "p_holm", "placebo_p",
+                  "level_placebo_p", "flagged"]  # fmt: skip
 
 
 def _ratio_audit(
@@ -44,7 +44,9 @@ def reclassification(
     output: OutputOption = None,
     db: DbOption = None,
 ) -> None:
-    """Do other categories rise where homicides fall? Ratios per 100 homicide victims, tested per state."""
+    """Do other categories rise where homicides fall? Ratios per 100 homicide victims, tested per state, and the
+    same rise at every earlier date (placebo_p; level_placebo_p for the category's own count): a flag needs both to
+    stand out, so that a trend is not read as a change at the date."""
     cols = [*_RATIO_COLUMNS[:2], "candidate", *_RATIO_COLUMNS[2:]]
     _ratio_audit("reclassification", intervention, window, flagged_only, format, output, db, cols,
                  "no state and candidate is flagged.")  # fmt: skip
@@ -60,7 +62,8 @@ def substitution(
     db: DbOption = None,
 ) -> None:
     """Do disappearances rise where homicides fall? Persons disappeared and not located (RNPDNO) per 100 homicide
-    victims (SESNSP), after the intervention against each state's own history, tested per state."""
+    victims (SESNSP), after the intervention against each state's own history, tested per state, and against the
+    same rise at every earlier date (placebo in time): a trend is not a change."""
     _ratio_audit("substitution", intervention, window, flagged_only, format, output, db, _RATIO_COLUMNS,
                  "no state is flagged.")  # fmt: skip
 

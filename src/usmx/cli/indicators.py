@@ -125,35 +125,70 @@ def report(
 
 def claims(
     lang: Annotated[str, typer.Option(help="es or en.")] = "en",
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Also how each claim is read: evidence, test, facts found and the rule.")
+    ] = False,
     format: FormatOption = Format.table,
     output: OutputOption = None,
     db: DbOption = None,
 ) -> None:
-    """Each claim of the security debate read against the warehouse: the indicators that test it, the reading, the
-    direction the evidence points (supports, contradicts, mixed, insufficient), a confidence and the caveats."""
+    """Each claim of the security debate read against the warehouse by the rule in catalog/claims.yaml: the
+    reading, the direction the evidence points (supports, contradicts, mixed, no clear change, no evidence, not
+    measurable), a confidence (capped at low where the evidence is more than 12 months old), notes and caveats."""
     import json
+
+    from .. import i18n
 
     if lang not in ("es", "en"):
         raise UsmxError(f"--lang must be es or en; got {lang!r}.")
-    rows = observatory(db).claims(lang)
+    rows = observatory(db).claims(lang, explain=explain)
     if format is Format.json:
         write_text(json.dumps(rows, indent=1, ensure_ascii=False), output)
         return
     if format is not Format.table:
         import pyarrow as pa
 
-        flat = [{**r, "indicators": ", ".join(r["indicators"])} for r in rows]
+        flat = [
+            {**{k: v for k, v in r.items() if k not in ("facts", "rule")}, "indicators": ", ".join(r["indicators"]),
+             "notes": " ".join(r["notes"]), "facts": json.dumps(r["facts"], ensure_ascii=False)}
+            for r in rows
+        ]  # fmt: skip
         emit(pa.Table.from_pylist(flat), format, output)
         return
+
+    def t(key: str, **fields) -> str:
+        return i18n.t(key, lang, **fields)
+
     lines = []
     for r in rows:
+        verdict = t("direction_" + r["direction"].replace(" ", "_"))
+        end = f"; {t('claims_evidence_end').lower()} {r['evidence_end']}" if r["evidence_end"] else ""
         lines += [
             f"{r['claim']}",
-            f"  evidence: {r['direction']} ({r['confidence']} confidence); tested with {', '.join(r['indicators'])}",
-            f"  reading: {r['reading']}",
-            f"  caveats: {r['caveats']}",
-            "",
+            f"  {t('claims_cli_evidence')}: {verdict} ({t('confidence_' + r['confidence'])}){end}; "
+            f"{t('claims_cli_tested')} {', '.join(r['indicators'])}",
+            f"  {t('claims_cli_reading')}: {r['reading']}",
+            *[f"  {t('claims_cli_note')}: {n}" for n in r["notes"]],
+            f"  {t('claims_cli_caveats')}: {r['caveats']}",
         ]
+        if explain:
+            e = r["rule"]
+            lines.append(f"  {t('claims_test')}: {e['test']}")
+            lines += [f"    - {x}" for x in e["evidence"]]
+            if e["parameters"]:
+                lines.append(
+                    f"  {t('claims_parameters')}: " + "; ".join(f"{k} = {v}" for k, v in e["parameters"].items())
+                )
+            if r["facts"]:
+                lines.append(f"  {t('claims_facts')}:")
+                lines += [f"    {k} = {r['facts'].get(k)}  ({text})" for k, text in e["facts"].items()]
+            if e["thresholds"]:
+                lines.append("  " + "; ".join(f"{k} = {v}" for k, v in e["thresholds"].items()))
+            lines.append(f"  {t('claims_rule')}:")
+            lines += [f"    {t('direction_' + d.replace(' ', '_'))}: {c}" for d, c in e["directions"].items()]
+            lines.append(f"  {t('claims_confidence_rule', months=e['staleness_months'])}:")
+            lines += [f"    {t('confidence_' + k)}: {c}" for k, c in e["confidence"].items()]
+        lines.append("")
     write_text("\n".join(lines).rstrip("\n"), output)
 
 

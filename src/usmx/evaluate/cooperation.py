@@ -7,6 +7,10 @@
   acts, so its interval is a lower bound on the uncertainty.
 - :func:`share_change`: the news share (law-enforcement cooperation in USA–MEX events) before and after, each with a
   month-block bootstrap interval (months resampled whole, so that a burst of coverage counts once), and the ratio.
+- :func:`trend_change`: whether the after-window departs from the trend of the years (or months) before the date:
+  a quasi-Poisson log-linear trend (with an exposure: months, or all news events) fitted before, projected over the
+  after-window, and the observed count against it with the trend's and the counts' own uncertainty. A count that
+  grows or shrinks steadily is not read as a change at the date.
 - :func:`correlation`: Pearson's r between two yearly series with Fisher's z interval (at least 4 years), and
   Spearman's rank correlation.
 
@@ -115,6 +119,93 @@ def share_change(
         share(a), float(np.quantile(sa, 0.025)), float(np.quantile(sa, 0.975)),
         ratio, r_low, r_high, f"month-block bootstrap ({sims} resamples, seed {seed})",
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TrendChange:
+    """The after-window's count against the projection of the trend before: their ratio, its 95% interval and the
+    two-sided p-value; ``points`` the periods the trend was fitted on."""
+
+    expected: float
+    ratio: float
+    low: float
+    high: float
+    p_value: float
+    points: int
+
+
+def _trend_fit(form: str, x: np.ndarray, y: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Quasi-Poisson trend of ``y`` with exposure ``e`` on centred times ``x``: coefficients, their covariance
+    (before the dispersion) and the fitted means. ``log``: log(mu) = log(e) + a + b x; ``linear``: mu = e (a + b x)."""
+    design = np.column_stack([np.ones(len(x)), x])
+    if form == "log":
+        beta = np.array([math.log(y.sum() / e.sum()), 0.0])
+        for _ in range(100):
+            mu = np.exp(np.clip(design @ beta + np.log(e), -50, 50))
+            z = design @ beta + (y - mu) / np.maximum(mu, 1e-12)
+            new = np.linalg.lstsq((design * mu[:, None]).T @ design, (design * mu[:, None]).T @ z, rcond=None)[0]
+            done = np.max(np.abs(new - beta)) < 1e-10
+            beta = new
+            if done:
+                break
+        mu = np.exp(np.clip(design @ beta + np.log(e), -50, 50))
+        return beta, np.linalg.pinv((design * mu[:, None]).T @ design), mu
+    xe = design * e[:, None]
+    mu = np.full(len(y), max(y.mean(), 1e-6))
+    beta = np.zeros(2)
+    for _ in range(100):
+        w = 1 / np.maximum(mu, 1e-6)
+        new = np.linalg.lstsq((xe * w[:, None]).T @ xe, (xe * w[:, None]).T @ y, rcond=None)[0]
+        mu = np.maximum(xe @ new, 1e-6)
+        done = np.max(np.abs(new - beta)) < 1e-10
+        beta = new
+        if done:
+            break
+    w = 1 / np.maximum(mu, 1e-6)
+    return beta, np.linalg.pinv((xe * w[:, None]).T @ xe), mu
+
+
+def trend_change(
+    t: list[float], counts: list[float], exposure: list[float], t_after: float, count_after: float,
+    exposure_after: float, dispersion: float = 1.0,
+) -> TrendChange | None:  # fmt: skip
+    """``counts`` at times ``t`` (years) with ``exposure`` (months, or events), a quasi-Poisson trend fitted on
+    them in two forms (log-linear: a steady percentage; linear: a steady number), each projected to ``t_after`` (the
+    middle of the after-window) for ``exposure_after``; the observed ``count_after`` against each projection, and the
+    form it departs from least is reported (a change must stand out from both). The dispersion is the larger of the
+    fit's Pearson statistic and ``dispersion`` (people moved in batches). None where the trend cannot be fitted
+    (fewer than 4 periods with exposure, or no count)."""
+    x = np.asarray(t, float)
+    y = np.asarray(counts, float)
+    e = np.asarray(exposure, float)
+    keep = e > 0
+    x, y, e = x[keep], y[keep], e[keep]
+    if len(x) < 4 or y.sum() <= 0 or exposure_after <= 0:
+        return None
+    centre = x.mean()
+    best: TrendChange | None = None
+    for form in ("log", "linear"):
+        beta, cov0, mu = _trend_fit(form, x - centre, y, e)
+        phi = max(1.0, dispersion, float(np.sum((y - mu) ** 2 / np.maximum(mu, 1e-12))) / max(len(y) - 2, 1))
+        g = np.array([1.0, t_after - centre])
+        if form == "log":
+            expected = float(exposure_after * math.exp(min(float(g @ beta), 50.0)))
+            var = float(g @ cov0 @ g) * phi + phi / max(expected, 1e-9)
+        else:
+            expected = float(exposure_after * (g @ beta))
+            if expected <= 0:
+                continue
+            var = float(g @ cov0 @ g) * phi * exposure_after**2 / expected**2 + phi / expected
+        se = math.sqrt(var)
+        if not math.isfinite(se) or se > 5:  # a trend that does not fit (a few counts, all at one end)
+            continue
+        log_ratio = math.log((count_after + 0.5) / (expected + 0.5))
+        p = float(2 * stats.norm.sf(abs(log_ratio) / se))
+        found = TrendChange(expected, math.exp(log_ratio), math.exp(log_ratio - 1.959964 * se),
+                            math.exp(log_ratio + 1.959964 * se), p, len(x))  # fmt: skip
+        if best is None or found.p_value > best.p_value:
+            best = found
+    return best
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,14 @@
 Reclassification test (per state and candidate category): the monthly ratio of candidate victims per 100
 intentional-homicide victims after the intervention is compared with the same state's ratio over the
 ``window`` months before it, with a one-sided Mann-Whitney U test (post > pre); p-values are Holm-adjusted across
-states for each candidate. A state is flagged when intentional homicides fell (post mean below pre mean) and the
-candidate ratio rose with an adjusted p-value below ``alpha``. A flag is a reason to look, not proof: categories
-also move for legitimate reasons (new protocols, prosecutors' practice).
+states for each candidate. A ratio that trends rises at any date, so the same comparison is also made at every
+earlier date where its windows fit before the intervention (placebo in time): ``placebo_p`` is the share of those
+dates whose post-over-pre rise (the Mann-Whitney AUC) is at least the real one's. And a ratio also rises when
+homicides fall and the candidate does not move at all, so the candidate's own count must rise too, more than at
+the earlier dates (``level_placebo_p``). A state is flagged when intentional homicides fell (post mean below pre
+mean), the candidate ratio rose with an adjusted p-value below ``alpha``, and both the ratio's and the candidate's
+own rise stand out from the earlier dates (each placebo p at most ``placebo_alpha``). A flag is a reason to look,
+not proof: categories also move for legitimate reasons (new protocols, prosecutors' practice).
 """
 
 from __future__ import annotations
@@ -55,16 +60,20 @@ def _holm(p: list[float]) -> list[float]:
     return out
 
 
-def reclassification(counts: dict[str, pa.Table], intervention: str, window: int = 36, alpha: float = 0.05) -> pa.Table:
+def reclassification(
+    counts: dict[str, pa.Table], intervention: str, window: int = 36, alpha: float = 0.05, placebo_alpha: float = 0.05
+) -> pa.Table:
     """Per state and candidate: ratios per 100 homicide victims before/after, test, Holm-adjusted p, flag.
 
     ``counts`` maps ``intentional_homicide`` and each of :data:`CANDIDATES` to its monthly victims by state (the
     output of ``crime_rate_per_100k`` with ``by=month, level=state, measure=victims``).
     """
-    return _ratio_tests(counts, CANDIDATES, intervention, window, alpha)
+    return _ratio_tests(counts, CANDIDATES, intervention, window, alpha, placebo_alpha)
 
 
-def substitution(counts: dict[str, pa.Table], intervention: str, window: int = 36, alpha: float = 0.05) -> pa.Table:
+def substitution(
+    counts: dict[str, pa.Table], intervention: str, window: int = 36, alpha: float = 0.05, placebo_alpha: float = 0.05
+) -> pa.Table:
     """Do disappearances rise where homicides fall? Per state: persons disappeared and not located (RNPDNO) per 100
     intentional-homicide victims (SESNSP), after the intervention against the state's own ``window`` months before,
     with the reclassification audit's test (one-sided Mann-Whitney, Holm across states).
@@ -78,11 +87,43 @@ def substitution(counts: dict[str, pa.Table], intervention: str, window: int = 3
     if "total" not in missing.column_names:
         missing = missing.append_column("total", missing["value"])
     return _ratio_tests({**counts, "disappeared_not_located": missing}, ["disappeared_not_located"], intervention,
-                        window, alpha)  # fmt: skip
+                        window, alpha, placebo_alpha)  # fmt: skip
+
+
+def _auc(post: np.ndarray, pre: np.ndarray) -> float | None:
+    """How far ``post`` lies above ``pre``: the share of (post, pre) pairs where post is larger (ties count half),
+    the Mann-Whitney U over the number of pairs; None when either side has no month."""
+    if not len(post) or not len(pre):
+        return None
+    diff = post[:, None] - pre[None, :]
+    return float(((diff > 0).sum() + 0.5 * (diff == 0).sum()) / diff.size)
+
+
+def _placebo_p(
+    ratios: np.ndarray, real: int, window: int, post: int, observed: float | None
+) -> tuple[float | None, int]:
+    """The share of earlier dates (their ``window`` months before and ``post`` months after all before ``real``)
+    whose rise is at least ``observed``, counting the real date: (p, how many earlier dates)."""
+    if observed is None:
+        return None, 0
+    rises = []
+    for k in range(window, real - post + 1):
+        a, b = ratios[k - window : k], ratios[k : k + post]
+        x = _auc(b[~np.isnan(b)], a[~np.isnan(a)])
+        if x is not None:
+            rises.append(x)
+    if not rises:
+        return None, 0
+    return (1 + sum(x >= observed - 1e-12 for x in rises)) / (1 + len(rises)), len(rises)
 
 
 def _ratio_tests(
-    counts: dict[str, pa.Table], candidates: list[str], intervention: str, window: int, alpha: float
+    counts: dict[str, pa.Table],
+    candidates: list[str],
+    intervention: str,
+    window: int,
+    alpha: float,
+    placebo_alpha: float = 0.05,
 ) -> pa.Table:
     from scipy.stats import mannwhitneyu
 
@@ -111,6 +152,14 @@ def _ratio_tests(
         for side, frame in (("pre", pre), ("post", post))
     }
     empty = {c: np.array([], dtype=float) for c in cols}
+    # each state's whole monthly series, for the placebo dates
+    months = pd.DatetimeIndex(sorted(frames["period"].unique()))
+    real = int(months.searchsorted(t0))
+    n_post = int(len(months) - real)
+    whole = {
+        code: g.set_index("period").reindex(months)[cols].to_numpy(dtype=float, na_value=np.nan)
+        for code, g in frames.groupby("state_code")
+    }
     rows = []
     for cand in candidates:
         block = []
@@ -120,6 +169,13 @@ def _ratio_tests(
             mean_a, mean_b = _mean(a["intentional_homicide"]), _mean(b["intentional_homicide"])
             hom_change = (mean_b / mean_a - 1) * 100 if mean_a else float("nan")
             p = float(mannwhitneyu(rb, ra, alternative="greater").pvalue) if len(ra) >= 6 and len(rb) >= 3 else 1.0
+            w = whole[code]
+            hom_all, cand_all = w[:, 0], w[:, cols.index(cand)]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratios = np.where(hom_all > 0, cand_all / hom_all * 100, np.nan)
+            placebo_p, placebo_dates = _placebo_p(ratios, real, window, n_post, _auc(rb, ra))
+            level_a, level_b = a[cand][~np.isnan(a[cand])], b[cand][~np.isnan(b[cand])]
+            level_p, _ = _placebo_p(cand_all, real, window, n_post, _auc(level_b, level_a))
             block.append(
                 {
                     "state_code": code,
@@ -131,7 +187,10 @@ def _ratio_tests(
                     "months_pre": len(ra),
                     "months_post": len(rb),
                     "p_value": p,
-                    "test": "Mann-Whitney U, one-sided (post ratio > pre ratio), Holm across states",
+                    "placebo_p": placebo_p,
+                    "level_placebo_p": level_p,
+                    "placebo_dates": placebo_dates,
+                    "test": "Mann-Whitney U, one-sided (post ratio > pre ratio), Holm across states; placebo in time",
                 }
             )
         adj = _holm([r["p_value"] for r in block])
@@ -142,7 +201,10 @@ def _ratio_tests(
                 if r["ratio_pre"] is not None and r["ratio_post"] is not None
                 else None
             )
-            r["flagged"] = bool(r["homicide_change_pct"] < 0 and (r["ratio_change"] or 0) > 0 and p_adj < alpha)
+            stands_out = all(q is not None and q <= placebo_alpha for q in (r["placebo_p"], r["level_placebo_p"]))
+            r["flagged"] = bool(
+                r["homicide_change_pct"] < 0 and (r["ratio_change"] or 0) > 0 and p_adj < alpha and stands_out
+            )
         rows += block
     return pa.Table.from_pylist(rows)
 

@@ -26,9 +26,11 @@ Second model (a check): a local linear trend state-space model on log counts wit
 (:mod:`usmx.evaluate.statespace`), fitted on the same pre-period and simulated forward. If it fails to fit, the
 primary result stands and the failure is reported.
 
-Placebo in time: the primary model is refitted with fake intervention dates in the pre-period (every
-``placebo_step`` months, each followed by as many months as the real post-period, or as many as fit before the real
-date); the real effect is ranked among the placebo effects by absolute size.
+Placebo in time: the primary model is refitted at fake intervention dates in the whole series before the real one
+(every ``placebo_step`` months from the 37th), each fitted on the same window before it and followed by as many
+months as the real post-period, all before the real date; the real effect is ranked among the placebo effects by
+absolute size. The smallest placebo p-value possible is 1 / (placebos + 1): with too few months before the date a
+change cannot stand out, and the claims say so rather than read the rank.
 """
 
 from __future__ import annotations
@@ -318,7 +320,7 @@ def interrupted_time_series(
     sims: int = 2000,
     seed: int = 0,
     placebo: bool = True,
-    placebo_step: int = 3,
+    placebo_step: int = 1,
     second_model: bool = True,
     pre_window: int | None = DEFAULT_PRE_WINDOW,
 ) -> ItsResult:
@@ -331,6 +333,7 @@ def interrupted_time_series(
     check (or why it failed), placebo-in-time results and the assumptions in words.
     """
     s, t0 = _check_series(series, intervention)
+    full = s
     notes = []
     if pre_window is not None:
         if pre_window < 24:
@@ -352,11 +355,14 @@ def interrupted_time_series(
             result.second_model_error = f"{type(exc).__name__}: {exc}"
             notes.append(f"the state-space check could not be fitted ({result.second_model_error})")
     if placebo:
-        pre = s[s.index < t0]
+        # every month of the whole series before the intervention can be a fake date: fitted, as the real one, on
+        # the pre_window months before it (at least three years), followed by as many months as the real
+        # post-period, all before the real date (so no placebo sees the real post-period)
+        pre = full[full.index < t0]
+        fit = int(pre_window) if pre_window is not None else len(pre)
         fakes = []
-        for k in range(36, len(pre) - 3, placebo_step):  # at least three years to fit each placebo
-            end = min(k + result.post_months, len(pre))
-            eff = _averaged(pre.iloc[:k], pre.iloc[k:end], 0, seed)[0]
+        for k in range(36, len(pre) - result.post_months + 1, placebo_step):
+            eff = _averaged(pre.iloc[max(0, k - fit) : k], pre.iloc[k : k + result.post_months], 0, seed)[0]
             fakes.append((str(pre.index[k].date()), float(eff)))
         result.placebo_effects = fakes
         if fakes:

@@ -23,10 +23,11 @@ def _reclassification_inputs():
 
 
 @audit("reclassification", inputs=_reclassification_inputs, dates={"intervention": "strategy"})
-def reclassification(ev, tables, intervention: str, window: int = 36, alpha: float = 0.05):
+def reclassification(ev, tables, intervention: str, window: int = 36, alpha: float = 0.05, placebo_alpha: float = 0.05):
     """Per state and candidate category: victims per 100 homicide victims before and after ``intervention``,
-    one-sided Mann-Whitney tests, Holm-adjusted across states; flagged where homicides fell and the ratio rose."""
-    return integrity.reclassification(tables, intervention, window, alpha)
+    one-sided Mann-Whitney tests, Holm-adjusted across states, and placebo dates; flagged where homicides fell and
+    the ratio rose more than at earlier dates."""
+    return integrity.reclassification(tables, intervention, window, alpha, placebo_alpha)
 
 
 def _substitution_inputs():
@@ -37,10 +38,10 @@ def _substitution_inputs():
 
 
 @audit("substitution", inputs=_substitution_inputs, dates={"intervention": "strategy"})
-def substitution(ev, tables, intervention: str, window: int = 36, alpha: float = 0.05):
+def substitution(ev, tables, intervention: str, window: int = 36, alpha: float = 0.05, placebo_alpha: float = 0.05):
     """Per state: persons disappeared and not located (RNPDNO) per 100 homicide victims (SESNSP) after
     ``intervention`` against the state's own history, with the reclassification audit's test."""
-    return integrity.substitution(tables, intervention, window, alpha)
+    return integrity.substitution(tables, intervention, window, alpha, placebo_alpha)
 
 
 @audit("revisions")

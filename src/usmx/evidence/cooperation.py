@@ -48,10 +48,36 @@ def _observed(con, items: list[dict]) -> dict[str, tuple[date, date]]:
     return span
 
 
+#: the fewest periods before a date to fit its trend on (years for counts, months for the news share)
+MIN_YEARS_BEFORE = 5
+MIN_MONTHS_BEFORE = 24
+TREND_ALPHA = 0.05
+
+
+def _yearly_before(mine: list[dict], per: dict, first: date, day: date) -> tuple[list[float], list[float]]:
+    """Each whole year from ``first`` to the date: its time (the middle of the year, in years) and its count (the
+    median of the publishers')."""
+    t, k = [], []
+    y = first.year + (first > date(first.year, 1, 1))
+    while date(y + 1, 1, 1) <= day:
+        lo, hi = date(y, 1, 1), date(y + 1, 1, 1)
+        k.append(median(sum(_spread(i, lo, hi) for i in mine if i["publisher"] == pub) for pub in per))
+        t.append(y + 0.5)
+        y += 1
+    return t, k
+
+
+def _years(d: date) -> float:
+    return d.year + (d.month - 1) / 12 + (d.day - 1) / 365.25
+
+
 def event_studies(con, window: int = 24) -> pa.Table:
     """Each component's level in the ``window`` months before and after each key date (catalog/ledger_kinds.yaml),
-    with 95% intervals and the after/before ratio; ``finding`` says whether the ratio's interval excludes 1."""
-    from ..evaluate.cooperation import MIN_MONTHS, dispersion, rate_change, share_change
+    with 95% intervals and the after/before ratio; and the after-window against the trend of the years (the news
+    share: the months) before the date (:func:`usmx.evaluate.cooperation.trend_change`): ``finding`` is ``fell`` or
+    ``rose`` only where the after-window departs from that trend (``trend_p`` below :data:`TREND_ALPHA`), so that a
+    steady rise or fall is not read as a change at the date; ``not measurable`` where too few periods came before."""
+    from ..evaluate.cooperation import MIN_MONTHS, dispersion, rate_change, share_change, trend_change
 
     if not 1 <= int(window) <= 120:
         raise UsmxError(f"window must be 1 to 120 months; got {window}.")
@@ -84,16 +110,30 @@ def event_studies(con, window: int = 24) -> pa.Table:
                 (i["batches"][0] * _spread(i, b_lo, a_hi) / i["value"], i["batches"][1]) for i in mine if i["value"]
             ]
             ch = rate_change(kb, mb, ka, ma, dispersion(batches)) if ok else None
-            rows.append(_study(kd, component, mine[0]["unit"] + " per year", mine[0]["basis"], ch, mb, ma, per))
+            ty, ky = _yearly_before(mine, per, first, day)
+            trend = (
+                trend_change(ty, ky, [12.0] * len(ky), _years(day) + ma / 24, ka, ma, dispersion(batches))
+                if ok and len(ky) >= MIN_YEARS_BEFORE
+                else None
+            )
+            rows.append(_study(kd, component, mine[0]["unit"] + " per year", mine[0]["basis"], ch, mb, ma, per, trend))
         b = [(m["law_enforcement_events"] or 0, m["dyad_events"]) for m in monthly if lo <= m["period"] < day]
         a = [(m["law_enforcement_events"] or 0, m["dyad_events"]) for m in monthly if day <= m["period"] < hi]
         if monthly:
             ok = len(b) >= MIN_MONTHS and len(a) >= MIN_MONTHS
             ch = share_change(b, a) if ok else None
             gdelt = {"GDELT": [sum(x[1] for x in b), sum(x[1] for x in a)]}
-            rows.append(
-                _study(kd, "reported_cooperation", "share of USA-MEX events", "news_events", ch, len(b), len(a), gdelt)
-            )
+            pre = [m for m in monthly if m["period"] < day]
+            trend = (
+                trend_change([_years(m["period"]) + 1 / 24 for m in pre],
+                             [float(m["law_enforcement_events"] or 0) for m in pre],
+                             [float(m["dyad_events"]) for m in pre], _years(day) + len(a) / 24,
+                             float(sum(x[0] for x in a)), float(sum(x[1] for x in a)))
+                if ok and len(pre) >= MIN_MONTHS_BEFORE
+                else None
+            )  # fmt: skip
+            rows.append(_study(kd, "reported_cooperation", "share of USA-MEX events", "news_events", ch, len(b),
+                               len(a), gdelt, trend))  # fmt: skip
     return pa.Table.from_pylist(rows, schema=STUDY_SCHEMA)
 
 
@@ -104,23 +144,24 @@ STUDY_SCHEMA = pa.schema(
      ("after", pa.float64()), ("after_low", pa.float64()), ("after_high", pa.float64()),
      ("ratio", pa.float64()), ("ratio_low", pa.float64()), ("ratio_high", pa.float64()),
      ("months_before", pa.float64()), ("months_after", pa.float64()), ("finding", pa.string()),
-     ("method", pa.string()), ("sources", pa.string())]
+     ("trend_ratio", pa.float64()), ("trend_low", pa.float64()), ("trend_high", pa.float64()),
+     ("trend_p", pa.float64()), ("trend_points", pa.int32()), ("method", pa.string()), ("sources", pa.string())]
 )  # fmt: skip
 
 
-def _study(kd: dict, component: str, unit: str, basis: str, ch, mb: float, ma: float, per: dict) -> dict:
+def _study(
+    kd: dict, component: str, unit: str, basis: str, ch, mb: float, ma: float, per: dict, trend=None,
+) -> dict:  # fmt: skip
     if ch is None:
         finding = "not measurable"  # too few months observed on one side
     elif ch.before == 0:
         finding = "rose from none" if ch.after else "none on either side"
-    elif ch.ratio is None or ch.ratio_low is None or ch.ratio_high is None:
-        finding = "not measurable"
-    elif ch.ratio_high < 1:
-        finding = "fell"
-    elif ch.ratio_low > 1:
-        finding = "rose"
+    elif trend is None:
+        finding = "not measurable"  # too few periods before the date to tell a change from a trend
+    elif trend.p_value >= TREND_ALPHA:
+        finding = "no clear change"  # within what the trend before it projects
     else:
-        finding = "no clear change"
+        finding = "fell" if trend.ratio < 1 else "rose"
     if basis == "news_events":
         sources = f"GDELT: {int(per['GDELT'][0]):,} events before, {int(per['GDELT'][1]):,} after"
     else:
@@ -132,7 +173,11 @@ def _study(kd: dict, component: str, unit: str, basis: str, ch, mb: float, ma: f
         "component": component, "unit": unit, "basis": basis,
         **{f: (getattr(ch, f) if ch is not None else None) for f in fields},
         "months_before": round(mb, 1), "months_after": round(ma, 1), "finding": finding,
-        "method": ch.method if ch is not None else "fewer than 3 months observed on a side", "sources": sources,
+        "trend_ratio": trend.ratio if trend else None, "trend_low": trend.low if trend else None,
+        "trend_high": trend.high if trend else None, "trend_p": trend.p_value if trend else None,
+        "trend_points": trend.points if trend else None,
+        "method": (ch.method + "; after-window against the quasi-Poisson trend before the date" if ch is not None
+                   else "fewer than 3 months observed on a side"), "sources": sources,
     }  # fmt: skip
 
 

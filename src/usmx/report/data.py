@@ -134,19 +134,20 @@ def _ready(job: Job, loaded: set[str]) -> bool:
 
 def _candidates(last: dict[str, date]) -> list[Job]:
     """Every figure the report can show, the slowest first."""
-    from ..evidence.claims import keys
+    from ..evidence.claims import claim_keys as keys
 
     victims = last.get(VICTIMS)
     since = date(victims.year - 3, victims.month, 1).isoformat() if victims else None
     # one job per claim, so that the slow ones (an ITS, the audits) run side by side; the strategy's claim reads the
     # evaluation's series and the reclassification audit's state rates, the narco-state claim the same homicide
-    # rates: they run beside that audit, in one process, which computes them once
+    # rates and the capture index: they run beside that audit, in one process, which computes each once
     claims = {k: Job(f"claims.{k}", "claim", (("claim", k),)) for k in keys()}
     shared = [claims.pop(k) for k in ("strategy_working", "narco_state_risk")]
+    capture = _job("measures.capture", "capture_index")  # the narco-state claim describes it too
     jobs = [
-        _bundle(_evidence("evaluation.reclassification", "reclassification"), *shared),
+        _bundle(_evidence("evaluation.reclassification", "reclassification"), *shared, capture),
         *shared,  # where the audit cannot run, the claims run on their own
-        _job("measures.capture", "capture_index"),
+        capture,
         _job("measures.peace", "peace_index"),
         _job("measures.breadth", "market_breadth"),
         *claims.values(),
@@ -179,6 +180,7 @@ def _candidates(last: dict[str, date]) -> list[Job]:
         # the key dates' studies read what the scorecard reads
         Job("cooperation.evidence", "cooperation_evidence", (), (Input.of("cooperation_scorecard", by="year"),)),
         _job("events.designations", "designations"),
+        _job("events.designations_program", "designations", by="program"),
         _job("events.reach", "criminal_group_presence"),
         _job("events.reach_state", "criminal_group_presence", by="state", group="any"),
         _job("events.reach_country", "criminal_group_presence", by="country"),
@@ -331,7 +333,7 @@ def _cooperation(found: dict) -> dict[str, list[dict]]:
 
 def _claims(found: dict[str, dict]) -> dict[str, list[dict]]:
     """Language -> the claims in the catalogue's order (each claim was its own job)."""
-    from ..evidence.claims import keys
+    from ..evidence.claims import claim_keys as keys
 
     return {lang: [found[k][lang] for k in keys() if k in found] for lang in ("es", "en") if found}
 

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from .. import catalog, i18n
 from ..i18n import t
 from . import charts
@@ -181,27 +184,41 @@ def section_cooperation(data: ReportData, lang: str) -> str:
 
 
 def _designations(data: ReportData, lang: str) -> str:
-    """OFAC SDN entries tied to Mexico, per program: new on the latest list loaded, and on it."""
+    """OFAC SDN entities tied to Mexico on the latest list loaded: new, re-designated, removed and on the list, each
+    entity once; then per program (where an entity under two programs counts under each)."""
     rows = data.events.get("designations") or []
     if not rows:
         return ""
     latest = max(r["list_date"] for r in rows)
-    current = sorted((r for r in rows if r["list_date"] == latest), key=lambda r: -(r["entries"] or 0))
-    previous = current[0]["previous_list_date"] if current else None
+    whole = [r for r in rows if r["list_date"] == latest]
+    by_program = sorted(
+        (r for r in data.events.get("designations_program") or [] if r["list_date"] == latest),
+        key=lambda r: -(r["entries"] or 0),
+    )
+    previous = whole[0]["previous_list_date"] if whole else None
+
+    def num(v: int | None) -> str:
+        return i18n.number(v, lang) if v is not None else "–"
+
+    def name(program: str) -> str:
+        return esc(t("all_programs", lang)) if program == "all" else f'<span translate="no">{esc(program)}</span>'
+
     trows = [
-        [
-            f'<span translate="no">{esc(r["program"])}</span>',
-            i18n.number(r["value"], lang) if r["value"] is not None else "–",
-            i18n.number(r["entries"], lang),
-            i18n.number(r["dropped"], lang) if r["dropped"] is not None else "–",
-        ]
-        for r in current
+        [name(r["program"]), num(r["value"]), num(r["re_designated"]), num(r["removed"]), num(r["entries"])]
+        for r in [*whole, *by_program]
     ]
     since = t("designations_since", lang, previous=i18n.day(previous, lang)) if previous else t("baseline", lang)
+    head = [
+        t("program", lang),
+        t("new_entries", lang),
+        t("re_designated", lang),
+        t("dropped", lang),
+        t("on_list", lang),
+    ]
     return (
         f"<h3>{esc(t('designations_title', lang))} ({esc(i18n.day(latest, lang))})</h3>"
         f'<p class="note">{prose(t("designations_note", lang))} {esc(since)}</p>'
-        + table([t("program", lang), t("new_entries", lang), t("on_list", lang), t("dropped", lang)], trows, {1, 2, 3})
+        + table(head, trows, {1, 2, 3, 4})
         + source_line(data, ["ofac_sdn"], lang)
     )
 
@@ -267,21 +284,77 @@ def section_reach(data: ReportData, lang: str) -> str:
     return "".join(out) + "</section>"
 
 
+def _how(key: str, facts: dict, lang: str) -> str:
+    """How a claim is read (catalog/claims.yaml): the test, the evidence, the facts found, the rule's conditions."""
+    from ..evidence.claims import explain
+
+    e = explain(key, lang)
+    evidence = "".join(f"<li>{_names(x)}</li>" for x in e["evidence"])
+    found = "".join(
+        f'<li><code translate="no">{esc(k)} = {esc(_fact(facts.get(k), lang))}</code>: {esc(text)}</li>'
+        for k, text in e["facts"].items()
+    )
+    thresholds = "; ".join(f"{k} = {v}" for k, v in e["thresholds"].items())
+    rule = "".join(
+        f'<li>{esc(t("direction_" + d.replace(" ", "_"), lang))}: <code translate="no">{esc(c)}</code></li>'
+        for d, c in e["directions"].items()
+    )
+    conf = "".join(
+        f'<li>{esc(t("confidence_" + k, lang))}: <code translate="no">{esc(c)}</code></li>'
+        for k, c in e["confidence"].items()
+    )
+    return (
+        f"<details><summary>{esc(t('claims_how', lang))}</summary>"
+        f"<p><b>{esc(t('claims_test', lang))}:</b> {esc(e['test'])}</p><ul>{evidence}</ul>"
+        + (f"<p><b>{esc(t('claims_facts', lang))}:</b></p><ul>{found}</ul>" if facts else "")
+        + f"<p><b>{esc(t('claims_rule', lang))}</b>"
+        + (f' <code translate="no">{esc(thresholds)}</code>' if thresholds else "")
+        + f"</p><ul>{rule}</ul><p><b>{esc(t('claims_confidence_rule', lang, months=e['staleness_months']))}</b></p>"
+        f"<ul>{conf}</ul></details>"
+    )
+
+
+def _names(text: str) -> str:
+    """Escaped text with usmx's names (indicators, commands) kept as code, untranslated."""
+    name = r"\b(usmx (?:evaluate|audit) [a-z-]+|[a-z]+(?:_[a-z0-9]+)+)\b"
+    return re.sub(name, r'<code translate="no">\1</code>', esc(text))
+
+
+def _fact(v, lang: str) -> str:
+    if isinstance(v, bool) or v is None:
+        return {True: "true", False: "false", None: "none"}[v]
+    if isinstance(v, float):
+        return i18n.number(v, lang, 3)
+    return str(v)
+
+
 def section_claims(data: ReportData, lang: str) -> str:
-    """The claims tracker: each claim of the debate, the direction the evidence points, how sure, and why."""
+    """The claims tracker: each claim of the debate, the direction the evidence points, how sure, why, the last
+    month its evidence covers, and how it is read (the rule in catalog/claims.yaml)."""
     head = f'<section id="claims"><h2>{t("claims_title", lang)}</h2>'
     rows = data.claims.get(lang, [])
     if not rows:
         return head + no_data(lang) + "</section>"
-    body = [
-        [
-            esc(r["claim"]),
-            f'<span class="verdict {esc(r["direction"])}">{esc(t("direction_" + r["direction"], lang))}</span>'
-            f"<br><small>{esc(t('confidence_' + r['confidence'], lang))}</small>",
-            f"{esc(r['reading'])}<br><small>{esc(r['caveats'])}</small>",
-        ]
-        for r in rows
-    ]
+    body = []
+    for r in rows:
+        end = r.get("evidence_end")
+        until = (
+            f'<br><small class="{"claim-stale" if r.get("stale") else ""}">{esc(t("claims_evidence_end", lang))} '
+            f"{esc(i18n.month(date.fromisoformat(end + '-01'), lang))}</small>"
+            if end
+            else ""
+        )
+        notes = "".join(f'<br><small class="note-line">{esc(n)}</small>' for n in r.get("notes") or [])
+        body.append(
+            [
+                esc(r["claim"]),
+                f'<span class="verdict {esc(r["direction"].replace(" ", "-"))}">'
+                f"{esc(t('direction_' + r['direction'].replace(' ', '_'), lang))}</span>"
+                f"<br><small>{esc(t('confidence_' + r['confidence'], lang))}</small>{until}",
+                f"{esc(r['reading'])}{notes}<br><small>{esc(r['caveats'])}</small>"
+                + _how(r["key"], r.get("facts") or {}, lang),
+            ]
+        )
     tbl = table([t("claim", lang), t("evidence", lang), t("reading", lang)], body, cls="claims")
     return head + f'<p class="note">{prose(t("claims_note", lang))}</p>{tbl}</section>'
 

@@ -280,7 +280,7 @@ def create_app(db: str | Path, *, data_dir: str | Path | None = None) -> FastAPI
     @app.get("/api/claims", response_model=Frame, responses=ERRORS, tags=["evidence"])
     async def claims(lang: str = Query("en", pattern="^(en|es)$")) -> Response:
         def compute(o: Observatory, s: str) -> _Answer:
-            rows = [{k: _plain(v) for k, v in r.items()} for r in o.claims(lang)]
+            rows = [{k: _plain(v) for k, v in r.items()} for r in o.claims(lang, explain=True)]
             return _json({"name": "claims", "columns": list(rows[0]) if rows else [], "rows": rows, "snapshot": s})
 
         return await answer(("claims", lang), compute)

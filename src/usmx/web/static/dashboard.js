@@ -293,7 +293,17 @@
     const d = await load("claims_" + view.lang);
     const el = document.getElementById("b-claims");
     if (!d || !d.rows.length) return empty(el);
-    el.innerHTML = "<table><tr><th>" + t("claim") + "</th><th>" + t("direction") + "</th><th>" + t("reading") + "</th></tr>" + d.rows.map((r) => "<tr><td>" + esc(r.claim) + "</td><td>" + esc(t("d_" + r.direction)) + "</td><td>" + esc(r.reading) + "</td></tr>").join("") + "</table>";
+    const how = (r) => {
+      const e = r.rule;
+      if (!e) return "";
+      const li = (o, f) => Object.entries(o).map(([k, v]) => "<li>" + f(k, v) + "</li>").join("");
+      return "<details><summary>" + t("how") + "</summary><p>" + esc(e.test) + "</p><ul>" + e.evidence.map((x) => "<li>" + esc(x) + "</li>").join("") + "</ul>" +
+        "<ul>" + li(e.facts, (k, v) => '<code translate="no">' + esc(k) + " = " + esc(String(r.facts[k])) + "</code>: " + esc(v)) + "</ul>" +
+        "<p>" + t("rule") + "</p><ul>" + li(e.directions, (k, v) => esc(t("d_" + k)) + ': <code translate="no">' + esc(v) + "</code>") + "</ul></details>";
+    };
+    const until = (r) => r.evidence_end ? '<br><small class="' + (r.stale ? "stale" : "") + '">' + esc(t("evidence_to")) + " " + esc(r.evidence_end) + "</small>" : "";
+    const notes = (r) => (r.notes || []).map((n) => "<br><small>" + esc(n) + "</small>").join("");
+    el.innerHTML = '<table class="claims"><tr><th>' + t("claim") + "</th><th>" + t("direction") + "</th><th>" + t("reading") + "</th></tr>" + d.rows.map((r) => "<tr><td>" + esc(r.claim) + "</td><td>" + esc(t("d_" + r.direction)) + "<br><small>" + esc(t("c_" + r.confidence)) + "</small>" + until(r) + "</td><td>" + esc(r.reading) + notes(r) + how(r) + "</td></tr>").join("") + "</table>";
   }
 
   async function sources() {
