@@ -18,7 +18,7 @@ def client(loaded_db, tmp_path_factory):
 
     d = tmp_path_factory.mktemp("serve")
     shutil.copy(loaded_db, d / "w.duckdb")
-    with TestClient(create_app(d / "w.duckdb")) as c:
+    with TestClient(create_app(d / "w.duckdb"), base_url="http://127.0.0.1") as c:
         c.db = d / "w.duckdb"  # type: ignore[attr-defined]
         yield c
 
@@ -147,7 +147,7 @@ def test_a_concurrent_ingest_leaves_every_response_valid(loaded_db, tmp_path):
     bad: list[str] = []
     seen: set[str] = set()
     done = threading.Event()
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         first = c.get("/healthz").json()
 
         def hammer() -> None:
@@ -226,7 +226,7 @@ def test_concurrent_first_requests_to_every_kind_of_endpoint_all_succeed(loaded_
         srv.should_exit = True
         thread.join(10)
     assert [u for u, code in codes if code != 200] == []
-    ledger = TestClient(create_app(tmp_path / "w.duckdb")).get("/api/ledger").json()
+    ledger = TestClient(create_app(tmp_path / "w.duckdb"), base_url="http://127.0.0.1").get("/api/ledger").json()
     assert len(ledger["rows"]) == 23 and all(r["url"].startswith("https://") for r in ledger["rows"])
 
 

@@ -14,17 +14,27 @@ def serve(
     db: DbOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            help="A Host name the server answers besides this machine's loopback names (repeat for more; * for "
+            "any). Needed when serving behind a proxy or on a public address.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the dashboard and a read-only JSON API (/api/..., OpenAPI at /openapi.json, docs at /docs) over the
     warehouse. The server reads its own read-only copy of the warehouse and publishes a new one after each load, so
-    `usmx ingest` can run while it serves; it never writes to the warehouse."""
+    `usmx ingest` can run while it serves; it never writes to the warehouse. It answers only the Host names it is
+    told (loopback by default, --allow-host for more), sends a strict Content-Security-Policy, and gives each
+    request a time budget."""
     import uvicorn
 
     from ..web.app import create_app
 
     obs = observatory(db)
     obs._require()
-    app = create_app(obs.db, data_dir=obs.data_dir)
+    app = create_app(obs.db, data_dir=obs.data_dir, allowed_hosts=tuple(allow_host or ()))
     app.state.publisher.current()  # the first copy now: a bad warehouse fails here, not on the first request
     err.print(f"usmx serving {obs.db} on http://{host}:{port}/ (API docs: http://{host}:{port}/docs); Ctrl-C stops")
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -114,10 +114,11 @@ def run(con: Any, name: str, **params: Any) -> pa.Table:
             f"indicator {name!r} takes no parameter {', '.join(unknown)}{hint}; it takes: "
             f"{', '.join(allowed) or 'none'}."
         )
-    clean = {k: v for k, v in params.items() if v is not None}
+    from ._params import coerce
+
     grains = tuple(catalog.indicator_meta().get(name, {}).get("grains", ()))
-    if grains and isinstance(clean.get("by"), str):  # Spanish grain names: --by sexenio, --by año
-        clean["by"] = catalog.resolve_choice("by", clean["by"], grains) or clean["by"]
+    # each value read as its kind and held to its bounds (catalog/parameters.yaml); Spanish grain names resolve
+    clean = {k: coerce(k, v, grains) for k, v in params.items() if v is not None}
     return contract(ind.func(con, **clean), ind)
 
 

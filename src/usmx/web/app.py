@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import io
 import json
-import threading
-from collections import OrderedDict
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,6 +22,7 @@ from typing import Any
 
 import pyarrow as pa
 from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import Path as Path_
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -32,7 +32,14 @@ from .. import catalog, warehouse
 from .._version import __version__
 from ..api import Observatory
 from ..errors import MissingFileError, UnknownNameError, UsmxError
+from .guard import BUDGET_SECONDS, LOOPBACK, Budget, Cache, Guard
+from .routes import add_indicator_routes
 from .snapshots import Publisher, Snapshot
+
+#: the indicators /api/evaluate/its may evaluate: those with a monthly grain
+MONTHLY = ["homicide_victims", "homicide_victims_daily_average", "daily_homicides", "disappearances",
+           "federal_crimes", "fentanyl_seizures_lbs", "fentanyl_seizure_events", "southwest_border_encounters",
+           "overdose_deaths", "lethal_violence"]  # fmt: skip
 
 #: HTTP status of each kind of refusal (usmx.errors), the most specific class first; a class not listed takes its
 #: nearest listed base's status, and anything that is not a UsmxError is a 500 (a bug)
@@ -42,11 +49,6 @@ STATUS: dict[type[Exception], int] = {UnknownNameError: 404, MissingFileError: 5
 def status_of(exc: UsmxError) -> int:
     """The HTTP status of a usmx refusal, by its class."""
     return next(STATUS[cls] for cls in type(exc).__mro__ if cls in STATUS)
-
-
-#: parameters of /api/indicators/{name} that are not the indicator's own
-RESERVED = {"format"}
-CACHE_ENTRIES = 2048
 
 
 class Health(BaseModel):
@@ -124,33 +126,6 @@ def _frame(name: str, table: pa.Table, key: str) -> dict:
     return {"name": name, "columns": table.column_names, "rows": rows, "note": _note(table), "snapshot": key}
 
 
-class _Cache:
-    """Answers per (snapshot, request), least recently used first out; a new snapshot empties it."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.key = ""
-        self.items: OrderedDict[tuple, Any] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, snapshot: str, key: tuple) -> Any:
-        with self.lock:
-            if snapshot != self.key:
-                self.items.clear()
-                self.key = snapshot
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        return None
-
-    def put(self, snapshot: str, key: tuple, value: Any) -> None:
-        with self.lock:
-            if snapshot == self.key:
-                self.items[key] = value
-                while len(self.items) > self.size:
-                    self.items.popitem(last=False)
-
-
 @dataclass(frozen=True)
 class _Answer:
     body: bytes
@@ -161,22 +136,34 @@ class _Answer:
         return Response(self.body, media_type=self.media_type, headers=self.headers)
 
 
-def _json(value: Any) -> _Answer:
-    return _Answer(json.dumps(_plain(value), ensure_ascii=False).encode(), "application/json", {})
+def _json(value: Any, headers: dict[str, str] | None = None) -> _Answer:
+    return _Answer(json.dumps(_plain(value), ensure_ascii=False).encode(), "application/json", headers or {})
 
 
-def create_app(db: str | Path, *, data_dir: str | Path | None = None) -> FastAPI:
-    """The ASGI app over warehouse ``db`` (read-only)."""
+def create_app(
+    db: str | Path,
+    *,
+    data_dir: str | Path | None = None,
+    allowed_hosts: tuple[str, ...] = (),
+    budget_seconds: float = BUDGET_SECONDS,
+) -> FastAPI:
+    """The ASGI app over warehouse ``db`` (read-only). ``allowed_hosts``: Host names answered besides this machine's
+    loopback names (``*``: any); ``budget_seconds``: how long a request may wait and compute (usmx.web.guard)."""
     home = Observatory(db, data_dir)
     publisher = Publisher(home.db, home.data_dir / "serve")
-    cache = _Cache(CACHE_ENTRIES)
+    cache = Cache()
+    budget = Budget(seconds=budget_seconds)
     observatories: dict[str, Observatory] = {}
     app = FastAPI(
         title="usmx",
         version=__version__,
         description="Read-only API of a usmx warehouse: Mexico's organized crime and US-Mexico security cooperation "
-        "from official sources. Every answer names the warehouse state (`snapshot`) it was computed from.",
+        "from official sources. Every answer names the warehouse state (`snapshot`) it was computed from. Every "
+        "parameter is typed and bounded; answers are paged; each request has a time budget (503 past it).",
+        docs_url=None,
+        redoc_url=None,
     )
+    app.add_middleware(Guard, allowed_hosts=(*LOOPBACK, *allowed_hosts))
 
     @app.exception_handler(RequestValidationError)
     def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -208,8 +195,14 @@ def create_app(db: str | Path, *, data_dir: str | Path | None = None) -> FastAPI
                 except UsmxError as exc:
                     raise HTTPException(status_of(exc), str(exc)) from None
 
-            found = await run_in_threadpool(run)
-            cache.put(snap.key, key, found)
+            try:
+                found = await budget.run(run, lambda result: cache.put(snap.key, key, result))
+            except TimeoutError:
+                raise HTTPException(
+                    503,
+                    f"the answer takes longer than this server's budget of {budget.seconds:g} s a request; it goes on "
+                    "being computed: ask again shortly.",
+                ) from None
         return found.response()
 
     @app.get("/healthz", response_model=Health, responses=ERRORS, tags=["service"])
@@ -233,41 +226,46 @@ def create_app(db: str | Path, *, data_dir: str | Path | None = None) -> FastAPI
 
         return await answer(("indicators",), compute)
 
-    @app.get("/api/indicators/{name}", response_model=Frame, responses=ERRORS, tags=["indicators"])
-    async def indicator(
-        name: str,
-        request: Request,
-        format: str = Query("json", pattern="^(json|csv|parquet)$", description="json, csv or parquet"),
-        by: str | None = Query(None, description="the grain: month, year, state, administration…"),
-        state: str | None = Query(None, description="a state code or name (Spanish names and accents accepted)"),
-    ) -> Response:
-        """An indicator's table; any other query parameter is one of the indicator's parameters
-        (`GET /api/indicators` lists them), validated as `usmx indicator` validates them."""
-        params = {k: v for k, v in request.query_params.items() if k not in RESERVED | {"by", "state"}}
-        if by is not None:
-            params["by"] = by
-        if state is not None:
-            params["state"] = state
+    async def serve_indicator(name: str, format: str, page: int, page_size: int, params: dict) -> Response:
+        """An indicator's table, one page of it (the parameters already typed and bounded: usmx.web.routes)."""
 
         def compute(o: Observatory, s: str) -> _Answer:
-            table = o.indicator(name, **params)
+            whole = o.indicator(name, **params)
+            pages = max(1, -(-whole.num_rows // page_size))
+            if page > pages:
+                raise HTTPException(404, f"page {page} of {name}: the answer has {pages} page(s) of {page_size} rows.")
+            table = whole.slice((page - 1) * page_size, page_size)
+            paging = {"X-Total-Rows": str(whole.num_rows), "X-Page": str(page), "X-Pages": str(pages)}
             if format == "csv":
                 import pyarrow.csv as pacsv
 
                 buf = io.BytesIO()
                 pacsv.write_csv(table, buf)
                 return _Answer(buf.getvalue(), "text/csv; charset=utf-8",
-                               {"Content-Disposition": f'attachment; filename="{name}.csv"'})  # fmt: skip
+                               {"Content-Disposition": f'attachment; filename="{name}.csv"', **paging})  # fmt: skip
             if format == "parquet":
                 import pyarrow.parquet as pq
 
                 buf = io.BytesIO()
                 pq.write_table(table, buf)
                 return _Answer(buf.getvalue(), "application/vnd.apache.parquet",
-                               {"Content-Disposition": f'attachment; filename="{name}.parquet"'})  # fmt: skip
-            return _json(_frame(name, table, s))
+                               {"Content-Disposition": f'attachment; filename="{name}.parquet"', **paging})  # fmt: skip
+            frame = _frame(name, table, s)
+            return _json({**frame, "page": page, "pages": pages, "total_rows": whole.num_rows}, paging)
 
-        return await answer(("indicator", name, format, tuple(sorted(params.items()))), compute)
+        return await answer(("indicator", name, format, page, page_size, tuple(sorted(params.items()))), compute)
+
+    add_indicator_routes(app, serve_indicator, ERRORS, Frame)
+
+    @app.get("/api/indicators/{name}", response_model=Frame, responses=ERRORS, tags=["indicators"])
+    async def unknown_indicator(name: str) -> Response:
+        """An indicator usmx does not have: 404, with the names it has (and a suggestion for a typo)."""
+        from .. import indicators
+
+        reg = indicators.registry()
+        raise HTTPException(
+            404, f"unknown indicator {name[:80]!r}{catalog.suggest(name, reg)}; `GET /api/indicators` lists them."
+        )
 
     @app.get("/api/tables", response_model=list[TableItem], responses=ERRORS, tags=["warehouse"])
     async def tables() -> Response:
@@ -275,7 +273,15 @@ def create_app(db: str | Path, *, data_dir: str | Path | None = None) -> FastAPI
 
     @app.get("/api/loads", response_model=Frame, responses=ERRORS, tags=["warehouse"])
     async def loads() -> Response:
-        return await answer(("loads",), lambda o, s: _json(_frame("loads", o.loads(), s)))
+        """Every file loaded, by its name (never where it lies on the server): kind, sha256, vintage, rows."""
+
+        def compute(o: Observatory, s: str) -> _Answer:
+            table = o.loads()
+            names = [Path(str(n).removeprefix("usmx bundled sample: ")).name for n in table["file_name"].to_pylist()]
+            table = table.drop_columns([c for c in ("raw_path", "file_name") if c in table.column_names])
+            return _json(_frame("loads", table.append_column("file_name", pa.array(names, pa.string())), s))
+
+        return await answer(("loads",), compute)
 
     @app.get("/api/claims", response_model=Frame, responses=ERRORS, tags=["evidence"])
     async def claims(lang: str = Query("en", pattern="^(en|es)$")) -> Response:
@@ -287,13 +293,18 @@ def create_app(db: str | Path, *, data_dir: str | Path | None = None) -> FastAPI
 
     @app.get("/api/evaluate/its", responses=ERRORS, tags=["evidence"])
     async def evaluate_its(
-        indicator: str = Query("homicide_victims", description="a monthly indicator"),
+        indicator: str = Query(
+            "homicide_victims",
+            description="a monthly indicator",
+            json_schema_extra={"enum": MONTHLY},
+            pattern=r"^[a-z_0-9]{1,40}$",
+        ),
         intervention: str | None = Query(
             None,
             pattern=r"^\d{4}-\d{2}$",
             description=f"YYYY-MM (default: the strategy's start, {catalog.key_date('strategy').month})",
         ),
-        state: str | None = Query(None),
+        state: str | None = Query(None, max_length=60, description="a state: INEGI code, abbreviation or name"),
     ) -> Response:
         """The interrupted-time-series evaluation (as `usmx evaluate its`), computed once per warehouse state."""
 
@@ -304,7 +315,8 @@ def create_app(db: str | Path, *, data_dir: str | Path | None = None) -> FastAPI
         return await answer(("its", indicator, intervention, state), compute)
 
     @app.get("/api/audit/{kind}", response_model=Frame, responses=ERRORS, tags=["evidence"])
-    async def audit(kind: str) -> Response:
+    async def audit(kind: str = Path_(max_length=40, description="reclassification, substitution, revisions, "
+                                                                 "inegi-gap or breaks")) -> Response:  # fmt: skip
         """An integrity audit (as `usmx audit KIND`): reclassification, substitution, revisions, inegi-gap, breaks."""
         return await answer(("audit", kind), lambda o, s: _json(_frame(kind, o.audit(kind), s)))
 
@@ -328,6 +340,11 @@ def create_app(db: str | Path, *, data_dir: str | Path | None = None) -> FastAPI
     def catalogue() -> dict:
         """What the dashboard's filters offer: states, crime groups, administrations, and its queries."""
         return dashboard_catalog()
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> FileResponse:
+        """The API's documentation (Swagger UI, vendored: it works with no network)."""
+        return FileResponse(static_file("docs.html") or "", media_type="text/html; charset=utf-8")
 
     @app.get("/", include_in_schema=False)
     def dashboard() -> FileResponse:
@@ -387,7 +404,10 @@ def queries() -> list[dict]:
 
 
 def static_file(name: str) -> Path | None:
-    """A file the dashboard loads: its own (web/static) or the state map the report draws too."""
+    """A file the dashboard loads: its own (web/static) or the state map the report draws too; None for any name
+    that is not a plain file name there (a path, a NUL, a dot file)."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", name):
+        return None
     for folder in (resources.files("usmx.web") / "static", resources.files("usmx.report") / "assets"):
         base = Path(str(folder)).resolve()
         path = (base / name).resolve()

@@ -22,8 +22,8 @@ from .app import create_app, dashboard_catalog, static_file
 
 #: the files the page loads, besides the data
 ASSETS = ("dashboard.js", "dashboard.css", "strings.json", "vega.min.js", "vega-lite.min.js", "vega-embed.min.js",
-          "LICENSE-vega.txt", "LICENSE-vega-lite.txt", "LICENSE-vega-embed.txt", "mx_states.topojson.json",
-          "mx_municipalities.topojson.json")  # fmt: skip
+          "vega-interpreter.min.js", "LICENSE-vega.txt", "LICENSE-vega-lite.txt", "LICENSE-vega-embed.txt",
+          "LICENSE-vega-interpreter.txt", "mx_states.topojson.json", "mx_municipalities.topojson.json")  # fmt: skip
 
 
 def requests(cat: dict) -> dict[str, str]:
@@ -52,7 +52,7 @@ def export(db: str | Path, output: str | Path, *, data_dir: str | Path | None = 
         (tmp / "static").mkdir()
         (tmp / "data").mkdir()
         missing = 0
-        with TestClient(create_app(db, data_dir=data_dir)) as client:
+        with TestClient(create_app(db, data_dir=data_dir), base_url="http://127.0.0.1") as client:
             todo = requests(cat)
             for i, (key, url) in enumerate(todo.items(), start=1):
                 r = client.get(url)
@@ -78,7 +78,8 @@ def export(db: str | Path, output: str | Path, *, data_dir: str | Path | None = 
             _script(tmp / "static" / name.replace(".json", ".js"), key, (tmp / "static" / name).read_text("utf-8"))
         page = (static_file("index.html") or Path()).read_text("utf-8")
         (tmp / "index.html").write_text(
-            page.replace("window.USMX_STATIC = false;", "window.USMX_STATIC = true;"), "utf-8"
+            page.replace('<meta name="usmx-static" content="false">', '<meta name="usmx-static" content="true">'),
+            "utf-8",
         )
         return {"queries": len(todo), "written": len(todo) - missing, "missing": missing}
 

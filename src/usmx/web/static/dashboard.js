@@ -2,7 +2,7 @@
    `usmx site` wrote). The URL holds the view (lang, state, group, from, to): a link reopens exactly this view. */
 (function () {
   "use strict";
-  const STATIC = window.USMX_STATIC === true;
+  const STATIC = (document.querySelector('meta[name="usmx-static"]') || {}).content === "true";
   const view = { lang: "es", state: "00", group: "intentional_homicide", from: null, to: null };
   let S = {}, CAT = null, TOPO = null, MUNI = null;
   const cache = {};
@@ -101,7 +101,7 @@
     spec.$schema = "https://vega.github.io/schema/vega-lite/v6.json";
     if (!spec.facet && !spec.width) spec.width = "container";
     spec.config = Object.assign({ font: "system-ui, sans-serif", axis: { labelFontSize: 11, titleFontSize: 11 }, view: { stroke: null } }, spec.config || {});
-    const res = await vegaEmbed(box, spec, { actions: false, renderer: "svg", formatLocale: CAT.locales[view.lang].number, timeFormatLocale: CAT.locales[view.lang].time, tooltip: true });
+    const res = await vegaEmbed(box, spec, { ast: true, expr: vegaInterpreter.expressionInterpreter, actions: false, renderer: "svg", formatLocale: CAT.locales[view.lang].number, timeFormatLocale: CAT.locales[view.lang].time, tooltip: true });
     const links = document.createElement("p");
     links.className = "downloads";
     const a = (label, href, file) => { const x = document.createElement("a"); x.textContent = label; x.href = href; x.download = file; x.dataset.kind = file.split(".").pop(); links.appendChild(x); };
