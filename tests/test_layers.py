@@ -69,6 +69,7 @@ GRAPH = {_module(p): _imports(p) for p in FILES}
 #: the layers, bottom first: a module may import modules of a lower layer, or of its own package, and nothing else
 LAYERS: list[tuple[str, ...]] = [
     ("_version", "_dates", "_db", "_signals", "errors"),
+    ("_yaml",),
     ("config", "containers", "i18n", "outdir"),
     ("catalog",),
     ("checks", "rawstore"),
@@ -97,11 +98,11 @@ def _unit_edges() -> set[tuple[str, str]]:
 
 
 def diagram() -> str:
-    """The layers and what each imports from the layers below (not the foundation's two layers, which everything
+    """The layers and what each imports from the layers below (not the foundation's three layers, which everything
     may use), as a Mermaid flowchart for the README."""
-    base = set(LAYERS[0]) | set(LAYERS[1])
+    base = set(LAYERS[0]) | set(LAYERS[1]) | set(LAYERS[2])
     lines = ["```mermaid", "flowchart BT"]
-    for i, names in enumerate(LAYERS[2:-1], start=2):
+    for i, names in enumerate(LAYERS[3:-1], start=3):
         lines.append(f'  subgraph L{i}[" "]')
         lines += [f"    {n.strip('_')}[{n}]" for n in names]
         lines.append("  end")

@@ -168,6 +168,51 @@ def test_a_damaged_warehouse_is_never_written_to(tmp_path):
     assert db.read_bytes() == before
 
 
+def test_a_warehouse_cut_short_is_refused_and_no_byte_of_it_changes(loaded_db, tmp_path, capsys):
+    """A copy that stopped half-way opened for writing grew from 8.0 MB to 12.3 MB; for reading it crashed with
+    exit 1. Both now refuse it before DuckDB opens it (exit 2 in the CLI)."""
+    from usmx import Observatory, cli
+
+    db = tmp_path / "cut.duckdb"
+    db.write_bytes(loaded_db.read_bytes()[: loaded_db.stat().st_size // 2])
+    before = db.read_bytes()
+    with pytest.raises(UsmxError, match=r"cut.duckdb: the warehouse is cut short: .* bytes where its data need"):
+        Observatory(db).ingest(CONAPO_STATE)
+    for args in (["tables"], ["ingest", str(CONAPO_STATE)], ["sql", "SELECT 1"], ["loads"]):
+        code = cli.main([*args, "--db", str(db)])
+        err = capsys.readouterr().err
+        assert code == 2 and "cut short" in err, (args, err)
+    assert db.read_bytes() == before and not db.with_name("cut.duckdb.wal").exists()
+
+
+def test_a_warehouse_whose_last_free_blocks_were_trimmed_still_opens(tmp_path):
+    """DuckDB trims free blocks at the end of the file without lowering the block count in its header: such a file
+    is shorter than the header's count and sound."""
+    from usmx import Observatory
+    from usmx.warehouse import schema
+
+    db = tmp_path / "w.duckdb"
+    obs = Observatory(db)
+    obs.ingest(CONAPO_STATE)
+    count, size = schema._header_bytes(db) or (0, 0)
+    used = schema._blocks_in_use(db) or 0
+    assert used <= count
+    if used < count:  # cut the free tail: still opens
+        with db.open("r+b") as fh:
+            fh.truncate(3 * 4096 + used * size)
+    assert Observatory(db).tables()
+
+
+def test_a_path_with_a_question_mark_is_refused_for_what_it_is(tmp_path):
+    from usmx import Observatory
+
+    folder = tmp_path / "what?ever"
+    folder.mkdir()
+    with pytest.raises(UsmxError, match=r"DuckDB reads a '\?' in a database path as the start of connection options"):
+        Observatory(folder / "w.duckdb").ingest(CONAPO_STATE)
+    assert list(folder.iterdir()) == [] and not (tmp_path / "what.wal").exists()
+
+
 @pytest.mark.slow  # several seconds: CI runs it
 def test_a_reader_in_another_process_is_not_called_a_writer(tmp_path, monkeypatch):
     """While another process reads the warehouse (past USMX_LOCK_WAIT), a load is refused with a message that says

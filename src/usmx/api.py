@@ -189,6 +189,28 @@ class Observatory:
         with warehouse.opened(self.db) as con:
             return warehouse.unload(con, int(load_id))
 
+    def gc(self, *, dry_run: bool = False) -> list[tuple[str, int, int]]:
+        """Remove what usmx keeps only as leftovers or caches, never a stored raw file of a load or the warehouse:
+        temporary files of runs that ended, raw files of loads into this warehouse that never committed, the scratch
+        area (unzipped GDELT exports, DuckDB spill files, decompressed copies), and the web server's older
+        snapshots. Returns (what, files, bytes) per kind; ``dry_run`` only counts. Run it when no other usmx command
+        writes to this data folder: scratch files are recreated on demand, but a running scan would lose them."""
+        kinds: list[tuple[str, int, int]] = []
+        if self.db.exists():
+            with warehouse.opened(self.db, read_only=True) as con:
+                swept = warehouse.sweep(con, self.raw, dry_run=dry_run)
+        else:
+            swept = self.raw.sweep(dry_run=dry_run)
+        kinds.append(("raw store: unfinished and uncommitted files", len(swept.removed), swept.bytes))
+        scratch = [f for f in _files(self.scratch) if not f.name.endswith(".part") or rawstore.leftover(f, 0)]
+        kinds.append(("scratch: unzipped exports, spill and temporary copies", *_drop(scratch, dry_run)))
+        serve = self.data_dir / "serve"
+        snaps = sorted(serve.glob("snapshot-*.duckdb"), key=lambda f: f.stat().st_mtime)
+        old = snaps[:-1] + [f for f in serve.glob(".snapshot-*.part") if _dead_writer(f)]
+        old += _files(serve / "work")
+        kinds.append(("web server: older snapshots and their scratch", *_drop(old, dry_run)))
+        return kinds
+
     def summary(self) -> list[TableSummary]:
         """Rows, periods covered and current vintages of every core table."""
         out = []
@@ -420,3 +442,24 @@ def _describe(name: str, specs: dict[str, catalog.TableSpec]) -> str:
     if name.startswith("cat_"):
         return "Catalogue (package data)."
     return ""
+
+
+def _files(folder: Path) -> list[Path]:
+    return [f for f in folder.rglob("*") if f.is_file()] if folder.is_dir() else []
+
+
+def _dead_writer(path: Path) -> bool:
+    """A web snapshot's temporary copy (``.snapshot-<time>-<pid>.part``) whose server has exited."""
+    pid = path.name.removesuffix(".part").rsplit("-", 1)[-1]
+    return pid.isdigit() and not rawstore.alive(int(pid))
+
+
+def _drop(paths: list[Path], dry_run: bool) -> tuple[int, int]:
+    """Remove ``paths`` (unless ``dry_run``): how many, and their bytes."""
+    total = 0
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            total += path.stat().st_size
+            if not dry_run:
+                path.unlink()
+    return len(paths), total

@@ -35,6 +35,14 @@ ENGINES = ("duckdb", "pyspark")
 SHARED_TABLES = ("core_gdelt__events", "core_acled__events", "core_ledger__events")
 
 
+#: the most one GDELT export may expand to (a day of GDELT 1.0 events is about 200 MB; a 15-minute 2.0 export a
+#: few MB): a zip past it is refused as a bomb before it fills the disk
+MAX_EXPORT_BYTES = 1 << 30
+#: the memory DuckDB may use to scan event exports (it spills to disk beyond it): a large --events glob does not
+#: take the machine's memory
+EVENTS_MEMORY = "1GB"
+
+
 def expand_events(pattern: str, scratch: Path, *, max_bytes: int | None = None) -> list[str]:
     """The files a glob names, zips unpacked (once) into ``scratch``; gzip and plain files as they are.
 
@@ -44,7 +52,7 @@ def expand_events(pattern: str, scratch: Path, *, max_bytes: int | None = None) 
     """
     from .rawstore import max_expanded_bytes
 
-    limit = max_bytes or max_expanded_bytes()
+    limit = max_bytes or min(max_expanded_bytes(), MAX_EXPORT_BYTES)
     files = sorted(globmod.glob(os.path.expanduser(pattern)))
     if not files:
         raise UsmxError(f"--events {pattern!r} matches no file.")
@@ -192,6 +200,8 @@ def _duckdb_events(db: Path, scratch: Path, events: str):
     files = expand_events(events, scratch / "gdelt_unzipped")
     con = ibis.duckdb.connect()
     quiet(con.con)  # a scan of 20 million events takes seconds
+    con.con.execute(f"SET memory_limit = '{EVENTS_MEMORY}'")
+    con.con.execute(f"SET temp_directory = '{str(scratch / 'duckdb_spill').replace(chr(39), chr(39) * 2)}'")
     try:
         raw = con.read_csv(
             files,

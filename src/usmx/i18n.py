@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from . import _yaml
 
 LANGS = ("es", "en")
 
@@ -39,7 +39,7 @@ class Bilingual:
 def strings(lang: str) -> dict[str, Any]:
     """usmx's words in one language (strings/<lang>.yaml)."""
     text = resources.files("usmx").joinpath(f"strings/{lang_of(lang)}.yaml").read_text("utf-8")
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return _yaml.load(text, f"usmx/strings/{lang_of(lang)}.yaml")
 
 
 def t(key: str, lang: str, **fields: Any) -> str:

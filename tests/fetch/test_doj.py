@@ -162,6 +162,20 @@ def test_fetch_refuses_what_is_not_the_api_and_bad_ranges(obs, api):
     assert not list((obs.raw.root / "doj").glob("*.jsonl.gz")) if (obs.raw.root / "doj").exists() else True
 
 
+def test_fetch_stops_at_its_byte_and_page_limits(obs, api, monkeypatch):
+    from usmx.fetch import doj
+
+    Api.flaky = set()
+    monkeypatch.setenv("USMX_MAX_DOWNLOAD_BYTES", "500")
+    with pytest.raises(FetchError, match="the answers passed 500 bytes in all; nothing was stored"):
+        fetch(obs.raw, "doj-press-releases", since=date(2025, 1, 1), url=f"{api}/api", page_size=PAGE)
+    monkeypatch.delenv("USMX_MAX_DOWNLOAD_BYTES")
+    monkeypatch.setattr(doj, "MAX_PAGE_BYTES", 100)
+    with pytest.raises(FetchError, match="the answer for page 0 passed 100 bytes, more than one page holds"):
+        fetch(obs.raw, "doj-press-releases", since=date(2025, 1, 1), url=f"{api}/api", page_size=PAGE)
+    assert not list((obs.raw.root / "doj").glob("*.jsonl.gz")) if (obs.raw.root / "doj").exists() else True
+
+
 def test_cli_fetch_doj(tmp_path, api, capsys):
     from typer.testing import CliRunner
 

@@ -30,6 +30,7 @@ class Server(BaseHTTPRequestHandler):
     pages: list[list[dict]] = []
     deleted: list[str] = []
     token_requests: list[dict] = []
+    endless: str | None = None  # "fresh": every page full of new events; "same": every page the first one
 
     def log_message(self, *a):
         pass
@@ -60,6 +61,10 @@ class Server(BaseHTTPRequestHandler):
             page = int(q["page"][0])
             assert q["country"] == ["Mexico"] and q["_format"] == ["json"]
             data = Server.pages[page - 1] if page <= len(Server.pages) else []
+            if Server.endless:
+                n = page if Server.endless == "fresh" else 1
+                size = int(q["limit"][0])
+                data = [{"event_id_cnty": f"MEX{n}-{i}", "event_date": "2020-01-01"} for i in range(size)]
             return self._send(
                 200, json.dumps({"status": 200, "count": len(data), "data": data}).encode(), "application/json"
             )
@@ -275,3 +280,26 @@ def test_cli_fetch_gdelt_refuses_a_bad_date(tmp_path, capsys):
         ["fetch", "gdelt", "--from", "2024-13-01", "--to", "2024-12-31", "--db", str(tmp_path / "w.duckdb")]
     )
     assert code == 2 and "--from '2024-13-01' is not a date" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("mode", "env", "error"),
+    [
+        ("fresh", {}, "ACLED kept sending full pages past 5; stopped, nothing was stored"),
+        ("same", {}, "page 2 repeats page 1 .the server ignores the page number.; stopped, nothing was stored"),
+        ("fresh", {"USMX_MAX_DOWNLOAD_BYTES": "3000"}, "the answers passed 3,000 bytes in all; nothing was stored"),
+    ],
+)
+def test_acled_paging_stops_at_its_page_byte_and_repeat_limits(obs, server, monkeypatch, mode, env, error):
+    """A server that never stops paging took 8.9 GB in 60 s: pages now go to disk as they come, and the fetch stops
+    at the page limit, the byte limit or a repeated page, storing nothing."""
+    from usmx.fetch import acled
+
+    monkeypatch.setattr(acled, "MAX_PAGES", 5)
+    monkeypatch.setattr(Server, "endless", mode)
+    monkeypatch.setenv("ACLED_ACCESS_TOKEN", "tok-123")
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    with pytest.raises(FetchError, match=error):
+        obs.fetch("acled", url=server, page_size=10)
+    assert not [p for p in obs.raw.root.rglob("*") if p.is_file()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -44,6 +45,14 @@ class Handler(BaseHTTPRequestHandler):
             return
         if self.path.startswith("/missing/"):
             self.send_error(404)
+            return
+        if self.path.startswith("/page/"):  # a bot-check or login page where the file should be
+            page = b"\n<!DOCTYPE html><html><head><title>Un momento</title></head><body>...</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
             return
         if self.path.startswith("/loop/"):
             self.send_response(302)
@@ -200,3 +209,28 @@ def test_the_new_sources_fetch_and_load_with_their_licence(obs, server, target, 
     (res,) = obs.fetch(target, f"{server}{path}").loads
     assert (res.status, res.kind) == ("loaded", kind) and (rows is None or res.rows == rows)
     assert targets()[target].license.startswith(licence)
+
+
+def test_an_html_page_is_not_kept_and_the_error_names_the_url(obs, server):
+    url = f"{server}/page/IDEFC_NM_dic2020.csv"
+    with pytest.raises(FetchError, match=re.escape(url) + r": the server sent a web page \(HTML\), not a data file"):
+        obs.fetch("sesnsp-state-crimes", url=url)
+    assert _stored(obs) == []
+
+
+def test_an_error_in_a_fetched_file_names_its_url_not_the_raw_path(obs, server):
+    """The load's errors name where the file came from: the raw store's hashed name means nothing to the user."""
+    url = f"{server}/x/IDEFC_NM_dic2020.csv"
+    with pytest.raises(UsmxError) as info:
+        obs.fetch("conapo-state-population", url=url)  # the state crimes file is not CONAPO's
+    assert str(info.value).startswith(url) and str(obs.raw.root) not in str(info.value)
+
+
+def test_looks_like_html():
+    from usmx.fetch.http import looks_like_html
+
+    assert looks_like_html(b"  <!doctype HTML><html>")
+    assert looks_like_html(b"<?xml version='1.0'?><html xmlns='x'>")
+    assert looks_like_html(b"<div>oops</div>", "text/html; charset=utf-8")
+    assert not looks_like_html(b"anio,clave_ent\n2020,01\n", "text/html")  # a CSV mislabelled by its server
+    assert not looks_like_html(b"\x1f\x8b\x08\x00")

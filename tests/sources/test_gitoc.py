@@ -85,3 +85,20 @@ def test_a_workbook_without_dataset_sheets_is_not_taken_for_the_index(obs, tmp_p
     wb.save(path)
     with pytest.raises(UnknownFormatError, match=r"a workbook of 1 sheet \(Sheet1\)"):
         obs.ingest(path)
+
+
+def test_a_workbook_missing_a_sheet_it_lists_is_refused_and_loads_nothing(obs, tmp_path, capsys):
+    """It loaded 5,790 of 12,738 scores with exit 0; now exit 2, naming the sheet, and nothing is written."""
+    import zipfile
+
+    from usmx import cli
+
+    cut = tmp_path / "gitoc_cut.xlsx"
+    with zipfile.ZipFile(WORKBOOK) as src, zipfile.ZipFile(cut, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename != "xl/worksheets/sheet3.xml":
+                dst.writestr(info, src.read(info))
+    before = snapshot(obs)
+    assert cli.main(["ingest", str(cut), "--db", str(obs.db)]) == 2
+    assert "gitoc_cut.xlsx: the workbook lists sheet(s) '2021_dataset' but holds no data" in capsys.readouterr().err
+    assert snapshot(obs) == before

@@ -114,3 +114,16 @@ def test_a_warehouse_of_schema_2_gains_the_citation_columns_and_keeps_its_ledger
     assert rows == [{"n": 23, "p": 23, "u": 0}]
     version = obs.sql("SELECT value FROM usmx_meta WHERE key = 'schema_version'").to_pylist()
     assert version == [{"value": str(warehouse.SCHEMA_VERSION)}]
+
+
+def test_a_key_written_twice_is_refused_with_its_lines(obs, tmp_path, capsys):
+    """YAML keeps the last of two equal keys: an entry edited in two places lost one value without a word."""
+    from usmx import cli
+
+    p = tmp_path / "twice.yaml"
+    p.write_text("counts:\n" + _count().replace("value: 58", "value: 58, value: 85"), encoding="utf-8")
+    before = snapshot(obs)
+    assert cli.main(["ingest", str(p), "--db", str(obs.db)]) == 2
+    err = capsys.readouterr().err
+    assert "twice.yaml: line 2: the key 'value' appears twice (first on line 2)" in err, err
+    assert snapshot(obs) == before

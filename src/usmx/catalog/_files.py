@@ -7,22 +7,19 @@ import io
 from importlib import resources
 from typing import Any
 
-import yaml
+from .. import _yaml
 
 _PKG = resources.files(__package__)
 
 
-#: libyaml's safe loader when PyYAML was built with it (10x faster: `usmx --help` reads the catalogue)
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def load_yaml(text: str) -> Any:
-    """Parse YAML safely (no Python objects), with libyaml when available."""
-    return yaml.load(text, Loader=_LOADER)
+def load_yaml(text: str, source: object = "YAML text") -> Any:
+    """Parse YAML safely (no Python objects, libyaml's speed when available: `usmx --help` reads the catalogue);
+    a key written twice is refused."""
+    return _yaml.load(text, source)
 
 
 def _read_yaml(name: str) -> Any:
-    return load_yaml(_PKG.joinpath(name).read_text(encoding="utf-8"))
+    return load_yaml(_PKG.joinpath(name).read_text(encoding="utf-8"), f"usmx/catalog/{name}")
 
 
 def _read_csv(name: str) -> list[dict[str, str]]:

@@ -190,11 +190,29 @@ def snapshot(
     )
 
 
+def gc(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would be removed.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Free space: remove the leftovers of interrupted runs and the caches usmx rebuilds on demand.
+
+    Removed: temporary files whose process has exited, raw files of loads that never committed, the scratch area
+    (unzipped GDELT exports, DuckDB spill files) and the web server's older snapshots. Never removed: the warehouse,
+    and the raw files of loads (unloaded ones included) or of fetches. Run it when no other usmx command is using
+    this data folder."""
+    kinds = observatory(db).gc(dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    for what, files, size in kinds:
+        out.print(f"{what}: {verb} {files:,} file(s), {size / 1e6:,.1f} MB", highlight=False)
+    total = sum(size for _, _, size in kinds)
+    out.print(f"in all: {verb} {sum(f for _, f, _ in kinds):,} file(s), {total / 1e6:,.1f} MB", highlight=False)
+
+
 def version() -> None:
     """Print the usmx version."""
     out.print(__version__)
 
 
 def register(app: typer.Typer) -> None:
-    for command in (ingest, tables, sql, loads, unload, snapshot, demo, version):
+    for command in (ingest, tables, sql, loads, unload, snapshot, demo, gc, version):
         app.command()(command)

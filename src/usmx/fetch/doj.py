@@ -32,11 +32,12 @@ from .._version import __version__
 from ..errors import FetchError, UsmxError
 from ..rawstore import RawStore
 from . import Fetched, FetchResult, Target
-from .http import RETRY_STATUS, Retry, check_url, retrying
+from .http import RETRY_STATUS, Budget, Retry, check_url, read_page, retrying
 
 DOJ_API = "https://www.justice.gov/api/v1/press_releases.json"
 PAGE_SIZE = 50  # the API's largest page
 MAX_PAGES = 5000  # 250,000 releases: far more than the DOJ has published; a guard against a server that never ends
+MAX_PAGE_BYTES = 32 << 20  # 50 releases with their bodies are well under 2 MB
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -69,17 +70,20 @@ def _components(value: Any) -> str | None:
     return None
 
 
-def _page(client: httpx.Client, api_url: str, page: int, page_size: int, retries: int, backoff: float) -> dict:
+def _page(
+    client: httpx.Client, api_url: str, page: int, page_size: int, retries: int, backoff: float, budget: Budget
+) -> dict:
     params: dict[str, str | int] = {"pagesize": page_size, "page": page, "sort": "date", "direction": "DESC"}
 
     def attempt(n: int) -> dict:
-        resp = client.get(api_url, params=params)
-        if resp.status_code in RETRY_STATUS:
-            raise Retry(f"HTTP {resp.status_code}")
-        if resp.status_code >= 400:
-            raise FetchError(f"{api_url} page {page}: HTTP {resp.status_code}.")
+        with client.stream("GET", api_url, params=params) as resp:
+            if resp.status_code in RETRY_STATUS:
+                raise Retry(f"HTTP {resp.status_code}")
+            if resp.status_code >= 400:
+                raise FetchError(f"{api_url} page {page}: HTTP {resp.status_code}.")
+            body = read_page(resp, api_url, f"page {page}", MAX_PAGE_BYTES, budget)
         try:
-            doc = resp.json()
+            doc = json.loads(body)
         except ValueError:
             raise FetchError(f"{api_url} page {page}: the answer is not JSON; is this the DOJ's API?") from None
         if not isinstance(doc, dict) or not isinstance(doc.get("results"), list):
@@ -117,10 +121,11 @@ def fetch_doj(
     kept: dict[str, dict] = {}
     pages = 0
     headers = {"User-Agent": f"usmx/{__version__} (+open data observatory)"}
+    budget = Budget()
     with httpx.Client(follow_redirects=True, timeout=60, headers=headers) as client:
         total: int | None = None
         for page in range(MAX_PAGES):
-            doc = _page(client, api_url, page, page_size, retries, backoff)
+            doc = _page(client, api_url, page, page_size, retries, backoff, budget)
             pages += 1
             results = doc["results"]
             if total is None:
@@ -158,7 +163,7 @@ def fetch_doj(
     body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
     folder = store.root / "doj"
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=f".{os.getpid()}.part")
     with os.fdopen(fd, "wb") as fh:
         fh.write(gzip.compress(body, mtime=0))
     sha = hashlib.sha256(Path(tmp).read_bytes()).hexdigest()

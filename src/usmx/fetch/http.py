@@ -44,6 +44,18 @@ def safe_for_credentials(url: str) -> None:
         )
 
 
+def looks_like_html(head: bytes, content_type: str = "") -> bool:
+    """An HTML page rather than data: the body starts like one (no official file usmx fetches is HTML), or the
+    server calls it HTML and it starts with a tag. A CSV mislabelled text/html still passes: its first byte is not
+    ``<``."""
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith((b"<!doctype html", b"<html")):
+        return True
+    if start.startswith((b"<?xml", b"<!--")) and b"<html" in start:
+        return True
+    return content_type.split(";")[0].strip().lower() in ("text/html", "application/xhtml+xml") and start[:1] == b"<"
+
+
 @dataclass(frozen=True)
 class Downloaded:
     url: str
@@ -85,11 +97,12 @@ def download(
     )
 
     def attempt(n: int) -> Downloaded:
-        fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=".", suffix=".part")
+        fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=".", suffix=f".{os.getpid()}.part")
         tmp = Path(tmp_name)
         try:
             digest = hashlib.sha256()
             size = 0
+            head = b""
             with os.fdopen(fd, "wb") as out, client.stream("GET", url) as resp:
                 if resp.status_code in RETRY_STATUS:
                     raise Retry(f"HTTP {resp.status_code}")
@@ -107,6 +120,8 @@ def download(
                 for chunk in resp.iter_raw() if total is not None else resp.iter_bytes():
                     out.write(chunk)
                     digest.update(chunk)
+                    if len(head) < 1024:
+                        head += chunk[: 1024 - len(head)]
                     size += len(chunk)
                     if size > max_bytes:
                         raise FetchError(
@@ -124,6 +139,12 @@ def download(
                 raise Retry(f"truncated body: {size:,} of {total:,} bytes")
             if size == 0:
                 raise FetchError(f"{url}: the server sent an empty body.")
+            if looks_like_html(head, resp.headers.get("Content-Type", "")):
+                raise FetchError(
+                    f"{url}: the server sent a web page (HTML), not a data file: a login, error or bot-check page, "
+                    "or a link to a page rather than to the file. Nothing was stored; open the address in a browser, "
+                    "download the file and `usmx ingest` it, or give the file's own link with --url."
+                )
             got = digest.hexdigest()
             if sha256 and got != sha256.lower():
                 raise FetchError(f"{url}: sha256 {got} does not match the expected {sha256}; nothing was stored.")
@@ -169,3 +190,42 @@ def retrying(attempt, retries: int, backoff: float, failure):
 
 class Retry(Exception):
     pass
+
+
+class Budget:
+    """Bytes and seconds left for a fetch of many requests (paged APIs): USMX_MAX_DOWNLOAD_BYTES and
+    USMX_DOWNLOAD_DEADLINE, counted over all its pages."""
+
+    def __init__(self) -> None:
+        from .. import config
+
+        self.max_bytes = int(config.get("USMX_MAX_DOWNLOAD_BYTES"))
+        self.deadline = float(config.get("USMX_DOWNLOAD_DEADLINE"))
+        self.started = time.monotonic()
+        self.bytes = 0
+
+    def spend(self, url: str, n: int) -> None:
+        self.bytes += n
+        if self.bytes > self.max_bytes:
+            raise FetchError(
+                f"{url}: the answers passed {self.max_bytes:,} bytes in all; nothing was stored (raise the limit "
+                "with USMX_MAX_DOWNLOAD_BYTES, or fetch a shorter period)."
+            )
+        if time.monotonic() - self.started > self.deadline:
+            raise FetchError(
+                f"{url}: the fetch took longer than {self.deadline:,.0f} s in all; nothing was stored "
+                "(USMX_DOWNLOAD_DEADLINE sets the limit)."
+            )
+
+
+def read_page(resp: httpx.Response, url: str, what: str, cap: int, budget: Budget) -> bytes:
+    """A streamed answer's body, read in chunks: at most ``cap`` bytes, counted against ``budget``."""
+    body = bytearray()
+    for chunk in resp.iter_bytes():
+        body += chunk
+        budget.spend(url, len(chunk))
+        if len(body) > cap:
+            raise FetchError(
+                f"{url}: the answer for {what} passed {cap:,} bytes, more than one page holds; nothing was stored."
+            )
+    return bytes(body)

@@ -12,16 +12,15 @@ The scores are expert assessments, not counts: usmx keeps them for context and t
 
 from __future__ import annotations
 
-import io
 import re
 from typing import Any
 
 import pyarrow as pa
 
-from .. import catalog
+from .. import catalog, containers
 from .._db import one
 from ..errors import CellError, HeaderError, UnknownFormatError
-from ..rawstore import FileFacts
+from ..rawstore import FileFacts, max_expanded_bytes
 from ._base import Candidate, ParseContext, Staged, rows_of
 
 SOURCE = "gitoc"
@@ -53,22 +52,19 @@ def _spellings() -> dict[str, tuple[str, str]]:
 
 
 def parse(ctx: ParseContext, kind: str) -> Staged:
-    import openpyxl
-
     spec = catalog.tables()[catalog.layouts(SOURCE)[kind].table]
     ids = catalog.layouts(SOURCE)[kind].columns
     known = _spellings()
     cols: dict[str, list[Any]] = {k: [] for k in ("year", "continent", "oc_region", "country", "oc_pillar",
                                                   "oc_indicator", "score")}  # fmt: skip
     read: list[str] = []
-    wb = openpyxl.load_workbook(io.BytesIO(ctx.facts.path.read_bytes()), read_only=True, data_only=True)
-    try:
+    with containers.open_workbook(ctx.display, ctx.facts.path, max_expanded_bytes()) as wb:
         for ws in wb.worksheets:
             m = _YEAR.search(ws.title)
             if not m or "dataset" not in ws.title.lower():
                 continue
             year, where = int(m.group(1)), f"{ctx.display}[{ws.title}]"
-            rows = ws.iter_rows(values_only=True)
+            rows = containers.sheet_rows(ctx.display, ws)
             header = [str(c).strip() if c is not None else "" for c in next(rows, ())]
             while header and not header[-1]:
                 header.pop()
@@ -94,8 +90,6 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
                                     ("oc_region", row[place["region"]]), ("country", country),
                                     ("oc_pillar", pillar), ("oc_indicator", key), ("score", float(value))):  # fmt: skip
                         cols[name].append(v.strip() if isinstance(v, str) else v)
-    finally:
-        wb.close()
     if not read:
         raise UnknownFormatError(
             f"{ctx.display}: the workbook has no sheet named like '2023_dataset' "

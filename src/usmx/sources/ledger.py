@@ -28,7 +28,7 @@ from typing import Any
 import pyarrow as pa
 import yaml
 
-from .. import catalog
+from .. import _yaml, catalog
 from ..checks import Check
 from ..errors import CellError, CheckError, UnknownFormatError
 from ..rawstore import FileFacts, open_text
@@ -59,7 +59,7 @@ def detect(facts: FileFacts) -> list[Candidate]:
     return []
 
 
-class _TextDates(yaml.SafeLoader):
+class _TextDates(_yaml.UniqueKeys, yaml.SafeLoader):
     """Safe loading that keeps dates as text, so that a bad date is reported with its entry, not as a crash."""
 
 
@@ -70,7 +70,10 @@ _TextDates.yaml_implicit_resolvers = {
 
 
 def _kinds_doc() -> dict:
-    return yaml.safe_load(resources.files("usmx.catalog").joinpath("ledger_kinds.yaml").read_text("utf-8"))
+    return catalog.load_yaml(
+        resources.files("usmx.catalog").joinpath("ledger_kinds.yaml").read_text("utf-8"),
+        "usmx/catalog/ledger_kinds.yaml",
+    )
 
 
 def kinds() -> list[str]:
@@ -94,7 +97,12 @@ def _load_yaml(ctx: ParseContext) -> object:
             "split it."
         )
     with open_text(ctx.facts) as fh:
-        text = fh.read()
+        text = fh.read(MAX_BYTES + 1)  # counted as it decompresses: a small .yaml.gz may expand to gigabytes
+    if len(text) > MAX_BYTES:
+        raise UnknownFormatError(
+            f"{ctx.display}: the ledger expands to more than {MAX_BYTES:,} characters, more than a hand-written "
+            "file holds; split it."
+        )
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
@@ -103,9 +111,9 @@ def _load_yaml(ctx: ParseContext) -> object:
                     f"{ctx.display}: line {line}: YAML anchors and aliases (&name, *name) are not accepted in "
                     "ledger files; write each entry out in full."
                 )
-        return yaml.load(text, Loader=_TextDates)
     except yaml.YAMLError as exc:
         raise UnknownFormatError(f"{ctx.display}: not valid YAML ({exc}).") from exc
+    return _yaml.load(text, ctx.display, _TextDates)
 
 
 _URL = re.compile(r"https?://[^\s/$.?#][^\s]*\Z", re.IGNORECASE)

@@ -34,11 +34,11 @@ from pathlib import PurePosixPath
 
 import pyarrow as pa
 
-from .. import catalog
+from .. import catalog, containers
 from .._db import one
 from ..checks import Check
 from ..errors import CellError, HeaderError, UnknownFormatError
-from ..rawstore import FileFacts
+from ..rawstore import FileFacts, max_expanded_bytes
 from ._base import Candidate, ParseContext, Staged, rows_of
 
 SOURCE = "sspc"
@@ -144,9 +144,7 @@ def parse(ctx: ParseContext, kind: str) -> Staged:
                 got.skipped["monthly roll-ups (they repeat the days)"] += 1
                 continue
             member = f"{ctx.display}:{info.name}"
-            fh = tf.extractfile(info)
-            assert fh is not None
-            data = fh.read()
+            data = containers.read_member(member, tf, info)
             if lower[-1].endswith(".xlsx"):
                 _read_workbook(member, data, report, national, got)
             elif lower[-1].endswith(".csv"):
@@ -250,12 +248,9 @@ _COUNTS = ("homicides", "male", "female", "unidentified")
 def _read_workbook(member: str, data: bytes, report: str, national: set[str], got: _Rows) -> None:
     """A workbook of national daily totals (``entidad, homicidios, fecha`` with ``Nacional`` rows): stored as state
     ``00``, one row per day."""
-    import openpyxl
-
-    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
+    with containers.open_workbook(member, data, max_expanded_bytes()) as wb:
         for ws in wb.worksheets:
-            it = ws.iter_rows(values_only=True)
+            it = containers.sheet_rows(member, ws)
             header = [catalog.normalise(str(c or "")) for c in next(it, ())]
             if header[:3] != ["entidad", "homicidios", "fecha"]:
                 raise HeaderError(f"{member}[{ws.title}]", [str(c) for c in header], [], f"{KIND} (national workbook)")
@@ -272,8 +267,6 @@ def _read_workbook(member: str, data: bytes, report: str, national: set[str], go
                     day = _parse_day(where, line, "fecha", str(value or ""))
                 got.add_day(report, day, where, [("00", None, [_count(where, line, "homicidios", str(row[1])),
                                                                None, None, None])])  # fmt: skip
-    finally:
-        wb.close()
 
 
 def _is_utf8(data: bytes) -> bool:

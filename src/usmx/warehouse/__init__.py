@@ -25,7 +25,7 @@ from .ledger import (
     ledger_rows,
     table_history,
 )
-from .load import LoadResult, Progress, load_file, load_files, run_checks, unload
+from .load import LoadResult, Progress, load_file, load_files, run_checks, sweep, unload
 from .schema import (
     LEDGER_COLUMNS,
     LOAD_ID,
@@ -33,6 +33,7 @@ from .schema import (
     LOADS_DDL,
     SCHEMA_VERSION,
     UNLOADED,
+    check_warehouse,
     connect,
     ensure_schema,
     opened,
@@ -48,6 +49,7 @@ __all__ = [
     "UNLOADED",
     "LoadResult",
     "Progress",
+    "check_warehouse",
     "connect",
     "current_kinds",
     "current_vintages",
@@ -62,5 +64,6 @@ __all__ = [
     "refresh_current",
     "run_checks",
     "table_history",
+    "sweep",
     "unload",
 ]

@@ -97,6 +97,9 @@ class _Parsed:
 
     @property
     def display(self) -> str:
+        """How errors name the file: a fetched file by the address it came from, a local one by its path."""
+        if self.origin and self.origin.startswith(("http://", "https://")):
+            return self.origin.split(" retrieved ", 1)[0]
         return str(self.path)
 
 
@@ -143,6 +146,7 @@ def load_files(
     (:data:`AHEAD` at a time, in threads; DuckDB does the work outside Python's lock), so the cores that one file's
     statements leave idle are used."""
     done = on_loaded or (lambda r: None)
+    sweep(con, store)
     if len(items) < 2:  # nothing to parse ahead
         single = [
             load_file(con, p, store=store, scratch=scratch, kind=k, origin=o, progress=progress) for p, k, o in items
@@ -286,7 +290,9 @@ def _commit(con: duckdb.DuckDBPyConnection, parsed: _Parsed, store: rawstore.Raw
             con.begin()
             try:
                 licence = getattr(mod, "LICENSES", {}).get(parsed.kind, mod.LICENSE)
-                kept, new = store.keep(facts, mod.SOURCE, parsed.origin or str(parsed.path.resolve()), licence)
+                kept, new = store.keep(
+                    facts, mod.SOURCE, parsed.origin or str(parsed.path.resolve()), licence, warehouse=database(con)
+                )
                 if not new:
                     kept = None  # stored by an earlier load: not ours to remove on failure
                 load_id, rows = _insert(
@@ -300,6 +306,8 @@ def _commit(con: duckdb.DuckDBPyConnection, parsed: _Parsed, store: rawstore.Raw
                 current = bool(one(con, f"SELECT is_current FROM {LOADS} WHERE {LOAD_ID} = ?", [load_id])[0])
                 _signals.check()  # a Ctrl-C that a DuckDB query swallowed still rolls the load back
                 con.commit()
+                if kept is not None:
+                    store.settle(kept)
             except BaseException:
                 if not rollback(con) and known_checksum(con, facts.sha256):
                     kept = None  # the commit completed before the signal: the stored copy is the load's now
@@ -313,6 +321,17 @@ def _commit(con: duckdb.DuckDBPyConnection, parsed: _Parsed, store: rawstore.Raw
         parsed.display, "loaded", parsed.kind, staged.table.name, load_id, rows, facts.sha256, staged.vintage,
         current, time.perf_counter() - parsed.t0, staged.checks_passed, staged.notes,
     )  # fmt: skip
+
+
+def database(con: duckdb.DuckDBPyConnection) -> str:
+    """The warehouse file a connection writes to (pending raw files name it)."""
+    return str(one(con, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()")[0])
+
+
+def sweep(con: duckdb.DuckDBPyConnection, store: rawstore.RawStore, *, dry_run: bool = False) -> rawstore.Swept:
+    """Clear what interrupted loads into this warehouse left in the raw store (see :meth:`RawStore.sweep`): run
+    before every load, and by ``usmx gc``."""
+    return store.sweep(database(con), lambda sha: known_checksum(con, sha) is not None, dry_run=dry_run)
 
 
 @contextlib.contextmanager

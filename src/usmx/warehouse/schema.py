@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import struct
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -67,6 +68,74 @@ def _looks_like_duckdb(path: Path) -> bool:
     return len(head) == 0 or head[8:12] == b"DUCK"
 
 
+_HEADER = 4096  # DuckDB's file starts with a main header and two database headers of this size
+
+
+def _header_bytes(path: Path) -> tuple[int, int] | None:
+    """(block count, block size) from a DuckDB file's newest database header, or None when the headers do not look
+    like the layout this was written for (then DuckDB's own checks are all there is). Each database header is a
+    checksum then iteration, meta block, free list, block count and block size, little-endian 64-bit."""
+    with path.open("rb") as fh:
+        raw = fh.read(3 * _HEADER)
+    if len(raw) < 3 * _HEADER:
+        return None
+    headers = [struct.unpack_from("<6Q", raw, off) for off in (_HEADER, 2 * _HEADER)]
+    _, _, _, _, count, size = max(headers, key=lambda h: h[1])  # the newest (highest iteration) is in force
+    if not (1 << 12 <= size <= 1 << 26 and size & (size - 1) == 0 and count < 1 << 40):
+        return None
+    return count, size
+
+
+def _blocks_in_use(path: Path) -> int | None:
+    """One past the highest block the tables' column segments and the metadata use (DuckDB's own pragmas, which
+    read metadata only), or None when the file cannot be opened to say (it is locked by a writer)."""
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            return None
+        raise
+    try:
+        top = one(con, "SELECT max(block_id) FROM pragma_metadata_info()")[0] or 0
+        for schema, table in con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
+        ).fetchall():
+            name = f'"{schema}"."{table}"'.replace("'", "''")
+            got = one(con, f"SELECT max(block_id) FROM pragma_storage_info('{name}')")[0]
+            top = max(top, got or 0)
+        return top + 1
+    finally:
+        con.close()
+
+
+def check_warehouse(path: Path) -> None:
+    """A warehouse cut short (a copy or a download that stopped, a full disk) is refused before DuckDB opens it:
+    opened for writing, DuckDB would write into it (an 8.0 MB cut copy grew to 12.3 MB) and reads fail part-way."""
+    if not _looks_like_duckdb(path):
+        raise UsmxError(
+            f"{path}: this is not a usmx warehouse (no DuckDB header: damaged, or another kind of file). usmx did not "
+            "open or change it; restore it from a backup or point --db at another file."
+        )
+    header, size = _header_bytes(path), path.stat().st_size
+    if header is None or size >= 3 * _HEADER + header[0] * header[1]:
+        return
+    # smaller than the header's block count: fine when only free blocks at the end are missing (DuckDB trims them)
+    try:
+        used = _blocks_in_use(path)
+    except duckdb.Error as exc:
+        raise UsmxError(
+            f"{path}: the warehouse is damaged ({size:,} bytes, and DuckDB cannot read its tables: {exc}). usmx did "
+            "not change it; restore it from a backup, or build a new one with another --db."
+        ) from exc
+    if used is not None and size < 3 * _HEADER + used * header[1]:
+        raise UsmxError(
+            f"{path}: the warehouse is cut short: {size:,} bytes where its data need "
+            f"{3 * _HEADER + used * header[1]:,} (a copy or a download that stopped, or a full disk). usmx did not "
+            "open or change it; restore it from a backup, or build a new one (`usmx demo`, `usmx ingest`) with "
+            "another --db."
+        )
+
+
 def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """Stop DuckDB drawing its progress bar on standard output during queries longer than two seconds (a big file's
     load through the Python API printed 6.6 kB of it): usmx reports progress itself, and output that users pipe
@@ -95,11 +164,14 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
     (a damaged or foreign file) is never opened, so never written to."""
     if path.is_dir():
         raise UsmxError(f"{path}: is a directory; --db takes a warehouse file (e.g. usmx.duckdb).")
-    if path.exists() and not _looks_like_duckdb(path):
+    if "?" in str(path.absolute()):
         raise UsmxError(
-            f"{path}: this is not a usmx warehouse (no DuckDB header: damaged, or another kind of file). usmx did not "
-            "open or change it; restore it from a backup or point --db at another file."
+            f"{path}: DuckDB reads a '?' in a database path as the start of connection options, and would put the "
+            "warehouse's write-ahead log somewhere else (in a folder named after the part before the '?'). Rename "
+            "the file or folder so that the path has no '?'; usmx did not open or change anything."
         )
+    if path.exists():
+        check_warehouse(path)
     try:
         with ctrl_c_comes_through():  # a Ctrl-C while the warehouse opens is not a damaged file
             if read_only:

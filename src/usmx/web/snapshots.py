@@ -22,7 +22,8 @@ from pathlib import Path
 
 import duckdb
 
-from ..errors import MissingFileError
+from ..errors import MissingFileError, UsmxError
+from ..warehouse import check_warehouse
 from ..warehouse.schema import quiet
 
 
@@ -85,14 +86,21 @@ class Publisher:
         n = int(time.time() * 1000)
         tmp = self.folder / f".snapshot-{n}-{os.getpid()}.part"
         try:
+            check_warehouse(self.db)  # a warehouse cut short is not copied: the last good copy keeps being served
+        except UsmxError:
+            self.failures += 1
+            if self._current is None:
+                raise
+            return
+        try:
             con = quiet(duckdb.connect(":memory:"))
             try:
-                con.execute(f"ATTACH '{self.db}' AS w (READ_ONLY)")
+                con.execute(f"ATTACH {_literal(self.db)} AS w (READ_ONLY)")
                 key = _state_key(con, "w")
                 if self._current is not None and key == self._current.key:
                     self._stat = stat  # touched (a checkpoint, a refused load) but the same state
                     return
-                con.execute(f"ATTACH '{tmp}' AS s")
+                con.execute(f"ATTACH {_literal(tmp)} AS s")
                 con.execute("COPY FROM DATABASE w TO s")
                 con.execute("DETACH s")
                 con.execute("DETACH w")
@@ -116,3 +124,8 @@ class Publisher:
             if stale != path:
                 with contextlib.suppress(OSError):
                     stale.unlink()
+
+
+def _literal(path: Path) -> str:
+    """A path as an SQL string literal (a quote in a folder's name is data, not the end of the string)."""
+    return "'" + str(path).replace("'", "''") + "'"

@@ -5,8 +5,9 @@ name or URL, retrieved_at, bytes, sha256, license). A file that enters usmx is r
 it to ``<data_dir>/raw/.incoming/`` while hashing it, sniffing its compression from its bytes (not its name),
 sampling its encoding and counting its lines; the parser reads only that copy, so the bytes recorded are the bytes
 loaded, and a name with ``*`` or ``?`` in it is never taken for a pattern. The copy becomes the stored file only when
-its load succeeds (:meth:`RawStore.keep`); a refused file is deleted (:meth:`RawStore.discard`), and leftover
-``.part`` files of interrupted runs are swept away. Nothing here modifies a stored file.
+its load succeeds (:meth:`RawStore.keep`); a refused file is deleted (:meth:`RawStore.discard`), and what
+interrupted runs left (``.part`` files, files of loads that never committed) is swept away by the next command
+that writes (:meth:`RawStore.sweep`). Nothing here modifies a stored file.
 """
 
 from __future__ import annotations
@@ -16,25 +17,22 @@ import codecs
 import contextlib
 import hashlib
 import io
-import json
 import os
 import re
 import shutil
 import stat
 import tarfile
 import tempfile
-import time
 import uuid
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import containers
-from .errors import MissingFileError, UnknownFormatError
+from .. import containers
+from ..errors import MissingFileError, UnknownFormatError
 
 CHUNK = 1 << 20
 HEAD_BYTES = 1 << 16
@@ -43,7 +41,7 @@ SAMPLE_BYTES = 1 << 20  # decoded bytes whose encoding is settled here; DuckDB's
 
 def max_expanded_bytes() -> int:
     """The most a compressed file may expand to (``USMX_MAX_EXPANDED_BYTES``, read when a file is read)."""
-    from . import config
+    from .. import config
 
     return int(config.get("USMX_MAX_EXPANDED_BYTES"))
 
@@ -193,7 +191,7 @@ def receive(path: str | os.PathLike[str], incoming: Path | None) -> FileFacts:
     out = None
     if incoming is not None:
         incoming.mkdir(parents=True, exist_ok=True)
-        dest = incoming / f"{uuid.uuid4().hex}.part"
+        dest = incoming / part_name(uuid.uuid4().hex)
         out = dest.open("wb")
     counter = _Lines()
     compression: str | None = None
@@ -245,13 +243,25 @@ def _decompressor(compression: str) -> Any:
 
 
 def _feed_compressed(state: dict[str, Any], chunk: bytes, counter: _Lines, compression: str) -> None:
-    """Decompress a chunk into the line counter; a file may hold several gzip members (or bz2 streams)."""
+    """Decompress a chunk into the line counter, at most CHUNK bytes at a time (one compressed megabyte can expand
+    to a gigabyte: memory stays bounded and the expanded size is counted as it grows); a file may hold several
+    gzip members (or bz2 streams)."""
     data = chunk
     while data:
-        counter.feed(state["d"].decompress(data))
-        if not state["d"].eof:
+        d = state["d"]
+        if compression == "gzip":
+            counter.feed(d.decompress(data, CHUNK))
+            data = d.unconsumed_tail
+        else:
+            counter.feed(d.decompress(data, max_length=CHUNK))
+            data = b""
+            while not d.eof and not d.needs_input:
+                counter.feed(d.decompress(b"", max_length=CHUNK))
+        if data:
+            continue
+        if not d.eof:
             return
-        data = state["d"].unused_data
+        data = d.unused_data
         if data:
             state["d"] = _decompressor(compression)
 
@@ -383,113 +393,21 @@ def readable_path(facts: FileFacts, scratch: Path) -> Iterator[Path]:
             os.unlink(tmp)
 
 
-@dataclass(frozen=True)
-class RawFile:
-    path: Path
-    sha256: str
-    bytes: int
-    origin: str
-    retrieved_at: str
-    source: str
-    license: str | None = None
+from .store import RawFile, RawStore, Swept, alive, leftover, part_name, write_sidecar  # noqa: E402
 
-
-class RawStore:
-    """Content-addressed store under ``<root>/raw``."""
-
-    STALE_SECONDS = 24 * 3600  # a .part older than this belongs to no running process
-
-    def __init__(self, root: str | os.PathLike[str]):
-        self.root = Path(root) / "raw"
-
-    @property
-    def incoming(self) -> Path:
-        return self.root / ".incoming"
-
-    def path_for(self, source: str, sha256: str, ext: str) -> Path:
-        return self.root / source / f"{sha256}.{ext}"
-
-    def find(self, sha256: str) -> Path | None:
-        for candidate in self.root.glob(f"*/{sha256}.*"):
-            if not candidate.name.endswith(".json") and ".part" not in candidate.name:
-                return candidate
-        return None
-
-    def receive(self, path: str | os.PathLike[str]) -> FileFacts:
-        """Copy a file into the incoming area in one pass (see :func:`receive`); sweep stale leftovers first."""
-        self.sweep()
-        return receive(path, self.incoming)
-
-    def keep(self, facts: FileFacts, source: str, origin: str, license: str | None = None) -> tuple[RawFile, bool]:
-        """Move an incoming copy into place (once) and write its sidecar. Returns the record and whether it is new
-        (False: the store had these bytes already, and the copy was dropped)."""
-        dest = self.path_for(source, facts.sha256, facts.ext)
-        sidecar = dest.with_name(dest.name + ".json")
-        existing = self.find(facts.sha256)
-        if existing is not None and existing.with_name(existing.name + ".json").exists():
-            self.discard(facts)
-            meta = json.loads(existing.with_name(existing.name + ".json").read_text(encoding="utf-8"))
-            return RawFile(
-                existing, facts.sha256, facts.bytes, meta["origin"], meta["retrieved_at"], source, meta.get("license")
-            ), False
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if facts.path.parent == self.incoming:
-            os.replace(facts.path, dest)
-        else:  # inspected in place: copy
-            tmp = dest.with_name(dest.name + f".part{os.getpid()}")
-            shutil.copyfile(facts.path, tmp)
-            os.replace(tmp, dest)
-        record = RawFile(dest, facts.sha256, facts.bytes, origin, _now(), source, license)
-        write_sidecar(record)
-        del sidecar
-        return record, True
-
-    def discard(self, facts: FileFacts) -> None:
-        """Delete an incoming copy (a refused or already-stored file)."""
-        if facts.path.parent == self.incoming:
-            _remove(facts.path)
-
-    def forget(self, record: RawFile) -> None:
-        """Remove a file this load just added (its load was rolled back)."""
-        _remove(record.path)
-        _remove(record.path.with_name(record.path.name + ".json"))
-
-    def add(self, facts: FileFacts, source: str, origin: str, license: str | None = None) -> RawFile:
-        """Store a file inspected in place (kept for callers that do not receive first)."""
-        return self.keep(facts, source, origin, license)[0]
-
-    def adopt(self, tmp: Path, source: str, sha256: str, ext: str, origin: str, license: str | None) -> RawFile:
-        """Move a fully downloaded and verified temporary file into place (atomic rename)."""
-        dest = self.path_for(source, sha256, ext)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        size = tmp.stat().st_size
-        os.replace(tmp, dest)
-        record = RawFile(dest, sha256, size, origin, _now(), source, license)
-        write_sidecar(record)
-        return record
-
-    def sweep(self) -> int:
-        """Delete ``.part`` files left by interrupted runs (older than a day, or in the incoming area and not in
-        use by a live process is not knowable: age decides). Returns how many were removed."""
-        if not self.root.exists():
-            return 0
-        now, removed = time.time(), 0
-        for part in self.root.rglob("*.part*"):
-            with contextlib.suppress(FileNotFoundError):
-                if now - part.stat().st_mtime > self.STALE_SECONDS:
-                    part.unlink()
-                    removed += 1
-        return removed
-
-
-def write_sidecar(record: RawFile) -> None:
-    sidecar = record.path.with_name(record.path.name + ".json")
-    meta = asdict(record)
-    meta["path"] = record.path.name
-    tmp = sidecar.with_name(sidecar.name + f".part{os.getpid()}")
-    tmp.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, sidecar)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+__all__ = [
+    "CHUNK",
+    "FileFacts",
+    "RawFile",
+    "RawStore",
+    "Swept",
+    "alive",
+    "inspect",
+    "leftover",
+    "max_expanded_bytes",
+    "open_text",
+    "part_name",
+    "readable_path",
+    "receive",
+    "write_sidecar",
+]
