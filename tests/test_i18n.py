@@ -39,3 +39,24 @@ def test_bilingual_records_read_their_fields_in_either_language():
     group = catalog.crime_groups()["kidnapping"]
     assert group.label("es") == "Secuestro" and group.short("en")
     assert catalog.administrations()[-1].label("es") == "Sheinbaum"
+
+
+def test_every_indicator_unit_and_index_component_has_its_words_in_both_languages():
+    """The Spanish report said "(score)", "(crimes)", "(markets)" and "peso de violent_crime"."""
+    from usmx import catalog, i18n
+    from usmx import indicators as ind
+
+    for lang in ("es", "en"):
+        units = i18n.strings(lang)["units"]
+        assert {i.unit for i in ind.registry().values()} <= set(units), lang
+        for spec in catalog._read_yaml("indices.yaml")["indices"].values():
+            for part in spec["components"]:
+                assert i18n.t(f"component_{part}", lang) != f"component_{part}"
+    assert i18n.unit("score", "es") == "puntaje" and i18n.unit("crimes", "es") == "delitos"
+
+
+def test_a_label_that_names_its_unit_does_not_repeat_it():
+    from usmx.report.sections_us import _labelled
+
+    assert _labelled("Fentanilo decomisado por la CBP (libras)", "libras") == "Fentanilo decomisado por la CBP (libras)"
+    assert _labelled("Índice de captura criminal", "puntaje") == "Índice de captura criminal (puntaje)"

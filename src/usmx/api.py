@@ -258,7 +258,8 @@ class Observatory:
         with engines.backend(self.db, self.scratch, engine, events) as con:
             try:
                 table = ind.run(con, name, **params)
-                if table.num_rows == 0:  # say why: an empty input table, or nothing matched
+                meta = table.schema.metadata or {}
+                if table.num_rows == 0 and b"empty" not in meta:  # say why: an empty input, or nothing matched
                     why = ind.why_empty(con, ind.registry()[name].sources, params, events)
                     table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"empty": why.encode()})
                 return table

@@ -4,6 +4,7 @@ never creates a warehouse, empty results say why, Spanish names work, people get
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 
 import pyarrow as pa
@@ -125,7 +126,7 @@ def test_spanish_names_are_accepted(loaded, capsys):
     assert code == code_es == 0 and en == es
     _, a, _ = run(capsys, "indicator", "homicide_victims", "--by", "year", "--state", "Nuevo León", "--db", loaded.db)
     _, b, _ = run(capsys, "indicator", "homicide_victims", "--by", "año", "--state", "nuevo leon", "--db", loaded.db)
-    assert a == b and "2024  1,539" in a  # Nuevo León
+    assert a == b and re.search(r"^2024  19 +Nuevo León +1,539 ", a, re.M)  # the state stays in the rows
     _, a, _ = run(capsys, "indicator", "crime_rate_per_100k", "-p", "group=extortion", "--db", loaded.db)
     _, b, _ = run(capsys, "indicator", "crime_rate_per_100k", "-p", "group=Extorsión", "--db", loaded.db)
     assert a == b
@@ -183,7 +184,7 @@ def test_the_api_takes_indicator_output_and_reports_missing_files(loaded, tmp_pa
     res = loaded.evaluate("its", indicator=table, intervention="2024-10", sims=300, placebo=False)
     assert res.observed_total == 20_055
     gap = loaded.audit("inegi-gap", loaded.indicator("inegi_vs_sesnsp", by="state"))
-    assert gap.num_rows == 0  # the bundled INEGI files end in 2012
+    assert gap.num_rows == loaded.audit("inegi-gap").num_rows  # the table given is the one it would read
     panel = loaded.indicator(
         "crime_rate_per_100k", group="intentional_homicide", by="month", level="state", measure="victims"
     )
@@ -199,3 +200,67 @@ def test_exit_codes_follow_the_error_class():
 
     assert exit_code(UsmxError("x")) == exit_code(ParameterError("x")) == exit_code(OutputError("x")) == 2
     assert exit_code(RuntimeError("a bug")) is None
+
+
+def test_whole_counts_held_as_decimals_print_as_counts_and_changepoint_months_as_months(capsys):
+    from datetime import date
+
+    print_aligned(pa.table({"year": [2017, 2018], "extraditions": [1.0, 58.0], "share": [0.25, 1.0]}))
+    print_aligned(pa.table({"date": [date(2016, 1, 1)], "lower": [date(2015, 12, 1)], "upper": [date(2016, 1, 1)]}))
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].split() == ["2017", "1", "0.25"] and out[2].split() == ["2018", "58", "1.00"], out
+    assert out[4].split() == ["2016-01", "2015-12", "2016-01"], out  # it printed 2016-01-01 2015-12-01 2016-01-01
+
+
+def test_output_into_a_missing_folder_is_bad_input_not_a_bug(loaded, tmp_path, capsys):
+    target = tmp_path / "no" / "such" / "folder" / "x.csv"
+    for args in (("indicator", "homicide_victims", "-f", "csv"), ("evaluate", "its", "-f", "json")):
+        code, _, err = run(capsys, *args, "--output", target, "--db", loaded.db)
+        assert code == 2 and "the folder" in err and "does not exist; create it first" in err, err
+        assert not target.parent.exists()
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_a_reader_that_stops_early_is_not_an_error(loaded, fmt):
+    """`usmx ... | head -1`: Unix tools end quietly with 0 when the reader has had enough; usmx said exit 1."""
+    import subprocess
+    import sys
+
+    cmd = (
+        f"{sys.executable} -c 'from usmx.cli import run; run()' indicator homicide_victims --by month "
+        f"-f {fmt} --db {loaded.db} | head -c 20 > /dev/null; echo ${{PIPESTATUS[0]}}"
+    )
+    done = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "0" and "Error" not in done.stderr, (done.stdout, done.stderr)
+
+
+def test_a_filtered_table_keeps_whose_figures_they_are(loaded, capsys):
+    code, out, _ = run(capsys, "indicator", "homicide_victims", "--state", "Sinaloa", "-f", "json", "--db", loaded.db)
+    rows = json.loads(out)
+    assert code == 0 and {(r["state_code"], r["state"]) for r in rows} == {("25", "Sinaloa")}
+    code, out, _ = run(capsys, "evaluate", "its", "--state", "Sinaloa", "-f", "json", "--db", loaded.db)
+    doc = json.loads(out)
+    assert (doc["indicator"], doc["state_code"], doc["state"]) == ("homicide_victims", "25", "Sinaloa")
+    code, out, _ = run(capsys, "evaluate", "its", "-f", "json", "--db", loaded.db)
+    assert json.loads(out)["state"] == "National"
+
+
+def test_a_rate_names_its_basis_and_defaults_to_the_groups_measure(loaded, capsys):
+    """'Rate per 100,000' meant victims on the dashboard and crimes in the CLI, and neither said which."""
+    code, out, _ = run(capsys, "indicator", "crime_rate_per_100k", "-f", "json", "--db", loaded.db)
+    assert code == 0 and {r["measure"] for r in json.loads(out)} == {
+        "victims"
+    }  # homicide: victims, as on the dashboard
+    code, out, _ = run(
+        capsys, "indicator", "crime_rate_per_100k", "-p", "group=violent_robbery", "-f", "json", "--db", loaded.db
+    )
+    assert {r["measure"] for r in json.loads(out)} == {"crimes"}
+
+
+def test_nowcast_and_its_backtest_say_why_they_are_empty(loaded, capsys):
+    code, out, err = run(capsys, "indicator", "homicide_nowcast", "--db", loaded.db)
+    err = " ".join(err.split())
+    assert code == 0 and "a nowcast needs 6 whole months with both the daily count" in err, err
+    assert "the daily count covers" in err and "usmx fetch sspc-daily-homicides" in err
+    code, out, err = run(capsys, "evaluate", "nowcast-backtest", "--db", loaded.db)
+    assert code == 0 and out == "" and "nothing to score: " in err  # stdout holds results only

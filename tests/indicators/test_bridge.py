@@ -81,18 +81,23 @@ def test_group_rates_run_across_the_break_and_every_row_says_its_methodology(obs
     release = tmp_path / "IDEFC_NM_dic2025.csv"
     release.write_bytes(("\r\n".join(fake) + "\r\n").encode("latin-1"))
     obs.ingest(CONAPO_STATE, release, STATE_CRIMES_2026)
-    monthly = obs.indicator("crime_rate_per_100k", group="extortion", by="month", level="national").to_pylist()
+    monthly = obs.indicator(
+        "crime_rate_per_100k", group="extortion", by="month", level="national", measure="crimes"
+    ).to_pylist()
     by_period = {r["period"].isoformat()[:7]: r for r in monthly}
     assert by_period["2025-12"]["methodology"] == "2015" and by_period["2026-01"]["methodology"] == "2026"
     keys = _keys_2026()
     jan = sum(v for k, v in keys.items() if k.startswith("extorsion."))  # 3 months
     assert sum(by_period[m]["total"] for m in ("2026-01", "2026-02", "2026-03")) == jan
     yearly = {
-        r["year"]: r for r in obs.indicator("crime_rate_per_100k", group="extortion", level="national").to_pylist()
+        r["year"]: r
+        for r in obs.indicator("crime_rate_per_100k", group="extortion", level="national", measure="crimes").to_pylist()
     }
     assert yearly[2025]["methodology"] == "2015" and yearly[2026]["methodology"] == "2026"
     assert yearly[2026]["months"] == 3
-    last = obs.indicator("crime_rate_per_100k", group="extortion", by="last_12_months", level="state").to_pylist()
+    last = obs.indicator(
+        "crime_rate_per_100k", group="extortion", by="last_12_months", level="state", measure="crimes"
+    ).to_pylist()
     assert {r["methodology"] for r in last} == {"2015+2026 (bridged)"}
     # a group measured in victims keeps its (2015-methodology) victims series
     victims = obs.indicator("crime_rate_per_100k", group="extortion", measure="victims", level="national")

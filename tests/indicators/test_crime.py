@@ -101,8 +101,11 @@ def test_crime_rate_yearly_matches_hand_computation(loaded):
     ext2019 = sum(
         int(v.replace(",", "")) for row in reader if row[0] == "2019" and row[4] == "Extorsión" for v in row[7:19]
     )
-    t = loaded.indicator("crime_rate_per_100k", group="extortion", level="national").to_pylist()
+    t = loaded.indicator("crime_rate_per_100k", group="extortion", level="national", measure="crimes").to_pylist()
     r = next(r for r in t if r["year"] == 2019)
+    assert r["measure"] == "crimes"
+    # by default a group's own measure: extortion counts victims, and the rows say so
+    assert {r["measure"] for r in loaded.indicator("crime_rate_per_100k", group="extortion").to_pylist()} == {"victims"}
     assert r["total"] == ext2019
     assert r["value"] == pytest.approx(ext2019 / _conapo_mid(2019) * 100_000)
     state = loaded.indicator("crime_rate_per_100k", group="extortion", state="15").to_pylist()
@@ -284,6 +287,8 @@ def test_export_cli_writes_csv_and_parquet(loaded, tmp_path, capsys):
                 "month",
                 "-p",
                 "group=extortion",
+                "-p",
+                "measure=crimes",
                 "--db",
                 str(loaded.db),
             ]

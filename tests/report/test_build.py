@@ -147,10 +147,14 @@ def test_sources_that_end_long_before_the_newest_data_say_so_in_red(html_both):
     stale = re.findall(r'class="stale">([^<]*)', text)
     # the newest observed month is SESNSP's March 2026 (the 2026 methodology's first release; CONAPO's projections
     # to 2070 do not count)
-    assert "data end in November 2018, 88 months before the newest data in this report" in stale  # CDC
     assert "data end in December 2012, 159 months before the newest data in this report" in stale  # INEGI
     assert not any("June 2025" in s for s in stale)  # SESNSP victims are current
-    assert any(s.startswith("los datos terminan en noviembre de 2018") for s in stale)
+    assert any(s.startswith("los datos terminan en diciembre de 2012") for s in stale)
+    # CDC's 2018 sample feeds the same table as its file to 2025: the chart's evidence is current, so no red line
+    # under a chart that runs to 2025 (it said "data end in November 2018")
+    assert not any("November 2018" in s or "noviembre de 2018" in s for s in stale)
+    # population projections reach 2070: that is not a cut-off
+    assert "(projections to 2070)" in text and "(proyecciones hasta 2070)" in text and "enero de 2070" not in text
     assert ".stale { color: var(--accent)" in text
 
 
@@ -206,3 +210,14 @@ def test_the_measures_beyond_homicide_are_drawn_with_their_intervals(html_both):
     assert "over 1,408 configurations" in section and "normalisation (banded, z-score, rank)" in section
     assert section.count("<tr>") == 1 + 2 + 7  # header, normalisation, aggregation, seven weights
     assert "No component explains more than half" in section
+
+
+def test_no_english_key_or_unit_leaks_into_the_spanish_report(html_both):
+    text, _ = html_both
+    es = text.split('id="en-')[0]  # the Spanish half comes first
+    for leak in ("(score)", "(crimes)", "(markets)", "(libras) (libras)", "peso de violent_crime", "peso de homicide"):
+        assert leak not in es, leak
+    assert "(puntaje)" in es and "(delitos)" in es
+    if "peso de " in es:  # the capture index's sensitivity table, when its inputs are loaded
+        assert "peso de delitos violentos" in es
+    assert "1 most peaceful, 5 least" not in text

@@ -6,6 +6,8 @@ expected and what to do); 1 an internal error (a bug: run with ``USMX_DEBUG=1`` 
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import sys
 import threading
@@ -95,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
             return code
     except Terminated:
         return _interrupted(143)
+    except BrokenPipeError:  # the reader closed the pipe (| head): what it wanted was written
+        _quiet_stdout()
+        return 0
     except UsmxError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return exit_code(exc) or 2
@@ -126,6 +131,21 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _quiet_stdout() -> None:
+    """The reader of our output went away (``usmx ... | head``): send what is left to /dev/null, so that Python's
+    final flush does not fail as well."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
 def run() -> None:
-    """Console-script entry point."""
-    sys.exit(main())
+    """Console-script entry point. A closed pipe on stdout (``| head``) ends the command quietly with exit 0, as Unix
+    tools do."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        code = 0
+    sys.exit(code)

@@ -29,12 +29,22 @@ def observatory(db: Path | None) -> Observatory:
     return Observatory(db)
 
 
+class _Console(Console):
+    """Rich ends the program with exit 1 when the reader of stdout goes away; usmx treats a closed pipe (``| head``)
+    as the reader having had enough (exit 0, see usmx.cli.main)."""
+
+    def on_broken_pipe(self) -> None:
+        if self.quiet:
+            return
+        raise BrokenPipeError
+
+
 def _console(stderr: bool) -> Console:
     """A console that wraps only in a terminal: piped or captured output keeps each line whole, whatever the
     terminal's width (Rich would otherwise wrap at 80 columns, or at $COLUMNS)."""
     stream = sys.stderr if stderr else sys.stdout
     terminal = stream.isatty()
-    return Console(
+    return _Console(
         stderr=stderr, soft_wrap=True, highlight=False, width=None if terminal else 100_000, force_terminal=None
     )
 
@@ -141,9 +151,23 @@ def cell(v) -> str:
     return str(v)
 
 
+def _whole(column) -> bool:
+    """A floating-point column whose values are all whole numbers (and not all zero or empty)."""
+    import pyarrow as pa
+
+    if not pa.types.is_floating(column.type):
+        return False
+    values = [v for v in column.to_pylist() if v is not None and v == v]
+    return any(values) and all(float(v).is_integer() for v in values)
+
+
 def _monthly(name: str, values: list) -> bool:
     """A date column of months (every value the first of a month, named as a period): printed as YYYY-MM."""
-    named = name in ("period", "month", "vintage") or name.startswith("period_") or name.endswith("_period")
+    named = (
+        name in ("period", "month", "vintage", "date", "lower", "upper")  # changepoints: a month and its interval
+        or name.startswith("period_")
+        or name.endswith("_period")
+    )
     dates = [v for v in values if v is not None]
     return named and bool(dates) and all(isinstance(v, date) and v.day == 1 for v in dates)
 
@@ -161,13 +185,18 @@ def print_aligned(tbl: pa.Table, max_text: int = 60, console=None) -> None:
     plain = {i for i, n in enumerate(tbl.column_names) if n.endswith(("year", "_id")) or n == "rank"}
     monthly = {i for i, n in enumerate(tbl.column_names) if _monthly(n, tbl.column(n).to_pylist())}
     stamp = {i: "%Y" if _yearly(tbl.column(i).to_pylist()) else "%Y-%m" for i in monthly}
+    # a float column of whole numbers (counts summed as doubles: extraditions, adjusted totals) prints as counts
+    whole = {i for i, n in enumerate(tbl.column_names) if _whole(tbl.column(n))}
     rows = [
         [
-            str(v) if i in plain and isinstance(v, int) else (v.strftime(stamp[i]) if i in monthly else cell(v))
+            str(v) if i in plain and isinstance(v, int)
+            else v.strftime(stamp[i]) if i in monthly
+            else cell(round(v)) if i in whole and isinstance(v, float)
+            else cell(v)
             for i, v in enumerate(r.values())
         ]
         for r in tbl.to_pylist()
-    ]
+    ]  # fmt: skip
     rows = [[c if len(c) <= max_text else c[: max_text - 1] + "…" for c in r] for r in rows]
     names = tbl.column_names
     numeric = [pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t) for t in tbl.schema.types]
@@ -192,8 +221,7 @@ def emit(tbl: pa.Table, format: Format | FileFormat, output: Path | None, empty:
     """Print or write a table in the requested format; Parquet needs a file. An empty result says why on stderr
     (``empty``, or the table's ``note`` metadata)."""
     format = Format(format.value)
-    if output is not None and output.is_dir():
-        raise UsmxError(f"--output {output}: is a folder; give a file name.")
+    check_output(output)
     if format is Format.parquet:
         if output is None:
             raise UsmxError("--format parquet needs --output FILE (Parquet is binary).")
@@ -228,13 +256,25 @@ def emit(tbl: pa.Table, format: Format | FileFormat, output: Path | None, empty:
         err.print(f"no rows: {why}", highlight=False, soft_wrap=True)
 
 
+def check_output(output: Path | None) -> None:
+    """An --output file can be written: not a folder, and in a folder that exists (usmx does not create folders
+    for a file; a mistyped path would scatter output)."""
+    if output is None:
+        return
+    if output.is_dir():
+        raise UsmxError(f"--output {output}: is a folder; give a file name.")
+    folder = output.parent
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise UsmxError(f"--output {output}: the folder {folder} {what}; create it first, or write somewhere else.")
+
+
 def write_text(text: str, output: Path | None) -> None:
     """Print text, or write it to ``output`` (and say so on stderr)."""
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
-    if output.is_dir():
-        raise UsmxError(f"--output {output}: is a folder; give a file name.")
+    check_output(output)
     output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
     err.print(f"wrote {output}")
 

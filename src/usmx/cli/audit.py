@@ -84,10 +84,11 @@ def revisions(
 
 @app.command("inegi-gap")
 def inegi_gap(format: FormatOption = Format.table, output: OutputOption = None, db: DbOption = None) -> None:
-    """INEGI death-record homicides against SESNSP victims, by state and year, where both exist."""
+    """INEGI death-record homicides (by year of occurrence where loaded, else of registration) against SESNSP
+    victims, by state and year, where both cover a whole year."""
     why = (
-        "no year has both sources loaded (the bundled INEGI files end in 2012, SESNSP starts in 2015); ingest "
-        "INEGI exports for 2015 or later."
+        "no year has a whole year of both sources loaded: SESNSP's victims start in 2015; ingest INEGI's deaths by "
+        "occurrence (`usmx ingest` of the INEGI occurrence export) or by registration for 2015 or later."
     )
     emit(observatory(db).audit("inegi-gap"), format, output, empty=why)
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from .. import catalog
-from ._output import STRATEGY_DEFAULT, DbOption, Format, FormatOption, OutputOption, emit, observatory, write_text
+from ._output import STRATEGY_DEFAULT, DbOption, Format, FormatOption, OutputOption, emit, err, observatory, write_text
 from .indicators import ParamOption, StateOption, params
 
 app = typer.Typer(
@@ -184,7 +184,11 @@ def nowcast_backtest(
     them with every month, csv and parquet the months."""
     import pyarrow as pa
 
-    res = observatory(db).evaluate("nowcast-backtest", window=window, as_of_day=as_of_day)
+    obs = observatory(db)
+    res = obs.evaluate("nowcast-backtest", window=window, as_of_day=as_of_day)
+    if not res.months:  # say why on stderr, as every empty result does; stdout keeps only results
+        why = (obs.indicator("homicide_nowcast", window=window).schema.metadata or {}).get(b"empty", b"").decode()
+        err.print(f"nothing to score: {why or 'no month has both series and the months before it.'}", highlight=False)
     if format is Format.json:
         write_text(json.dumps(res.to_dict(), indent=1, default=str), output)
         return
@@ -192,7 +196,6 @@ def nowcast_backtest(
         emit(pa.Table.from_pylist(res.rows), format, output)
         return
     if not res.months:
-        write_text(f"no month has both series and {window} complete months before it; nothing to score.", output)
         return
     first, last = res.rows[0]["period"], res.rows[-1]["period"]
     when = f"as of day {as_of_day}" if as_of_day else "whole months"

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .. import catalog
+from .. import catalog, i18n
 from .._db import one
 from ..errors import UnknownNameError, UsmxError
 from ._months import month_start
@@ -141,7 +141,7 @@ def _ratio_tests(
         raise UsmxError(f"the data end before the intervention ({intervention}).")
     pre = frames[(frames["period"] < t0) & (frames["period"] >= t0 - pd.DateOffset(months=window))]
     post = frames[frames["period"] >= t0]
-    names = catalog.state_names() | {"00": "Nacional"}
+    names = catalog.state_names() | {"00": i18n.t("national", "en")}  # data columns are in English
     # each state's months as arrays, split once (filtering the frames per state and candidate cost most of the time)
     cols = ["intentional_homicide", *candidates]
     split = {
@@ -223,18 +223,32 @@ def revisions(
     from ..warehouse import table_history
 
     spec = catalog.tables().get(table)
+    revisable = [t for t, sp in catalog.tables().items() if _count_field(sp)]
     if spec is None:
         raise UnknownNameError(f"unknown table {table!r}; tables: {', '.join(catalog.tables())}.")
+    value = _count_field(spec)
+    if value is None:
+        raise UsmxError(
+            f"{table}: revisions compare monthly counts of crimes or persons by state or municipality, and this table "
+            f"holds none; tables they apply to: {', '.join(revisable)}."
+        )
     loads = [r for r in table_history(con, table) if r["vintage"] is not None]
     if old is None or new is None:
         if len(loads) < 2:
+            others = [
+                t for t in revisable if t != table and len([r for r in table_history(con, t) if r["vintage"]]) > 1
+            ]
+            hint = (
+                f" Tables with two releases or more here: {', '.join(others)}; give one with --table."
+                if others
+                else " No table here has two releases yet."
+            )
             raise UsmxError(
-                f"{table} has {len(loads)} release(s) loaded; revisions need two (ingest an older or "
-                "newer release of the same file)."
+                f"{table} has {len(loads)} release(s) loaded; revisions need two (ingest an older or newer release "
+                f"of the same file).{hint}"
             )
         old = old or loads[-2]["load_id"]
         new = new or loads[-1]["load_id"]
-    value = next(f.name for f in spec.fields if f.unit in ("crimes", "persons") and f.type == "BIGINT")
     unit = "municipality_code" if "municipality_code" in spec.columns else "state_code"
     keys = [k for k in spec.primary_key if k not in ("period", unit)]
     hist = spec.history_table
@@ -273,20 +287,36 @@ def revisions(
     return pa.Table.from_pylist(out)
 
 
+def _count_field(spec: catalog.TableSpec) -> str | None:
+    """The count a revision compares: a table with ``period``, a state or municipality, and a whole-number count of
+    crimes or persons (None for other tables)."""
+    if "period" not in spec.columns or not {"state_code", "municipality_code"} & set(spec.columns):
+        return None
+    return next((f.name for f in spec.fields if f.unit in ("crimes", "persons") and f.type == "BIGINT"), None)
+
+
 def inegi_gap(by_state: pa.Table) -> pa.Table:
-    """INEGI death-record homicides against SESNSP victims by state and year, where both exist (from the output of
-    ``inegi_vs_sesnsp`` with ``by=state``)."""
-    t = by_state.to_pylist()
-    rows = [
-        r | {"gap": r["inegi_deaths"] - r["sesnsp_victims"]}
-        for r in t
-        if r["inegi_deaths"] is not None and r["sesnsp_victims"] is not None and r["sesnsp_months"] == 12
-    ]
+    """INEGI death-record homicides against SESNSP victims by state and year, where both cover the whole year (from
+    the output of ``inegi_vs_sesnsp`` with ``by=state``). INEGI's deaths are counted by year of occurrence where a
+    whole year of them is loaded (the months SESNSP counts), else by year of registration; ``inegi_basis`` says which.
+    ``value`` is SESNSP's victims per INEGI death; ``gap`` INEGI's deaths less SESNSP's victims."""
+    rows = []
+    for r in by_state.to_pylist():
+        occurrence = r.get("inegi_deaths_occurrence")
+        deaths = occurrence if occurrence is not None else r["inegi_deaths"]
+        if deaths is None or r["sesnsp_victims"] is None or r["sesnsp_months"] != 12:
+            continue
+        basis = "occurrence" if occurrence is not None else "registration"
+        rows.append(
+            {k: r[k] for k in ("year", "state_code", "sesnsp_victims", "sesnsp_months", "value")}
+            | {"inegi_deaths": deaths, "inegi_basis": basis, "gap": deaths - r["sesnsp_victims"]}
+        )
     schema = pa.schema(
         [
             ("year", pa.int32()),
             ("state_code", pa.string()),
             ("inegi_deaths", pa.int64()),
+            ("inegi_basis", pa.string()),
             ("sesnsp_victims", pa.int64()),
             ("sesnsp_months", pa.int64()),
             ("value", pa.float64()),

@@ -87,12 +87,14 @@ class ItsResult:
     placebo_rank: int | None = None  # 1 = the real effect is the largest in absolute value
     placebo_p_value: float | None = None
     notes: list[str] = field(default_factory=list)
+    subject: dict[str, str] = field(default_factory=dict)  # what was estimated: indicator, state_code, state
 
     def to_dict(self) -> dict:
         """A JSON-ready summary (dates as ISO strings)."""
         cf = self.counterfactual.reset_index().rename(columns={"index": "period"})
         cf["period"] = cf["period"].dt.date.astype(str)
         out = {
+            **self.subject,
             "model": self.model,
             "intervention": str(self.intervention.date()),
             "effect_pct": self.effect_pct,

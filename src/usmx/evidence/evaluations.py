@@ -30,12 +30,33 @@ def _name(indicator: str | pa.Table) -> str:
 
 
 @evaluation("its", inputs=_series_inputs, dates={"intervention": "strategy"})
-def its(ev, tables, intervention: str, indicator: str | pa.Table = "homicide_victims", **options: Any):
+def its(
+    ev,
+    tables,
+    intervention: str,
+    indicator: str | pa.Table = "homicide_victims",
+    state: str | None = None,
+    **options: Any,
+):
     """Interrupted time series: the change after ``intervention`` against the counterfactual of the months before,
-    with a 95% interval, a state-space check and placebo-in-time ranking (:func:`usmx.evaluate.its`)."""
+    with a 95% interval, a state-space check and placebo-in-time ranking (:func:`usmx.evaluate.its`). The result
+    names what it estimated: the indicator and the state (or the nation)."""
     from ..evaluate import interrupted_time_series, monthly_series
 
-    return interrupted_time_series(monthly_series(tables["series"], _name(indicator)), intervention, **options)
+    res = interrupted_time_series(monthly_series(tables["series"], _name(indicator)), intervention, **options)
+    res.subject = _subject(_name(indicator), state)
+    return res
+
+
+def _subject(indicator: str, state: str | None) -> dict[str, str]:
+    """What an estimate is about: the indicator, the state's code and name ('00' and 'National' for the nation)."""
+    from .. import catalog, i18n
+    from ..indicators._common import check_state
+
+    code = check_state(state) if state else None
+    code = code or "00"
+    name = i18n.t("national", "en") if code == "00" else catalog.state_names()[code]
+    return {"indicator": indicator, "state_code": code, "state": name}
 
 
 @evaluation("changepoints", inputs=_series_inputs)

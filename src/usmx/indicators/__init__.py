@@ -119,7 +119,21 @@ def run(con: Any, name: str, **params: Any) -> pa.Table:
     grains = tuple(catalog.indicator_meta().get(name, {}).get("grains", ()))
     # each value read as its kind and held to its bounds (catalog/parameters.yaml); Spanish grain names resolve
     clean = {k: coerce(k, v, grains) for k, v in params.items() if v is not None}
-    return contract(ind.func(con, **clean), ind)
+    return _named_state(contract(ind.func(con, **clean), ind), clean.get("state"))
+
+
+def _named_state(table: pa.Table, state: Any) -> pa.Table:
+    """A table filtered to one state keeps the state in its rows (``state_code`` and ``state`` after the grain), so
+    that an export or a copied table still says whose figures they are."""
+    if not state or "state_code" in table.column_names:
+        return table
+    code = catalog.state_code(state)
+    if code is None:
+        return table
+    at = 1 if table.column_names and table.column_names[0] in ("period", "year", "fiscal_year", "month") else 0
+    n = table.num_rows
+    table = table.add_column(at, "state_code", pa.array([code] * n, pa.string()))
+    return table.add_column(at + 1, "state", pa.array([catalog.state_names().get(code, code)] * n, pa.string()))
 
 
 def contract(table: pa.Table, ind: Indicator) -> pa.Table:

@@ -12,7 +12,7 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
-from .. import catalog
+from .. import catalog, i18n
 from .._dates import month_end
 from ..errors import UsmxError
 from . import indicator
@@ -155,14 +155,18 @@ def crime_rate_per_100k(
     group: str = "intentional_homicide",
     by: str = "year",
     level: str = "state",
-    measure: str = "crimes",
+    measure: str | None = None,
     state: str | None = None,
 ) -> pa.Table:
-    """Crimes (or victims) of a crime group per 100,000 inhabitants per year, by state, municipality or nation."""
+    """Crimes or victims of a crime group per 100,000 inhabitants per year, by state, municipality or nation; by
+    default the group's own measure (catalog/taxonomy.yaml: victims for homicide, kidnapping, extortion...), the
+    same as the dashboard and the report. The ``measure`` column names the basis."""
     check_by("crime_rate_per_100k", by)
     check_choice("level", level, ("national", "state", "municipal"))
-    check_choice("measure", measure, ("crimes", "victims"))
     g = crime_group(group)
+    if measure is None:  # the group's own measure; municipalities publish crimes only
+        measure = "crimes" if level == "municipal" else g.measure
+    check_choice("measure", measure, ("crimes", "victims"))
     state = check_state(state)
     if measure == "crimes" and level != "municipal":  # both methodologies, bridged at January 2026
         t = bridged_crimes(con, g.key, state)
@@ -181,7 +185,7 @@ def crime_rate_per_100k(
         unit = "unit_code"
     m = m.mutate(days=days_in_month(m.period))
     if by == "last_12_months":
-        return _last_12_months(m, con, unit, level, g.key)
+        return _last_12_months(m, con, unit, level, g.key, measure)
     if by == "month":
         m = attach_population(m, con, unit, "municipal" if level == "municipal" else "state")
         year_days = ibis.ifelse(days_in_month(ibis.date(m.period.year(), 2, 1)) == 29, 366, 365)
@@ -205,6 +209,7 @@ def crime_rate_per_100k(
         out = out.select(*cols).order_by(cols[:2] if unit != "unit_code" else ["year"])
     res = out.to_pyarrow()
     res = res.append_column("group", pa.array([g.key] * res.num_rows, pa.string()))
+    res = res.append_column("measure", pa.array([measure] * res.num_rows, pa.string()))
     return with_state_names(res) if level == "state" else res
 
 
@@ -214,7 +219,7 @@ def _label_methodology(t):
     return t.mutate(methodology=label).drop("_m0", "_m1")
 
 
-def _last_12_months(m, con, unit: str, level: str, group_key: str) -> pa.Table:
+def _last_12_months(m, con, unit: str, level: str, group_key: str, measure: str) -> pa.Table:
     """Per unit: the total of the latest 12 months in the data, over the mean interpolated population."""
     latest = m.period.max().as_scalar()
     w = m.filter(m.period > latest - ibis.interval(months=12))
@@ -234,6 +239,7 @@ def _last_12_months(m, con, unit: str, level: str, group_key: str) -> pa.Table:
     res = agg.order_by(ibis.desc("value")).to_pyarrow()
     res = res.append_column("rank", pa.array(range(1, res.num_rows + 1), pa.int64()))
     res = res.append_column("group", pa.array([group_key] * res.num_rows, pa.string()))
+    res = res.append_column("measure", pa.array([measure] * res.num_rows, pa.string()))
     return with_state_names(res) if level == "state" else res
 
 
@@ -373,7 +379,7 @@ def records(con, feminicide: bool = False) -> pa.Table:
     for r in expr:
         series.setdefault(r["state_code"], {})[r["period"]] = r["value"]
         series["00"][r["period"]] = series["00"].get(r["period"], 0) + r["value"]
-    names = catalog.state_names() | {"00": "Nacional"}
+    names = catalog.state_names() | {"00": i18n.t("national", "en")}  # data columns are in English
     out = []
     for code in sorted(series):
         s = series[code]

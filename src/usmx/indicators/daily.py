@@ -82,6 +82,24 @@ def daily_homicides(
     return out.replace_schema_metadata({b"note": note.encode()})
 
 
+def _why_no_nowcast(daily: dict, official: dict, history: list, window: int, report: str) -> str:
+    """Why no month could be nowcast, with the spans of both series and what to do."""
+
+    def span(months) -> str:
+        months = sorted(months)
+        return f"{months[0]:%Y-%m} to {months[-1]:%Y-%m}" if months else "nothing"
+
+    if not daily:
+        return f"the daily preliminary count ({report}) is not loaded; `usmx fetch sspc-daily-homicides` loads it."
+    return (
+        f"a nowcast needs {window} whole months with both the daily count ({report}) and SESNSP's victims before the "
+        f"month it estimates; the daily count covers {span(daily)}, SESNSP's victims {span(official)}, and "
+        f"{len(history)} month(s) have both, none with {window} such months before it. Load more of the daily "
+        "count (`usmx fetch sspc-daily-homicides`)"
+        + (", or shorten the window (3 months at the least)." if window > 3 else ".")
+    )
+
+
 def nowcast_inputs(con, report: str = "gpo_interinstitucional") -> tuple[dict, dict]:
     """The daily count's national days by month (period -> counts in day order; days with only a national total
     count as they are) and SESNSP's intentional-homicide victims by month (feminicide apart, as SESNSP counts it)."""
@@ -142,6 +160,9 @@ def homicide_nowcast(con, window: int = 6, report: str = "gpo_interinstitucional
          ("status", pa.string())]
     )  # fmt: skip
     out = pa.Table.from_pylist(rows, schema=schema)
+    meta = {}
+    if not rows:
+        meta[b"empty"] = _why_no_nowcast(daily, official, history, window, report).encode()
     note = (
         f"Nowcast of SESNSP intentional-homicide victims (feminicide apart) from the daily preliminary count "
         f"({report}): the month's count (extrapolated from its mean day when incomplete) over its share of SESNSP's "
@@ -149,4 +170,4 @@ def homicide_nowcast(con, window: int = 6, report: str = "gpo_interinstitucional
         "status 'checked' were nowcast from earlier months only and set beside what SESNSP published "
         "(`usmx evaluate nowcast-backtest` scores them)."
     )
-    return out.replace_schema_metadata({b"note": note.encode()})
+    return out.replace_schema_metadata({b"note": note.encode(), **meta})

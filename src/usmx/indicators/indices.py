@@ -144,7 +144,7 @@ def composite(con, name: str, by: str, year: int | None) -> pa.Table:
     if by == "year":
         rows = [{"year": r["year"], **{k: v for k, v in r.items() if k != "year"}} for r in rows]
     note = (
-        f"{spec['label_en']} for {y}: {spec['higher']}; rank 1 = {spec['rank_1']}. Components and weights: "
+        f"{spec['label_en']} for {y}: {spec['higher']}; rank 1 is {spec['rank_1']}. Components and weights: "
         f"catalog/indices.yaml. rank_low and rank_high are the 5th and 95th percentiles of the state's rank over "
         f"{u.configurations:,} configurations of normalisation, aggregation and weights (`usmx evaluate sensitivity "
         f"--index {name}` gives the Sobol' indices)."

@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .. import catalog
+from .. import catalog, config
 from ..evidence import Evidence, Input, spec
 
 #: crime groups in the "other crimes" panel: those compared across administrations, homicide apart (each counted
@@ -64,10 +64,22 @@ class ReportData:
         v = [r["vintage"] for r in self.loads if r["kind"] == kind and r["is_current"] and r["vintage"]]
         return max(v) if v else None
 
+    def table_end(self, kind: str) -> date | None:
+        """The last observed month of the table(s) a kind of file feeds, from any of its current files: an older file
+        whose months a newer file of another kind continues is not behind (CDC's 2018 sample beside its 2025 file)."""
+        names = {r.get("table_name") for r in self.loads if r["kind"] == kind}
+        today = config.today()
+        v = [
+            r["period_max"]
+            for r in self.loads
+            if r["is_current"] and r.get("period_max") and r.get("table_name") in names and r["period_max"] <= today
+        ]
+        return max(v) if v else None
+
     def data_end(self, kind: str | None = None) -> date | None:
         """The last month a kind of file covers, or (``kind`` None) the newest month observed in any of them (population
         projections, which reach 2070, left out)."""
-        today = date.today()
+        today = config.today()
         v = [
             r["period_max"]
             for r in self.loads

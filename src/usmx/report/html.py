@@ -8,7 +8,7 @@ from collections.abc import Collection
 from datetime import date
 from typing import Protocol
 
-from .. import catalog, i18n
+from .. import catalog, config, i18n
 from ..i18n import t
 
 #: how the report names each kind of file in its source lines
@@ -45,6 +45,8 @@ class HasVintages(Protocol):
 
     def data_end(self, kind: str | None = None) -> date | None: ...
 
+    def table_end(self, kind: str) -> date | None: ...
+
 
 #: a source whose data end this many months before the newest data loaded is flagged in red
 STALE_MONTHS = 18
@@ -64,12 +66,17 @@ def link(text: str, url: str | None) -> str:
 def source_line(data: HasVintages, kinds: list[str], lang: str) -> str:
     """'Source: <publisher dataset> (cut-off <month>); ...', each dataset linked to its official page."""
     parts = []
+    today = config.today()
     for k in kinds:
         v = data.vintage(k) or data.data_end(k)  # a file without a release date: the last month it covers
         label = link(KIND_LABELS.get(k, k), catalog.kind_page(k))
+        if v and v > today:  # population projections: what they reach is not a cut-off
+            parts.append(label + esc(f" ({t('projected_to', lang, year=v.year)})"))
+            continue
         parts.append(label + (esc(f" ({t('cut_off', lang)} {i18n.month(v, lang)})") if v else ""))
-        end, newest = data.data_end(k), data.data_end()
-        if end and newest and end < date.today():
+        # behind means the table's evidence ends early, not that one older file of it does
+        end, newest = data.table_end(k), data.data_end()
+        if end and newest and end < today:
             behind = (newest.year - end.year) * 12 + newest.month - end.month
             if behind > STALE_MONTHS:
                 why = t("stale", lang, end=i18n.month(end, lang), months=behind)

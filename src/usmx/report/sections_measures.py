@@ -13,15 +13,25 @@ SOURCES = ["sesnsp_state_victims", "sesnsp_state_crimes", "sesnsp_state_federal_
            "conapo_state_population"]  # fmt: skip
 
 
+def _part(key: str, lang: str) -> str:
+    """An index component's name in ``lang`` (catalog/indices.yaml keys)."""
+    return t(f"component_{key}", lang)
+
+
+def _factor(f: str, lang: str) -> str:
+    """A sensitivity factor's name: a choice of method, or a component's weight."""
+    return t("factor_weight", lang, part=_part(f[7:], lang)) if f.startswith("weight_") else t(f"factor_{f}", lang)
+
+
 def _sobol(s: dict, lang: str) -> str:
     """The Sobol' table of the capture index: what moves its ranks."""
     body = [
-        [esc(t(f"factor_{f}", lang) if not f.startswith("weight_") else t("factor_weight", lang, part=f[7:])),
+        [esc(_factor(f, lang)),
          i18n.number(s["sobol_first"][f], lang, 2), i18n.number(s["sobol_total"][f], lang, 2)]
         for f in s["factors"]
     ]  # fmt: skip
     dom = s["dominant_component"]
-    verdict = t("dominant_yes", lang, part=dom) if dom else t("dominant_no", lang)
+    verdict = t("dominant_yes", lang, part=_part(dom, lang)) if dom else t("dominant_no", lang)
     note = t("sobol_note", lang, configurations=i18n.number(s["configurations"], lang, 0)) + " " + verdict
     tbl = table([t("factor", lang), t("sobol_first", lang), t("sobol_total", lang)], body, {1, 2}, "sobol")
     return f'<p class="note">{prose(note)}</p>{tbl}'

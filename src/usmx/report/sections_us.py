@@ -378,7 +378,7 @@ def section_sources(data: ReportData, lang: str) -> str:
         [t("file", lang), t("kind", lang), "SHA-256", t("vintage", lang), t("rows", lang), cur], rows, {4}, "sources"
     )
     defs = "".join(
-        f"<dt><code>{esc(i.name)}</code> — {esc(i.label(lang))} ({esc(i18n.unit(i.unit, lang))})</dt>"
+        f"<dt><code>{esc(i.name)}</code> — {esc(_labelled(i.label(lang), i18n.unit(i.unit, lang)))}</dt>"
         f"<dd>{prose(i.definition(lang))}</dd>"
         for i in data.indicators
     )
@@ -386,3 +386,8 @@ def section_sources(data: ReportData, lang: str) -> str:
         f'<section id="sources"><h2>{t("sources_title", lang)}</h2>{tbl}<p class="note">'
         f'{esc(t("sources_note", lang))}</p><dl class="defs">{defs}</dl></section>'
     )
+
+
+def _labelled(label: str, unit: str) -> str:
+    """A label with its unit in brackets, once (a label that already names it keeps it as it is)."""
+    return label if f"({unit})" in label else f"{label} ({unit})"
