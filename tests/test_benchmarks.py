@@ -94,7 +94,12 @@ def test_serve_benchmark_runs_and_prints_its_percentiles(loaded_db, tmp_path):
 
     shutil.copy(loaded_db, tmp_path / "w.duckdb")
     args = [sys.executable, str(ROOT / "benchmarks" / "serve.py"), "--db", str(tmp_path / "w.duckdb"),
-            "--clients", "5", "--requests", "4", "--rounds", "1"]  # fmt: skip
+            "--clients", "5", "--requests", "4", "--rounds", "1", "--swap-seconds", "8"]  # fmt: skip
     res = subprocess.run(args, capture_output=True, text=True, timeout=900)
     assert res.returncode == 0, res.stderr
     assert "p95 ratio indicators / baseline:" in res.stdout and "errors: 0" in res.stdout
+    assert "dashboard /" in res.stdout and "across an ingest" in res.stdout
+    # the ingest changed the warehouse and the server handed out the new state
+    line = next(x for x in res.stdout.splitlines() if "snapshot" in x and "->" in x)
+    before, after = line.rsplit("snapshot ", 1)[1].split(" -> ")
+    assert before != after.strip()

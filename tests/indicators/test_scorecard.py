@@ -36,7 +36,10 @@ def test_on_the_demo_every_named_component_has_rows_and_the_transfers_total_92(l
         sdn["spans_periods"] and sdn["covers_from"] < sdn["period"] and sdn["value"] == 186
     )  # entities new on the 2024 list, each once
     for r in rows:
-        assert r["low"] <= r["value"] <= r["high"], r
+        if r["basis"] == "too_few_events":  # a news share of too few events: blank, and the sources say why
+            assert r["value"] is r["low"] is r["high"] is None and "too few" in r["sources"]
+        else:
+            assert r["low"] <= r["value"] <= r["high"], r
         assert r["sources"]
 
 
@@ -87,14 +90,21 @@ def test_publishers_that_disagree_are_shown_side_by_side_not_averaged_away(loade
     assert dec["period"] == date(2019, 12, 1) and dec["spans_periods"]
 
 
-def test_reported_cooperation_carries_a_wilson_interval(loaded):
+def test_reported_cooperation_carries_a_wilson_interval_and_says_too_few(loaded, monkeypatch):
+    """A share of one news event drew a 0-80% bar: below MIN_EVENTS events a period has no share, and says why."""
+    from usmx.indicators import scorecard
+
     coop = [r for r in _rows(loaded, by="year") if r["component"] == "reported_cooperation"]
-    assert coop
+    assert coop and all(r["value"] is None and r["basis"] == "too_few_events" for r in coop)  # 1 and 21 events
+    assert [r["sources"] for r in coop if r["period"].year == 2016] == [
+        "GDELT: 0 of 1 events in 1 month (too few: a share needs 30 events or more)"
+    ]
+    monkeypatch.setattr(scorecard, "MIN_EVENTS", 1)
+    coop = [r for r in _rows(loaded, by="year") if r["component"] == "reported_cooperation"]
     for r in coop:
         assert 0 <= r["low"] <= r["value"] <= r["high"] <= 1
         assert r["high"] > r["low"]  # even with no cooperation events, the interval is not a point
-        assert r["sources"].startswith("GDELT: ")
-    assert [r["sources"] for r in coop if r["period"].year == 2016] == ["GDELT: 0 of 1 events in 1 month"]
+        assert r["basis"] == "news_events"
     assert [r["sources"] for r in coop if r["period"].year == 2017] == ["GDELT: 0 of 21 events in 3 months"]
 
 

@@ -221,3 +221,11 @@ def test_no_english_key_or_unit_leaks_into_the_spanish_report(html_both):
     if "peso de " in es:  # the capture index's sensitivity table, when its inputs are loaded
         assert "peso de delitos violentos" in es
     assert "1 most peaceful, 5 least" not in text
+
+
+def test_the_file_table_is_folded(html_both):
+    """On a phone the table of files and hashes took 37% of the page: it is folded under a summary now."""
+    text, _ = html_both
+    section = text.split('<section id="en-sources">')[1].split("</section>")[0]
+    assert section.startswith("<h2>") and '<details class="files"><summary>' in section
+    assert section.index("<details") < section.index("SHA-256") < section.index("</details>")

@@ -65,5 +65,7 @@ def test_the_demo_report_draws_the_counted_cooperation(reported_db, tmp_path):
         for w in words:
             assert w in section, (lang, w)
         assert section.count("<svg") >= 3  # the scorecard, the key dates, the news share
+        # the demo's news shares rest on 1 and 21 events: written "too few", not drawn as 0-80% bars
+        assert {"en": ">too few<", "es": ">muy pocos<"}[lang] in section
     # the transfers: 29 + 26 in 2025 and 37 in 2026 in the studies' after-rate (68.9 a year after October 2024)
     assert "68.9 (14.5–205.8)" in page.split('id="en-cooperation"')[1]

@@ -187,3 +187,99 @@ def test_the_static_site_works_with_no_server(server, browser, tmp_path):
         assert q.page.locator("#c-scorecard svg").count() == 1 and q.errors == [] and q.outside == []
     finally:
         httpd.shutdown()
+
+
+#: what the page shows a reader, as JSON: elements wider than the page outside a hinted scroll box, titles and SVG
+#: labels cut, each panel's title and scope, and the visible words (not proper names: translate=no, code)
+READ = """() => {
+  const W = window.innerWidth;
+  const cls = (e) => (typeof e.className === 'string' ? e.className : (e.className && e.className.baseVal) || '');
+  const name = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (cls(e) ? '.' + cls(e).split(' ')[0] : '');
+  const hinted = (e) => { const box = e.closest('.scroll-box'); return box && box.querySelector('.scroll-hint'); };
+  const wide = [];
+  for (const e of document.querySelectorAll('body *')) {
+    const r = e.getBoundingClientRect();
+    if (r.width > 0 && (r.right > W + 1 || r.left < -1) && !hinted(e)) wide.push(name(e));
+  }
+  const cut = [];
+  for (const e of document.querySelectorAll('h1, h2, h3, .chart-title, .note')) {
+    if (e.scrollWidth > e.clientWidth + 1) cut.push(name(e) + ' ' + e.textContent.slice(0, 60));
+  }
+  for (const t of document.querySelectorAll('svg text')) {
+    const svg = t.closest('svg').getBoundingClientRect(), r = t.getBoundingClientRect();
+    if (!t.textContent.trim() || r.width === 0) continue;
+    const out = r.left < svg.left - 2 || r.right > svg.right + 2 || r.right > W + 1 || r.left < -1;
+    if (out) cut.push('svg text ' + t.textContent.slice(0, 60));
+  }
+  const panels = [...document.querySelectorAll('main section')].filter((s) => s.id !== 's-sources').map((s) => ({
+    id: s.id, scopes: [...s.querySelectorAll('h2 .scope, h3 .scope')].map((x) => x.textContent),
+    heads: [...s.querySelectorAll('h2, h3')].length,
+  }));
+  const words = [];
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walk.nextNode()) {
+    const n = walk.currentNode, p = n.parentElement;
+    const hidden = '[translate=no], code, script, style, details:not([open]) > :not(summary)';
+    if (!p || p.closest(hidden)) continue;
+    if (p.closest('select') && !p.closest('option:checked')) continue;
+    words.push(n.textContent);
+  }
+  return { wide: [...new Set(wide)].slice(0, 20), cut: cut.slice(0, 20), panels, text: words.join(' ') };
+}"""
+
+
+def _vocabulary() -> dict[str, list[str]]:
+    """Each language's words as usmx writes them: the dashboard's strings and the package's (strings/*.yaml)."""
+    import json
+
+    from usmx import i18n
+    from usmx.web.app import static_file
+
+    doc = json.loads((static_file("strings.json") or Path()).read_text("utf-8"))
+
+    def flat(v) -> list[str]:
+        return [x for y in v.values() for x in flat(y)] if isinstance(v, dict) else [v] if isinstance(v, str) else []
+
+    return {lang: list(doc[lang].values()) + flat(i18n.strings(lang)) for lang in ("es", "en")}
+
+
+def _leaks(lang: str, text: str) -> list[str]:
+    """Words and phrases of the other language on a page in ``lang``: a lowercase word of four letters or more that
+    only the other language uses (capitalised words are names: Baja California, Diario Oficial), and any whole
+    phrase of the other language's dashboard strings ("Download CSV")."""
+    import re
+
+    vocab = _vocabulary()
+    other = "en" if lang == "es" else "es"
+    words = lambda texts: {w for t in texts for w in re.findall(r"[^\W\d_]{4,}", t.lower())}  # noqa: E731
+    foreign = words(vocab[other]) - words(vocab[lang])
+    found = {w for w in re.findall(r"\b[^\W\d_A-Z]{4,}\b", text) if w in foreign}
+    mine = set(vocab[lang])
+    phrases = {p for p in vocab[other][:200] if " " in p and len(p) < 60 and p not in mine and p in text}
+    return sorted(found | phrases)
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_every_view_reads_at_desktop_and_phone_width_in_both_languages(server, browser, lang, width):
+    """With a state chosen: nothing wider than the page (outside a scroll box with a hint), no title or chart label
+    cut, every panel's title says the state or that it is national, no word of the other language; a screenshot of
+    each view goes to benchmarks/screens/ (CI keeps them)."""
+    base, _ = server
+    p = Page(browser, width=width)
+    p.open(f"{base}/?lang={lang}&state=25")
+    seen = p.page.evaluate(READ)
+    shots = Path(__file__).parents[2] / "benchmarks" / "screens"
+    shots.mkdir(parents=True, exist_ok=True)
+    p.page.screenshot(path=str(shots / f"dashboard-{lang}-{width}-sinaloa.png"), full_page=True)
+    assert seen["wide"] == [], seen["wide"]
+    assert seen["cut"] == [], seen["cut"]
+    national = {"es": "Nacional", "en": "National"}[lang]
+    for panel in seen["panels"]:
+        assert panel["scopes"] and len(panel["scopes"]) == panel["heads"], panel
+        assert all(
+            "Sinaloa" in s or national in s or "Estados Unidos" in s or "United States" in s for s in panel["scopes"]
+        ), panel
+    leaks = _leaks(lang, seen["text"])
+    assert leaks == [], leaks
+    assert p.errors == [] and p.outside == []

@@ -34,7 +34,7 @@ def serve(
 
     obs = observatory(db)
     obs._require()
-    app = create_app(obs.db, data_dir=obs.data_dir, allowed_hosts=tuple(allow_host or ()))
+    app = create_app(obs.db, data_dir=obs.data_dir, allowed_hosts=tuple(allow_host or ()), warm=True)
     app.state.publisher.current()  # the first copy now: a bad warehouse fails here, not on the first request
     err.print(f"usmx serving {obs.db} on http://{host}:{port}/ (API docs: http://{host}:{port}/docs); Ctrl-C stops")
     uvicorn.run(app, host=host, port=port, log_level="warning")

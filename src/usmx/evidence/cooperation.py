@@ -192,6 +192,7 @@ def reported_vs_counted(con, min_months: int = 6) -> pa.Table:
         r["period"].year: r["value"]
         for r in rows
         if r["component"] == "reported_cooperation"
+        and r["value"] is not None  # a year of too few events has no share
         and _months(r["covers_from"], add_months(r["covers_to"], 1)) >= min_months - 0.5
     }
     spans = _observed(con, counted(con, "year"))

@@ -201,18 +201,25 @@ def _reported(con, by: str) -> list[dict]:
         firsts[where].append(m["period"])
     out = []
     for (start, term), (k, n, months) in sums.items():
-        low, high = _wilson(k, n)
+        few = n < MIN_EVENTS  # a share of one event is 0% or 100%: not a measure
+        low, high = (None, None) if few else _wilson(k, n)
+        told = f"GDELT: {int(k):,} of {int(n):,} events in {int(months)} month{'s' * (int(months) != 1)}"
         out.append(
             {
-                "period": start, "administration": term, "component": "reported_cooperation", "value": k / n,
-                "low": low, "high": high, "unit": "share of USA-MEX events",
-                "sources": f"GDELT: {int(k):,} of {int(n):,} events in {int(months)} month{'s' * (int(months) != 1)}",
+                "period": start, "administration": term, "component": "reported_cooperation",
+                "value": None if few else k / n, "low": low, "high": high, "unit": "share of USA-MEX events",
+                "sources": told + (f" (too few: a share needs {MIN_EVENTS} events or more)" if few else ""),
                 "publishers": 1,
-                "basis": "news_events", "side": "both", "covers_from": min(firsts[(start, term)]),
-                "covers_to": max(firsts[(start, term)]), "spans_periods": False,
+                "basis": "too_few_events" if few else "news_events", "side": "both",
+                "covers_from": min(firsts[(start, term)]), "covers_to": max(firsts[(start, term)]),
+                "spans_periods": False,
             }
         )  # fmt: skip
     return out
+
+
+#: the fewest USA-MEX events whose cooperation share is shown; below it the share is blank and basis too_few_events
+MIN_EVENTS = 30
 
 
 ORDER = catalog.scorecard_order()
@@ -228,7 +235,8 @@ def cooperation_scorecard(con, by: str = "year") -> pa.Table:
     note = (
         "Components are kept apart, never summed. value = the median of the publishers' figures, low and high their "
         "range; basis named_events = persons named in ledger events where no count is loaded (a floor, not a total); "
-        "reported_cooperation's interval treats news events as independent (too narrow where coverage clusters)."
+        "reported_cooperation's interval treats news events as independent (too narrow where coverage clusters); "
+        f"a period with fewer than {MIN_EVENTS} USA-MEX events has no share (basis too_few_events)."
     )
     table = pa.Table.from_pylist(rows, schema=SCHEMA)
     if by != "administration":

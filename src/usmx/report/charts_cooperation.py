@@ -21,12 +21,15 @@ def scorecard(rows: list[dict], key_dates: list[dict], lang: str) -> str:
     rows = sorted(rows, key=lambda r: order.index(r["component"]) if r["component"] in order else len(order))
 
     def scale(r: dict) -> float:  # a share is drawn in percent, so that its axis reads like the others
-        return 100.0 if r["basis"] == "news_events" else 1.0
+        return 100.0 if r["basis"] in ("news_events", "too_few_events") else 1.0
+
+    def times(v: float | None, r: dict) -> float | None:
+        return None if v is None else v * scale(r)
 
     data = [
         {
-            "kind": "value", "year": r["period"].year, "value": r["value"] * scale(r), "low": r["low"] * scale(r),
-            "high": r["high"] * scale(r),
+            "kind": "value", "year": r["period"].year, "value": times(r["value"], r), "low": times(r["low"], r),
+            "high": times(r["high"], r), "few": r["basis"] == "too_few_events",
             "component": f"{_label(r['component'], lang)} ("
             + ("%" if scale(r) != 1 else i18n.unit(r["unit"], lang)) + ")",
         }
@@ -49,8 +52,13 @@ def scorecard(rows: list[dict], key_dates: list[dict], lang: str) -> str:
         x=x, y=alt.Y("value:Q", title=None, axis=alt.Axis(format=",~r", tickCount=3))
     )
     spread = base.mark_rule(color=ACCENT, strokeWidth=2).encode(x=x, y="low:Q", y2="high:Q")
+    # a news share of too few events is not drawn as a bar: it is written "too few"
+    few = base.mark_text(color=MUTED, fontSize=9, angle=270, align="left", baseline="middle").encode(
+        x=x, y=alt.value(66), text=alt.value(i18n.t("too_few", lang))
+    )
     chart = (
-        alt.layer(rules, bars.transform_filter(is_value), spread.transform_filter(is_value), data=_data(data))
+        alt.layer(rules, bars.transform_filter(is_value), spread.transform_filter(is_value),
+                  few.transform_filter(alt.datum.few == True), data=_data(data))  # noqa: E712 - a Vega expression
         .properties(width=600, height=70)
         .facet(row=alt.Row("component:N", title=None, sort=panels, header=alt.Header(
             labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top", labelLimit=600)))

@@ -382,8 +382,14 @@ def section_sources(data: ReportData, lang: str) -> str:
         f"<dd>{prose(i.definition(lang))}</dd>"
         for i in data.indicators
     )
+    # the file-by-file table (hashes included) is there to check, not to read: folded, so that it does not take a
+    # third of a phone's page; the summary says what it holds
+    files = (
+        f'<details class="files"><summary>{esc(t("files_summary", lang, n=i18n.number(len(rows), lang)))}</summary>'
+        f"{tbl}</details>"
+    )
     return (
-        f'<section id="sources"><h2>{t("sources_title", lang)}</h2>{tbl}<p class="note">'
+        f'<section id="sources"><h2>{t("sources_title", lang)}</h2>{files}<p class="note">'
         f'{esc(t("sources_note", lang))}</p><dl class="defs">{defs}</dl></section>'
     )
 

@@ -9,10 +9,12 @@ endpoint writes, and there is no SQL endpoint.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
 import json
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -35,6 +37,7 @@ from ..errors import MissingFileError, UnknownNameError, UsmxError
 from .guard import BUDGET_SECONDS, LOOPBACK, Budget, Cache, Guard
 from .routes import add_indicator_routes
 from .snapshots import Publisher, Snapshot
+from .warm import URL, Context, Warmer, dashboard_urls
 
 #: the indicators /api/evaluate/its may evaluate: those with a monthly grain
 MONTHLY = ["homicide_victims", "homicide_victims_daily_average", "daily_homicides", "disappearances",
@@ -146,15 +149,25 @@ def create_app(
     data_dir: str | Path | None = None,
     allowed_hosts: tuple[str, ...] = (),
     budget_seconds: float = BUDGET_SECONDS,
+    warm: bool = False,
 ) -> FastAPI:
     """The ASGI app over warehouse ``db`` (read-only). ``allowed_hosts``: Host names answered besides this machine's
-    loopback names (``*``: any); ``budget_seconds``: how long a request may wait and compute (usmx.web.guard)."""
+    loopback names (``*``: any); ``budget_seconds``: how long a request may wait and compute (usmx.web.guard);
+    ``warm``: compute the dashboard's answers at start-up and a new warehouse state's answers before it is handed
+    out (usmx.web.warm; `usmx serve` does)."""
     home = Observatory(db, data_dir)
-    publisher = Publisher(home.db, home.data_dir / "serve")
     cache = Cache()
     budget = Budget(seconds=budget_seconds)
     observatories: dict[str, Observatory] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm:
+            warmer.start(asyncio.get_running_loop())
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="usmx",
         version=__version__,
         description="Read-only API of a usmx warehouse: Mexico's organized crime and US-Mexico security cooperation "
@@ -163,7 +176,15 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
+    app.add_middleware(Context)
     app.add_middleware(Guard, allowed_hosts=(*LOOPBACK, *allowed_hosts))
+    warmer = Warmer(app, lambda: list(dashboard_urls(dashboard_catalog()).values()))
+    publisher = Publisher(
+        home.db,
+        home.data_dir / "serve",
+        warm=(lambda fresh, done: warmer.warm(fresh.key, cache.urls(publisher.current_key()), done)) if warm else None,
+        published=lambda snap: cache.retire(snap.key),
+    )
 
     @app.exception_handler(RequestValidationError)
     def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -171,6 +192,9 @@ def create_app(
         return JSONResponse({"detail": "; ".join(parts) or "invalid request"}, status_code=422)
 
     async def snapshot() -> Snapshot:
+        pending = publisher.pending
+        if pending is not None and warmer.asks_for(pending.key):  # the warm-up's own request
+            return pending
         try:  # a copy to publish blocks: done off the event loop; the usual check is a clock read
             return await run_in_threadpool(publisher.current) if publisher.due() else publisher.current()
         except MissingFileError as exc:
@@ -196,7 +220,8 @@ def create_app(
                     raise HTTPException(status_of(exc), str(exc)) from None
 
             try:
-                found = await budget.run(run, lambda result: cache.put(snap.key, key, result))
+                url = URL.get()
+                found = await budget.run(run, lambda result: cache.put(snap.key, key, result, url))
             except TimeoutError:
                 raise HTTPException(
                     503,
@@ -336,19 +361,23 @@ def create_app(
 
         return await answer(("ledger",), compute)
 
+    dash = dashboard_catalog()
+
     @app.get("/api/catalog", tags=["service"])
-    def catalogue() -> dict:
+    async def catalogue() -> dict:
         """What the dashboard's filters offer: states, crime groups, administrations, and its queries."""
-        return dashboard_catalog()
+        return dash
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> FileResponse:
         """The API's documentation (Swagger UI, vendored: it works with no network)."""
         return FileResponse(static_file("docs.html") or "", media_type="text/html; charset=utf-8")
 
+    page = (static_file("index.html") or Path()).read_bytes()  # read once: the page is asked for most
+
     @app.get("/", include_in_schema=False)
-    def dashboard() -> FileResponse:
-        return FileResponse(static_file("index.html") or "", media_type="text/html; charset=utf-8")
+    async def dashboard() -> Response:  # async: answered on the event loop, not queued for a worker thread
+        return Response(page, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
     @app.get("/static/{name}", include_in_schema=False)
     def asset(name: str) -> FileResponse:
@@ -359,6 +388,7 @@ def create_app(
 
     app.state.publisher = publisher
     app.state.cache = cache
+    app.state.warmer = warmer
     return app
 
 

@@ -88,40 +88,48 @@ class Guard:
 
 
 class Cache:
-    """Answers per (snapshot, request), least recently used first out, bounded in entries and in bytes; a new
-    snapshot empties it."""
+    """Answers per (snapshot, request), least recently used first out, bounded in entries and in bytes. Answers of
+    two snapshots live side by side while a new one is warmed (usmx.web.warm); :meth:`retire` drops the old one's
+    once the new one is published. Each answer keeps the URL that asked for it, so that a warm-up can ask again."""
 
     def __init__(self, entries: int = CACHE_ENTRIES, max_bytes: int = CACHE_BYTES) -> None:
         self.size = entries
         self.max_bytes = max_bytes
         self.bytes = 0
-        self.key = ""
-        self.items: OrderedDict[tuple, Any] = OrderedDict()
+        self.items: OrderedDict[tuple, tuple[Any, str]] = OrderedDict()
         self.lock = threading.Lock()
 
     def get(self, snapshot: str, key: tuple) -> Any:
         with self.lock:
-            if snapshot != self.key:
-                self.items.clear()
-                self.bytes = 0
-                self.key = snapshot
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        return None
+            found = self.items.get((snapshot, key))
+            if found is None:
+                return None
+            self.items.move_to_end((snapshot, key))
+            return found[0]
 
-    def put(self, snapshot: str, key: tuple, value: Any) -> None:
+    def put(self, snapshot: str, key: tuple, value: Any, url: str = "") -> None:
         size = len(getattr(value, "body", b""))
         with self.lock:
-            if snapshot != self.key or size > self.max_bytes:
+            if size > self.max_bytes:
                 return
-            if key in self.items:
-                self.bytes -= len(getattr(self.items.pop(key), "body", b""))
-            self.items[key] = value
+            if (snapshot, key) in self.items:
+                self.bytes -= len(getattr(self.items.pop((snapshot, key))[0], "body", b""))
+            self.items[(snapshot, key)] = (value, url)
             self.bytes += size
             while len(self.items) > self.size or self.bytes > self.max_bytes:
-                _, old = self.items.popitem(last=False)
+                _, (old, _) = self.items.popitem(last=False)
                 self.bytes -= len(getattr(old, "body", b""))
+
+    def urls(self, snapshot: str) -> list[str]:
+        """The URLs of ``snapshot``'s answers, most recently used first."""
+        with self.lock:
+            return [url for (snap, _), (_, url) in reversed(self.items.items()) if snap == snapshot and url]
+
+    def retire(self, keep: str) -> None:
+        """Drop every answer that is not of snapshot ``keep``."""
+        with self.lock:
+            for k in [k for k in self.items if k[0] != keep]:
+                self.bytes -= len(getattr(self.items.pop(k)[0], "body", b""))
 
 
 class Budget:

@@ -15,10 +15,10 @@ import json
 import shutil
 import warnings
 from pathlib import Path
-from urllib.parse import urlencode
 
 from ..outdir import write_folder
 from .app import create_app, dashboard_catalog, static_file
+from .warm import dashboard_urls
 
 #: the files the page loads, besides the data
 ASSETS = ("dashboard.js", "dashboard.css", "strings.json", "vega.min.js", "vega-lite.min.js", "vega-embed.min.js",
@@ -27,17 +27,8 @@ ASSETS = ("dashboard.js", "dashboard.css", "strings.json", "vega.min.js", "vega-
 
 
 def requests(cat: dict) -> dict[str, str]:
-    """Every query of the dashboard, expanded per crime group: key -> path with its query string."""
-    out = {}
-    for q in cat["queries"]:
-        for g in cat["groups"] if q.get("per_group") else [None]:
-            params = {
-                k: v.replace("{group}", g["key"]).replace("{measure}", g["measure"]) if g else v
-                for k, v in q["params"].items()
-            }
-            key = q["key"].replace("{group}", g["key"]) if g else q["key"]
-            out[key] = q["path"] + ("?" + urlencode(params) if params else "")
-    return out
+    """Every query of the dashboard, expanded (see :func:`usmx.web.warm.dashboard_urls`)."""
+    return dashboard_urls(cat)
 
 
 def export(db: str | Path, output: str | Path, *, data_dir: str | Path | None = None, progress=None) -> dict:

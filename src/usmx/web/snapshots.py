@@ -17,6 +17,7 @@ import hashlib
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,11 +46,24 @@ def _state_key(con: duckdb.DuckDBPyConnection, schema: str) -> str:
 class Publisher:
     """Publishes and hands out snapshots of one warehouse (thread-safe)."""
 
-    def __init__(self, db: Path, folder: Path, *, recheck: float = 1.0) -> None:
+    def __init__(
+        self,
+        db: Path,
+        folder: Path,
+        *,
+        recheck: float = 1.0,
+        warm: Callable[[Snapshot, Callable[[], None]], bool] | None = None,
+        published: Callable[[Snapshot], None] | None = None,
+    ) -> None:
+        """``warm(snapshot, done)``: prepare a new snapshot and call ``done`` to publish it (True), or decline
+        (False: it is published at once); ``published(snapshot)``: told when a snapshot becomes current."""
         self.db = Path(db)
         self.folder = Path(folder)
         self.recheck = recheck
-        self._lock = threading.Lock()
+        self.warm = warm
+        self.published = published
+        self.pending: Snapshot | None = None  # copied, being warmed, not yet handed out
+        self._lock = threading.RLock()
         self._current: Snapshot | None = None
         self._stat: tuple[int, int] | None = None
         self._checked = 0.0
@@ -61,6 +75,10 @@ class Publisher:
         except FileNotFoundError:
             return None
         return st.st_mtime_ns, st.st_size
+
+    def current_key(self) -> str:
+        """The key of the snapshot handed out now ('' before the first)."""
+        return self._current.key if self._current is not None else ""
 
     def due(self) -> bool:
         """Whether the next :meth:`current` will look at the warehouse (and may copy it)."""
@@ -76,7 +94,7 @@ class Publisher:
             stat = self._stat_now()
             if stat is None and self._current is None:
                 raise MissingFileError(f"{self.db}: no warehouse here; build one with `usmx demo` or `usmx ingest`.")
-            if stat is not None and (self._current is None or stat != self._stat):
+            if stat is not None and self.pending is None and (self._current is None or stat != self._stat):
                 self._publish(stat)
             assert self._current is not None
             return self._current
@@ -116,14 +134,32 @@ class Publisher:
             return
         path = self.folder / f"snapshot-{key}-{n}.duckdb"
         os.replace(tmp, path)
-        old, self._current, self._stat = self._current, Snapshot(path, key, time.time()), stat
+        fresh = Snapshot(path, key, time.time())
+        if self._current is None or self.warm is None:
+            self._swap(fresh, stat)
+            return
+        self.pending = fresh
+
+        def done() -> None:
+            with self._lock:
+                self.pending = None
+                self._swap(fresh, stat)
+
+        if not self.warm(fresh, done):
+            done()
+
+    def _swap(self, fresh: Snapshot, stat: tuple[int, int]) -> None:
+        """Hand out ``fresh`` from now on; the old copy's file goes (requests still reading it keep it open)."""
+        old, self._current, self._stat = self._current, fresh, stat
         if old is not None:
             with contextlib.suppress(FileNotFoundError):
-                old.path.unlink()  # requests still reading it keep their open file
+                old.path.unlink()
         for stale in self.folder.glob("snapshot-*.duckdb"):  # copies left by an earlier server
-            if stale != path:
+            if stale != fresh.path and (self.pending is None or stale != self.pending.path):
                 with contextlib.suppress(OSError):
                     stale.unlink()
+        if self.published is not None:
+            self.published(fresh)
 
 
 def _literal(path: Path) -> str:

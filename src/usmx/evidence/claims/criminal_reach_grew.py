@@ -71,12 +71,7 @@ def _gitoc(ev, lang: str) -> str:
     except UsmxError:
         rows = []
     if not rows:
-        return (
-            "Las evaluaciones del GI-TOC sobre los mercados criminales de México no están cargadas (usmx fetch "
-            "gitoc-index)."
-            if lang == "es"
-            else "GI-TOC's assessment of Mexico's criminal markets is not loaded (usmx fetch gitoc-index)."
-        )
+        return i18n.t("reach_gitoc_missing", lang)
     shown = ", ".join(
         f"{i18n.number(r['value'], lang, 2)} ({r['year']})" for r in sorted(rows, key=lambda r: r["year"])
     )
