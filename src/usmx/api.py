@@ -71,7 +71,16 @@ class Observatory:
     (``$USMX_DATA_DIR`` overrides).
     """
 
-    def __init__(self, db: str | os.PathLike[str] | None = None, data_dir: str | os.PathLike[str] | None = None):
+    def __init__(
+        self,
+        db: str | os.PathLike[str] | None = None,
+        data_dir: str | os.PathLike[str] | None = None,
+        *,
+        memory: str | None = None,
+    ):
+        """``memory``: the most memory DuckDB may use for one indicator, evaluation or audit (a size such as 2GB;
+        None: DuckDB's default, most of the machine's memory). The web server sets it (USMX_SERVE_MEMORY)."""
+        self.memory = memory
         self.db = config.db_path(db)
         self.data_dir = config.data_dir(self.db, data_dir).resolve()
         self.raw = rawstore.RawStore(self.data_dir)
@@ -255,7 +264,7 @@ class Observatory:
 
         if not events:  # raw event files are read in place: no warehouse needed
             self._require()
-        with engines.backend(self.db, self.scratch, engine, events) as con:
+        with engines.backend(self.db, self.scratch, engine, events, self.memory) as con:
             try:
                 table = ind.run(con, name, **params)
                 meta = table.schema.metadata or {}
@@ -326,7 +335,7 @@ class Observatory:
             yield Evidence(None)
             return
         self._require()
-        with on_warehouse(self.db) as ev:
+        with on_warehouse(self.db, self.memory) as ev:
             yield ev
 
     # -- outputs ---------------------------------------------------------------------------------------------------

@@ -96,6 +96,9 @@ SETTINGS: dict[str, Setting] = {
                 ("sql",)),
         Setting("USMX_SQL_MEMORY", "a DuckDB memory size such as 4GB", _text, "4GB",
                 "The memory one `usmx sql` query may use.", ("sql",)),
+        Setting("USMX_SERVE_MEMORY", "a DuckDB memory size such as 2GB", _text, "2GB",
+                "The memory DuckDB may use for one answer of `usmx serve` (past it the request gets a 503 and the "
+                "server goes on).", ("serve",)),
         Setting("USMX_MAX_EXPANDED_BYTES", "a size such as 16GiB", _bytes, 16 << 30,
                 "The most a compressed file (gzip, zip, tar, xlsx) may expand to before it is refused as a likely "
                 "decompression bomb.", ("ingest", "fetch", "indicator --events")),

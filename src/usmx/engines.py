@@ -22,6 +22,7 @@ import contextlib
 import glob as globmod
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -111,7 +112,7 @@ def _gdelt_names() -> list[str]:
     return gdelt.columns()
 
 
-def warehouse_backend(db: Path):
+def warehouse_backend(db: Path, memory: str | None = None):
     """A read-only Ibis connection to the warehouse file (which must exist), which looks up each table and compiles
     each distinct expression once (see :func:`remembering`)."""
     import ibis
@@ -120,7 +121,16 @@ def warehouse_backend(db: Path):
 
     con = ibis.duckdb.connect(str(db), read_only=True)
     quiet(con.con)
+    if memory:  # past it DuckDB spills what it can and refuses the rest (OutOfMemoryException)
+        con.con.execute(f"SET memory_limit = '{_size(memory)}'")
     return remembering(con)
+
+
+def _size(text: str) -> str:
+    """A DuckDB memory size ('512MB', '2GB', '1.5GiB'), checked before it is put into SQL."""
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", text.strip(), re.IGNORECASE):
+        raise UsmxError(f"memory limit {text!r}: expected a size such as 512MB or 2GB.")
+    return text.strip()
 
 
 #: compiled expressions a backend keeps (the report compiles ~175 expressions, ~100 of them distinct)
@@ -170,7 +180,9 @@ def remembering(con: Any, size: int = SQL_MEMO_SIZE) -> Any:
 
 
 @contextlib.contextmanager
-def backend(db: Path, scratch: Path, engine: str = "duckdb", events: str | None = None) -> Iterator:
+def backend(
+    db: Path, scratch: Path, engine: str = "duckdb", events: str | None = None, memory: str | None = None
+) -> Iterator:
     """An Ibis backend on which the indicators' table names exist (see the module docstring).
 
     ``db`` is the warehouse file; ``scratch`` a folder for unzipped exports and Spark's hand-over files.
@@ -178,7 +190,7 @@ def backend(db: Path, scratch: Path, engine: str = "duckdb", events: str | None 
     if engine not in ENGINES:
         raise UsmxError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}.")
     if engine == "duckdb" and not events:
-        con = warehouse_backend(db)
+        con = warehouse_backend(db, memory)
         try:
             yield con
         finally:

@@ -136,3 +136,19 @@ def test_the_docs_work_offline(client):
 def test_the_cli_refuses_the_same_values_with_exit_2(loaded, capsys, args):
     assert cli.main(["indicator", *args, "--db", str(loaded.db)]) == 2
     assert args[-1].split("=")[0] in capsys.readouterr().err
+
+
+def test_an_answer_over_the_memory_budget_is_a_503_and_the_server_goes_on(loaded_db, tmp_path, monkeypatch):
+    """DuckDB gets USMX_SERVE_MEMORY per answer: a request that needs more is refused with a reason, the others are
+    answered."""
+    import shutil
+
+    shutil.copy(loaded_db, tmp_path / "w.duckdb")
+    monkeypatch.setenv("USMX_SERVE_MEMORY", "1MB")
+    with TestClient(create_app(tmp_path / "w.duckdb"), base_url="http://127.0.0.1") as c:
+        heavy = c.get("/api/indicators/crime_rate_per_100k?by=month&level=state")
+        assert heavy.status_code == 503 and "more memory than this server gives one request" in heavy.json()["detail"]
+        assert c.get("/healthz").status_code == 200
+    monkeypatch.setenv("USMX_SERVE_MEMORY", "2GB")
+    with TestClient(create_app(tmp_path / "w.duckdb"), base_url="http://127.0.0.1") as c:
+        assert c.get("/api/indicators/crime_rate_per_100k?by=month&level=state").status_code == 200

@@ -92,11 +92,12 @@ class Evidence:
 
 
 @contextlib.contextmanager
-def on_warehouse(db: Path) -> Iterator[Evidence]:
-    """An :class:`Evidence` on a read-only connection to the warehouse file ``db`` (closed on exit)."""
+def on_warehouse(db: Path, memory: str | None = None) -> Iterator[Evidence]:
+    """An :class:`Evidence` on a read-only connection to the warehouse file ``db`` (closed on exit); ``memory``:
+    DuckDB's memory limit on it."""
     from .. import engines
 
-    con = engines.warehouse_backend(db)
+    con = engines.warehouse_backend(db, memory)
     try:
         yield Evidence(con)
     finally:

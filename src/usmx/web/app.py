@@ -22,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi import Path as Path_
@@ -30,7 +31,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel
 
-from .. import catalog, warehouse
+from .. import catalog, config, warehouse
 from .._version import __version__
 from ..api import Observatory
 from ..errors import MissingFileError, UnknownNameError, UsmxError
@@ -203,7 +204,9 @@ def create_app(
     def observatory(snap: Snapshot) -> Observatory:
         if snap.key not in observatories:
             observatories.clear()
-            observatories[snap.key] = Observatory(snap.path, home.data_dir / "serve" / "work")
+            observatories[snap.key] = Observatory(
+                snap.path, home.data_dir / "serve" / "work", memory=config.get("USMX_SERVE_MEMORY")
+            )
         return observatories[snap.key]
 
     async def answer(key: tuple, compute: Callable[[Observatory, str], _Answer]) -> Response:
@@ -218,6 +221,12 @@ def create_app(
                     return compute(observatory(snap), snap.key)
                 except UsmxError as exc:
                     raise HTTPException(status_of(exc), str(exc)) from None
+                except duckdb.OutOfMemoryException:
+                    raise HTTPException(
+                        503,
+                        "the answer needs more memory than this server gives one request (USMX_SERVE_MEMORY, "
+                        f"{config.get('USMX_SERVE_MEMORY')}); the server goes on answering others.",
+                    ) from None
 
             try:
                 url = URL.get()
