@@ -274,3 +274,37 @@ def test_an_over_long_field_before_a_bad_cell_still_names_the_cell(obs, tmp_path
     p = _write(tmp_path, "long_field.csv", lines)
     with pytest.raises(CellError, match=r"row 40, column 'Abril' holds 'n/d'"):
         obs.ingest(p)
+
+
+@pytest.mark.parametrize(
+    "name, text, lacks, fix",
+    [
+        (
+            "violencia_homicida_municipal_nacional_2024_2025.csv",
+            '"Entidad","Municipio","Feminicidio","Homicidio culposo","Homicidio doloso","Total","Año","Mes","Periodo",'
+            '"Otros delitos que atentan contra la vida y la integridad corporal"\n'
+            '"Aguascalientes","Aguascalientes","0.0","4.0","0.0","4.0","2024","Enero","Enero 2024","0"\n',
+            "'Cve. Municipio'",
+            "IDM_NM",
+        ),
+        (
+            "violencia_homicida_estatal_mensual_2024_2025_corregido.csv",
+            "Año,Mes,Periodo,Estado,Feminicidio,Homicidio culposo,Homicidio doloso,Otros delitos que atentan contra la "
+            "vida y la integridad corporal,Total\n2024,Enero,Enero 2024,Aguascalientes,1,10,3,2,16\n",
+            "'Clave_Ent'",
+            "IDVFC_NM",
+        ),
+    ],
+)
+def test_a_known_derivative_is_refused_with_the_column_it_lacks_and_the_fix(loaded, tmp_path, name, text, lacks, fix):
+    """The two SESNSP derivatives in the shared kit (same headers, first data row) name what is missing and what to
+    load; the warehouse is unchanged."""
+    from .conftest import snapshot
+
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    before = snapshot(loaded)
+    with pytest.raises(UnknownFormatError, match="derivative") as err:
+        loaded.ingest(path)
+    assert lacks in str(err.value) and fix in str(err.value) and name in str(err.value)
+    assert snapshot(loaded) == before

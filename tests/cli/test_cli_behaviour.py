@@ -26,6 +26,7 @@ TABULAR = [
     ("sql", "SELECT 1 AS a, 2.5 AS b"),
     ("tables",),
     ("loads",),
+    ("status",),
     ("indicator", "homicide_victims", "--by", "year"),
     ("audit", "reclassification"),
     ("audit", "breaks"),
@@ -86,6 +87,7 @@ def test_export_offers_only_what_it_writes(loaded, tmp_path, capsys):
         ("audit", "breaks"),
         ("snapshot", "-o", "snap"),
         ("unload", "1"),
+        ("status",),
     ],
     ids=lambda c: c[0],
 )

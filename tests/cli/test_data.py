@@ -23,9 +23,9 @@ def test_demo_then_query(tmp_path, capsys):
     db = str(tmp_path / "d.duckdb")
     code, out, _ = run(capsys, "demo", "--db", db)
     assert code == 0
-    assert "45 files loaded" in out and "core_sesnsp__state_victims_monthly" in out and "2025-06" in out
+    assert "46 files loaded" in out and "core_sesnsp__state_victims_monthly" in out and "2025-06" in out
     code, out, _ = run(capsys, "demo", "--db", db)
-    assert code == 0 and "0 files loaded, 45 already there" in out
+    assert code == 0 and "0 files loaded, 46 already there" in out
     code, out, _ = run(
         capsys,
         "sql",

@@ -229,3 +229,24 @@ def test_the_file_table_is_folded(html_both):
     section = text.split('<section id="en-sources">')[1].split("</section>")[0]
     assert section.startswith("<h2>") and '<details class="files"><summary>' in section
     assert section.index("<details") < section.index("SHA-256") < section.index("</details>")
+
+
+def test_the_header_names_the_oldest_evidence_the_report_relies_on(html_both):
+    """The tables the report's figures read (its plan), judged by `usmx status`: the oldest is INEGI by year of
+    registration (to 2012, in the INEGI-SESNSP comparison), which the status calls stale on 2026-12-06."""
+    text, obs = html_both
+    found = re.findall(r'<p class="meta oldest ([a-z]*)">([^<]*)</p>', text)
+    assert (
+        "stale",
+        "Oldest evidence this report relies on: INEGI, to 2012 (stale; 2025 should be out by now).",
+    ) in found
+    assert any(
+        s.startswith("La evidencia más antigua en que se apoya este reporte: INEGI, hasta 2012") for _, s in found
+    )
+    # the folded table lists the tables the report read, with their status, and none it did not read
+    folded = text[text.index('<details class="status">') :]
+    folded = folded[: folded.index("</details>")]
+    assert "sesnsp__state_victims_monthly" in folded and "acled__events" not in folded
+    data = obs.report_data()
+    # a figure the warehouse cannot fill is not planned, so what it would read is not relied on
+    assert "core_sesnsp__state_victims_monthly" in data.relies_on and "core_acled__events" not in data.relies_on

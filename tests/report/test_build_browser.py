@@ -103,8 +103,8 @@ def test_report_renders_in_chromium_and_switches_language(report, tmp_path):
         # map, crime panel, INEGI vs SESNSP, seizures, overdoses (not the seizures-overdoses cross-correlation: no
         # synthetic-opioid series overlaps CBP's seizures), encounters, cooperation (the GDELT sample), the measures
         # beyond homicide (lethal envelope, peace and capture rank intervals, market breadth), and the counted
-        # cooperation (the scorecard, the key dates' before and after)
-        assert figures.count() == 18
+        # cooperation (the scorecard, the key dates' before and after), and the municipal hot spots
+        assert figures.count() == 19
         for i in range(figures.count()):
             svg = figures.nth(i).locator("svg")
             assert svg.count() == 1 and svg.bounding_box()["width"] > 300

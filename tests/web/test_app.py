@@ -243,3 +243,13 @@ def test_the_app_never_locks_the_settings_of_a_shared_database_instance():
     source = inspect.getsource(app)
     assert not re.search(r"\b(o|obs|home|observatory\(\w*\))\.sql\(", source) and "lock_configuration" not in source
     assert "con.sql(" in source  # the ledger's plain read-only query
+
+
+def test_status_says_how_current_each_table_is_in_both_languages(client):
+    es = client.get("/api/status?lang=es").json()
+    rows = {r["table"]: r for r in es["rows"]}
+    assert rows["core_sesnsp__state_victims_monthly"]["status"] == "stale"  # June 2025, on 2026-12-06
+    assert rows["core_sesnsp__state_victims_monthly"]["note"].startswith("Víctimas por entidad")
+    en = client.get("/api/status").json()
+    assert en["rows"][0]["note"] != es["rows"][0]["note"]
+    assert client.get("/api/status?lang=fr").status_code == 422

@@ -25,6 +25,7 @@ from .dates import (
     key_dates,
     series_breaks,
 )
+from .maps import topology
 
 __all__ = [
     "Administration",
@@ -37,6 +38,7 @@ __all__ = [
     "key_dates",
     "load_yaml",
     "series_breaks",
+    "topology",
 ]
 
 
@@ -446,3 +448,46 @@ def federal_groups() -> dict[str, dict[str, Any]]:
     """usmx's federal crime groups (drugs, firearms, fuel theft, organized crime, all): labels and LIKE patterns on
     the folded 'law | concept | type' key (catalog/headers/sesnsp_federal.yaml)."""
     return header_maps("sesnsp_federal")["groups"]
+
+
+@dataclass(frozen=True)
+class Release(Bilingual):
+    """How a publisher releases one core table (catalog/releases.yaml): its cadence, its lag, and what to know."""
+
+    table: str
+    every_months: int | None
+    lag_months: int
+    anchor: str | None
+    ends: str | None
+    judge: str
+    note_en: str
+    note_es: str
+
+
+@cache
+def releases() -> dict[str, Release]:
+    """Every core table's release cadence and lag (catalog/releases.yaml), checked against catalog/tables/."""
+    raw = _read_yaml("releases.yaml")["tables"]
+    out: dict[str, Release] = {}
+    for name, spec in raw.items():
+        if name not in tables():
+            raise ValueError(f"catalog/releases.yaml: {name} is not a core table of catalog/tables/")
+        every = spec.get("every_months")
+        if every is not None and (not isinstance(every, int) or every < 1):
+            raise ValueError(f"catalog/releases.yaml: {name}: every_months must be a whole number of months >= 1")
+        if spec.get("judge", "period") not in ("period", "release"):
+            raise ValueError(f"catalog/releases.yaml: {name}: judge must be 'period' or 'release'")
+        out[name] = Release(
+            table=name,
+            every_months=every,
+            lag_months=int(spec.get("lag_months", 0)),
+            anchor=str(spec["anchor"]) if spec.get("anchor") else None,
+            ends=str(spec["ends"]) if spec.get("ends") else None,
+            judge=spec.get("judge", "period"),
+            note_en=spec["note_en"],
+            note_es=spec["note_es"],
+        )
+    missing = sorted(set(tables()) - set(out))
+    if missing:
+        raise ValueError(f"catalog/releases.yaml has no entry for {missing}")
+    return out

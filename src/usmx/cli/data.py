@@ -11,6 +11,7 @@ import typer
 
 from .. import catalog
 from .._version import __version__
+from ..errors import UsmxError
 from ._output import (
     DbOption,
     Format,
@@ -22,6 +23,7 @@ from ._output import (
     out,
     print_aligned,
     print_loads,
+    write_text,
 )
 
 
@@ -154,6 +156,34 @@ def demo(
     )
 
 
+def status(
+    lang: Annotated[str, typer.Option(help="es or en: the language of the status words and the notes.")] = "en",
+    format: FormatOption = Format.table,
+    output: OutputOption = None,
+    db: DbOption = None,
+) -> None:
+    """How current each source is: per core table, the newest period loaded, the newest its publisher should have
+    released by today (cadence and lag in catalog/releases.yaml), the months between, and a status: current, ended,
+    due (one release behind), stale (more), not judged, not loaded. Exits 0 whatever the status (scripts read the
+    status column, or --format json)."""
+    import json
+
+    import pyarrow as pa
+
+    from .. import i18n
+
+    if lang not in ("es", "en"):
+        raise UsmxError(f"--lang must be es or en; got {lang!r}.")
+    rows = observatory(db).status(lang)
+    if format is Format.json:
+        write_text(json.dumps(rows, indent=1, ensure_ascii=False), output)
+        return
+    if format is Format.table:
+        rows = [{**r, "status": i18n.t(f"status_{r['status']}", lang)} for r in rows]
+        rows = [{k: v for k, v in r.items() if k not in ("every_months", "lag_months", "loaded_at")} for r in rows]
+    emit(pa.Table.from_pylist(rows), format, output)
+
+
 def unload(
     load_id: Annotated[int, typer.Argument(help="The load to revert (see `usmx loads`).")],
     db: DbOption = None,
@@ -214,5 +244,5 @@ def version() -> None:
 
 
 def register(app: typer.Typer) -> None:
-    for command in (ingest, tables, sql, loads, unload, snapshot, demo, gc, version):
+    for command in (ingest, tables, sql, loads, status, unload, snapshot, demo, gc, version):
         app.command()(command)

@@ -86,12 +86,14 @@ def registry() -> dict[str, Indicator]:
         doj,
         federal,
         gitoc,
+        hotspots,
         indices,
         inegi,
         lethal,
         markets,
         scorecard,
         us,
+        victims,
     )
 
     return dict(_REGISTRY)

@@ -17,12 +17,13 @@ from pathlib import Path
 from string import Template
 from typing import Protocol
 
-from .. import i18n
+from .. import catalog, i18n
 from .._version import __version__
 from ..errors import UsmxError
 from ..i18n import t
 from .data import ReportData
-from .html import esc
+from .html import KIND_LABELS, esc
+from .html import table as html_table
 
 
 class Workers(Protocol):
@@ -34,7 +35,7 @@ class Workers(Protocol):
 def sections() -> list:
     """The report's sections, in order (imported when a page is built: with workers, the pages are built in them
     and this process never imports Altair or vl-convert)."""
-    from . import sections_measures, sections_mexico, sections_us
+    from . import sections_measures, sections_mexico, sections_spatial, sections_us
 
     return [
         sections_mexico.section_headline,
@@ -46,6 +47,7 @@ def sections() -> list:
         sections_mexico.section_federal,
         sections_mexico.section_evaluation,
         sections_mexico.section_map,
+        sections_spatial.section_hotspots,
         sections_mexico.section_panel,
         sections_mexico.section_administrations,
         sections_mexico.section_anomalies_records,
@@ -70,11 +72,42 @@ def body(data: ReportData, lang: str) -> str:
         meta = f"{t('data_through', lang)} {i18n.month(latest, lang)} · " + meta
     head = (
         f'<header><h1>{esc(t("title", lang))}</h1><p class="subtitle">{esc(t("subtitle", lang))}</p>'
-        f'<p class="meta">{esc(meta)}</p></header>'
+        f'<p class="meta">{esc(meta)}</p>{freshness(data, lang)}</header>'
     )
     # section anchors carry the language: both languages share one page, and ids must be unique in it
     parts = re.sub(r'<(section|h2) id="', rf'<\1 id="{lang}-', "".join(s(data, lang) for s in sections()))
     return f"{head}<main>{parts}</main><footer><p>{esc(t('footer', lang))}</p></footer>"
+
+
+def freshness(data: ReportData, lang: str) -> str:
+    """The oldest evidence the report relies on, and how current every table read is (from `usmx status`)."""
+    oldest = data.oldest_evidence()
+    if oldest is None:
+        return ""
+    spec = catalog.table(oldest["table"])
+    words = {
+        "table": KIND_LABELS.get(spec.kind, spec.name),
+        "end": oldest["latest"],
+        "status": t(f"status_{oldest['status']}", lang),
+        "expected": oldest["expected"],
+    }
+    key = "status_oldest" if oldest["status"] in ("due", "stale") else "status_oldest_current"
+    read = set(data.relies_on)
+    rows = [
+        [f'<code translate="no">{esc(r["table"].removeprefix("core_"))}</code>',
+         f'<span class="st-{esc(r["status"])}">{esc(t("status_" + r["status"], lang))}</span>',
+         esc(r["latest"] or "–"), esc(r["expected"] or "–"), esc(r[f"note_{lang}"])]
+        for r in data.freshness()
+        if r["table"] in read and r["status"] != "not_loaded"
+    ]  # fmt: skip
+    headers = [t("status_table", lang), t("status_status", lang), t("status_latest", lang),
+               t("status_expected", lang), t("status_note", lang)]  # fmt: skip
+    cls = "stale" if oldest["status"] in ("due", "stale") else ""
+    return (
+        f'<p class="meta oldest {cls}">{esc(t(key, lang, **words))}</p>'
+        f'<details class="status"><summary>{esc(t("status_title", lang))}</summary>'
+        f"{html_table(headers, rows)}</details>"
+    )
 
 
 def render(data: ReportData, lang: str = "both", workers: Workers | None = None) -> str:

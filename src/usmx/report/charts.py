@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import threading
 from datetime import date
 from functools import cache
-from importlib import resources
 
 import altair as alt
 import vl_convert as vlc
 
-from .. import i18n
+from .. import catalog, i18n
 from .._dates import next_month
 
 INK = "#1f2933"
@@ -150,7 +148,7 @@ def national_series(rows: list[dict], administrations: list, breaks: list, lang:
 
 @cache
 def _topology() -> dict:
-    return json.loads(resources.files("usmx.report").joinpath("assets/mx_states.topojson.json").read_text("utf-8"))
+    return catalog.topology("mx_states")
 
 
 def choropleth(rows: list[dict], lang: str, *, value: str = "value", title: str | None = None) -> str:

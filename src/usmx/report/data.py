@@ -59,6 +59,20 @@ class ReportData:
     claims: dict[str, list[dict]] = field(default_factory=dict)  # language -> the claims tracker's rows
     measures: dict[str, list[dict]] = field(default_factory=dict)  # lethal envelope, indices, market breadth
     cooperation: dict[str, list[dict]] = field(default_factory=dict)  # scorecard, key-date studies, correlation
+    hotspots: list[dict] = field(default_factory=list)  # municipal homicide hot spots (municipal_hotspots)
+    relies_on: list[str] = field(default_factory=list)  # the warehouse tables the report's figures read
+
+    def freshness(self) -> list[dict]:
+        """How current each core table is (:mod:`usmx.warehouse.freshness`), from the ledger, as of today."""
+        from ..warehouse import freshness
+
+        return freshness.status(self.loads, config.today())
+
+    def oldest_evidence(self) -> dict | None:
+        """Of the tables the report's figures read, the one whose evidence ends earliest, with its status."""
+        from ..warehouse import freshness
+
+        return freshness.oldest(self.freshness(), set(self.relies_on))
 
     def vintage(self, kind: str) -> date | None:
         v = [r["vintage"] for r in self.loads if r["kind"] == kind and r["is_current"] and r["vintage"]]
@@ -176,6 +190,7 @@ def _candidates(last: dict[str, date]) -> list[Job]:
         jobs.append(_job(f"panel.{g}", "crime_rate_per_100k", group=g, by="month", level="national", measure=measure))
     jobs += [
         _job("inegi", "inegi_vs_sesnsp"),
+        _job("hotspots", "municipal_hotspots"),
         _job("us.seizures_fy", "fentanyl_seizures_lbs", by="fiscal_year"),
         _job("us.seizures_fy_region", "fentanyl_seizures_lbs", by="fiscal_year", split="region"),
         _job("us.events_fy", "fentanyl_seizure_events", by="fiscal_year"),
@@ -334,6 +349,8 @@ def assemble(jobs: list[Job], results: dict[str, tuple[Any, float]], loads: list
         claims=_claims(group("claims.")),
         measures=_measures(group("measures.")),
         cooperation=_cooperation(group("cooperation.")),
+        hotspots=value.get("hotspots", []),
+        relies_on=sorted({s for j in jobs for r in j.reads for s in (r.sources if isinstance(r, Input) else (r,))}),
     )
 
 

@@ -19,6 +19,7 @@ KIND_LABELS = {
     "sesnsp_municipal_crimes": "SESNSP IDM_NM",
     "inegi_homicide_deaths": "INEGI",
     "inegi_homicide_occurrence_state": "INEGI (Gargiulo, Aburto & Floridi 2024)",
+    "inegi_homicide_occurrence_municipal": "INEGI by municipality (Gargiulo, Aburto & Floridi 2024)",
     "conapo_state_population": "CONAPO",
     "conapo_municipal_population": "CONAPO",
     "cbp_drug_seizures": "CBP Nationwide Drug Seizures",

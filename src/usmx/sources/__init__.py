@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
+from .. import catalog
 from ..errors import HeaderError, UnknownFormatError
 from ..rawstore import FileFacts
 from . import acled, cbp, cdc, conapo, doj, gdelt, gitoc, inegi, ledger, ofac, rnpdno, sesnsp, sesnsp_federal, sspc
@@ -76,9 +77,25 @@ def detect(facts: FileFacts, display: str, kind: str | None = None) -> tuple[Mod
             f"({listed}) that matches no layout usmx knows. Archives usmx reads: the daily homicide count "
             "(sspc_daily_homicides); workbooks: the GI-TOC Organized Crime Index. Extract a CSV and ingest it instead."
         )
+    _refuse_derivative(facts, display)
     first = facts.head.splitlines()[0][:160] if facts.head else ""
     wanted = f"the {kind} layout" if kind else "any layout usmx knows (" + ", ".join(sorted(known)) + ")"
     raise UnknownFormatError(
         f"{display}: the first line ({first!r}) does not match {wanted}. Check that this is an official file in "
         "its original layout; `usmx ingest --help` lists the kinds."
     )
+
+
+def _refuse_derivative(facts: FileFacts, display: str) -> None:
+    """A known derivative of an official file (catalog/headers/derivatives.yaml) is refused with the column it
+    lacks, why that matters and what to load instead."""
+    from ._base import header_row
+
+    header, _ = header_row(facts)
+    have = {catalog.normalise(h) for h in header}
+    for d in catalog.header_maps("derivatives")["derivatives"]:
+        if all(catalog.normalise(c) in have for c in d["has"]) and catalog.normalise(d["lacks"]) not in have:
+            raise UnknownFormatError(
+                f"{display}: this looks like a derivative, {d['name']}: it has no {d['lacks']!r} column, and "
+                f"{' '.join(d['why'].split())}. usmx does not load it: {' '.join(d['fix'].split())}."
+            )

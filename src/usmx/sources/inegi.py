@@ -34,9 +34,14 @@ URLS = {
     # the tabulation by month of occurrence (Gargiulo, Aburto and Floridi 2024), from its repository
     "inegi_homicide_occurrence_state": "https://raw.githubusercontent.com/thegargiulian/mexico-homicide-rates/6869d42f/"
     "data/mexico-state-month-homicide-rates-2000-2022.csv",
+    "inegi_homicide_occurrence_municipal": "https://raw.githubusercontent.com/thegargiulian/mexico-homicide-rates/"
+    "6869d42f/data/mexico-muni-month-homicide-rates-2000-2021.csv",
 }
 #: kinds whose licence differs from the source's
-LICENSES = {"inegi_homicide_occurrence_state": "CC BY 4.0 (Gargiulo, Aburto, Floridi 2024, doi:10.17605/OSF.IO/U8DC3)"}
+LICENSES = dict.fromkeys(
+    ("inegi_homicide_occurrence_state", "inegi_homicide_occurrence_municipal"),
+    "CC BY 4.0 (Gargiulo, Aburto, Floridi 2024, doi:10.17605/OSF.IO/U8DC3)",
+)
 KIND = "inegi_homicide_deaths"
 _MUN_CODE = re.compile(r"^\s*(\d{1,2})\s+(\d{1,3})\s*$")
 _SUBTOTAL = re.compile(r"^=CONCATENAR\(\s*0?\s*,\s*(\d{1,2})\s*\)\s*$", re.IGNORECASE)
@@ -44,6 +49,7 @@ _YEAR = re.compile(r"(\d{4})")
 
 
 OCCURRENCE_KIND = "inegi_homicide_occurrence_state"
+OCCURRENCE_MUNICIPAL_KIND = "inegi_homicide_occurrence_municipal"
 
 
 def detect(facts: FileFacts) -> list[Candidate]:
@@ -53,8 +59,12 @@ def detect(facts: FileFacts) -> list[Candidate]:
         return [Candidate(KIND, {0: "title"}, [], [], [])]
     # the state x month-of-occurrence tabulation has a plain header (sources/inegi_occurrence.py)
     header, _ = header_row(facts)
-    mapping, unknown, missing = catalog.layouts(SOURCE)[OCCURRENCE_KIND].match(header)
-    return [Candidate(OCCURRENCE_KIND, mapping, unknown, missing, header)] if mapping else []
+    out = []
+    for kind in (OCCURRENCE_KIND, OCCURRENCE_MUNICIPAL_KIND):
+        mapping, unknown, missing = catalog.layouts(SOURCE)[kind].match(header)
+        if mapping:
+            out.append(Candidate(kind, mapping, unknown, missing, header))
+    return out
 
 
 def _header(ctx: ParseContext, rows: list[list[str]], layout: catalog.Layout) -> tuple[int, int]:
@@ -83,7 +93,7 @@ def _header(ctx: ParseContext, rows: list[list[str]], layout: catalog.Layout) ->
 
 
 def parse(ctx: ParseContext, kind: str) -> Staged:
-    if kind == OCCURRENCE_KIND:
+    if kind in (OCCURRENCE_KIND, OCCURRENCE_MUNICIPAL_KIND):
         from .inegi_occurrence import parse_occurrence
 
         return parse_occurrence(ctx, kind)

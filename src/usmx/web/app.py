@@ -317,6 +317,18 @@ def create_app(
 
         return await answer(("loads",), compute)
 
+    @app.get("/api/status", response_model=Frame, responses=ERRORS, tags=["warehouse"])
+    async def status(lang: str = Query("en", pattern="^(en|es)$")) -> Response:
+        """How current each core table is: its newest period loaded, the newest its publisher should have released
+        by today (catalog/releases.yaml), the months between and a status (current, ended, due, stale, not_judged,
+        not_loaded)."""
+
+        def compute(o: Observatory, s: str) -> _Answer:
+            rows = o.status(lang)
+            return _json({"name": "status", "columns": list(rows[0]) if rows else [], "rows": rows, "snapshot": s})
+
+        return await answer(("status", lang, config.today().isoformat()), compute)
+
     @app.get("/api/claims", response_model=Frame, responses=ERRORS, tags=["evidence"])
     async def claims(lang: str = Query("en", pattern="^(en|es)$")) -> Response:
         def compute(o: Observatory, s: str) -> _Answer:
@@ -432,6 +444,8 @@ def dashboard_catalog() -> dict:
             c: {lang: i18n.t(f"component_{c}", lang) for lang in i18n.LANGS} for c in catalog.scorecard_order()
         },
         "kind_pages": {k: catalog.kind_page(k) for k in sources.kinds()},
+        # each core table's dataset page (of its kind), where a newer release is found
+        "source_pages": {n: page for n, s in catalog.tables().items() if (page := catalog.kind_page(s.kind))},
         "locales": {lang: {"number": i18n.FORMAT_LOCALE[lang], "time": i18n.time_locale(lang)} for lang in i18n.LANGS},
     }
 
@@ -443,11 +457,11 @@ def queries() -> list[dict]:
 
 
 def static_file(name: str) -> Path | None:
-    """A file the dashboard loads: its own (web/static) or the state map the report draws too; None for any name
+    """A file the dashboard loads: its own (web/static) or a map of the catalogue (catalog/geo); None for any name
     that is not a plain file name there (a path, a NUL, a dot file)."""
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", name):
         return None
-    for folder in (resources.files("usmx.web") / "static", resources.files("usmx.report") / "assets"):
+    for folder in (resources.files("usmx.web") / "static", resources.files("usmx.catalog") / "geo"):
         base = Path(str(folder)).resolve()
         path = (base / name).resolve()
         if path.parent == base and path.is_file():

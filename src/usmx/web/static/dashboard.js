@@ -263,6 +263,37 @@
     await draw("c-municipal", spec, rows, "disappearances_municipal_" + view.state);
   }
 
+  /* Municipal hot spots (municipal_hotspots): a map coloured by LISA cluster, the smoothed rate in the tooltip, and
+     the highest smoothed rates as a table; with a state chosen, its municipalities (computed nationally). */
+  async function hotspots() {
+    const d = await load("hotspots");
+    let rows = d ? d.rows.map((r) => ({ code: r.municipality_code, name: r.municipality, state: r.state, state_code: r.state_code, eb: r.value, raw: r.raw_rate, deaths: r.deaths, population: r.population, q: r.q_value, rank: r.rank, year: r.year, cluster: r.cluster, label: t("hs_" + r.cluster) })) : [];
+    if (view.state !== "00") rows = rows.filter((r) => r.state_code === view.state);
+    const year = rows.length ? rows[0].year : "";
+    const order = ["hot", "high_low", "low_high", "cold", "not_significant", "not_assessed"];
+    const colours = ["#b42318", "#f4a582", "#92c5de", "#2166ac", "#e6e8eb", "#ffffff"];
+    const geo = MUNI ? { values: MUNI, format: { type: "topojson", feature: "municipios" } } : { url: "static/mx_municipalities.topojson.json", format: { type: "topojson", feature: "municipios" } };
+    const spec = {
+      height: 380, data: geo,
+      transform: [
+        { lookup: "properties.id", from: { data: { values: rows }, key: "code", fields: ["name", "state", "eb", "raw", "deaths", "q", "cluster", "label"] } },
+        ...(view.state !== "00" ? [{ filter: "slice(datum.properties.id, 0, 2) === '" + view.state + "'" }] : []),
+      ],
+      projection: { type: "conicConformal", rotate: [102, 0], parallels: [17.5, 29.5] },
+      mark: { type: "geoshape", stroke: "#9aa5b1", strokeWidth: 0.1 },
+      encoding: {
+        color: { field: "label", type: "nominal", title: t("hs_cluster"), scale: { domain: order.map((k) => t("hs_" + k)), range: colours }, legend: { orient: "bottom-left", columns: 2, labelLimit: 170 } },
+        tooltip: [{ field: "name", title: t("municipality") }, { field: "state", title: t("state") }, { field: "label", title: t("hs_cluster") }, { field: "eb", type: "quantitative", title: t("hs_eb"), format: ",.1f" }, { field: "raw", type: "quantitative", title: t("hs_raw"), format: ",.1f" }, { field: "deaths", type: "quantitative", title: t("hs_deaths"), format: ",.0f" }, { field: "q", type: "quantitative", title: t("hs_q"), format: ".3f" }],
+      },
+    };
+    await draw("c-hotspots", spec, rows, "municipal_hotspots_" + view.state, t("s_hotspots") + " · " + year);
+    const el = document.getElementById("b-hotspots");
+    const top = rows.filter((r) => r.rank).sort((a, b) => a.rank - b.rank).slice(0, 10);
+    if (!top.length) { el.innerHTML = ""; return; }
+    el.innerHTML = "<p><b>" + esc(t("hs_top")) + "</b></p>" + '<table class="stack"><tr><th class="num">' + t("hs_rank") + "</th><th>" + t("municipality") + '</th><th class="num">' + t("hs_eb") + '</th><th class="num">' + t("hs_raw") + '</th><th class="num">' + t("hs_deaths") + "</th><th>" + t("hs_cluster") + "</th></tr>" +
+      top.map((r) => '<tr><td class="num" data-h="' + esc(t("hs_rank")) + '">' + r.rank + "</td><td>" + esc(r.name || r.code) + " <small>(" + esc(r.state) + ')</small></td><td class="num" data-h="' + esc(t("hs_eb")) + '">' + fmt(r.eb) + '</td><td class="num" data-h="' + esc(t("hs_raw")) + '">' + fmt(r.raw) + '</td><td class="num" data-h="' + esc(t("hs_deaths")) + '">' + fmt(r.deaths, 0) + '</td><td data-h="' + esc(t("hs_cluster")) + '">' + esc(r.label) + "</td></tr>").join("") + "</table>";
+  }
+
   async function disappearances() {
     const d = await load("disappearances");
     let rows = d ? d.rows.filter((r) => inPeriod(r.period)) : [];
@@ -405,13 +436,22 @@
     el.innerHTML = '<table class="claims"><tr><th>' + t("claim") + "</th><th>" + t("direction") + "</th><th>" + t("reading") + "</th></tr>" + d.rows.map((r) => "<tr><td>" + esc(r.claim) + "</td><td>" + esc(t("d_" + r.direction)) + "<br><small>" + esc(t("c_" + r.confidence)) + "</small>" + until(r) + "</td><td>" + prose(r.reading) + notes(r) + how(r) + "</td></tr>").join("") + "</table>";
   }
 
+  /* How current each source is (/api/status): a table in its section and a badge under the title that counts
+     current, due and stale tables and links to it. */
   async function sources() {
-    const d = await load("loads");
+    const d = await load("status_" + view.lang);
     const el = document.getElementById("b-sources");
-    if (!d || !d.rows.length) return empty(el);
-    const kinds = {};
-    for (const r of d.rows) if (r.is_current) kinds[r.kind] = Math.max(kinds[r.kind] || 0, r.row_count);
-    el.innerHTML = "<table><tr><th>" + t("kind") + '</th><th class="num">' + t("rows") + "</th></tr>" + Object.keys(kinds).sort().map((k) => '<tr><td><a href="' + (CAT.kind_pages[k] || "#") + '"><code translate="no">' + k + '</code></a></td><td class="num">' + fmt(kinds[k], 0) + "</td></tr>").join("") + "</table>";
+    const badge = document.getElementById("status-badge");
+    if (!d || !d.rows.length) { badge.hidden = true; return empty(el); }
+    const n = { current: 0, due: 0, stale: 0 };
+    for (const r of d.rows) if (r.status in n) n[r.status] += 1; else if (r.status === "ended") n.current += 1;
+    badge.textContent = t("st_badge").replace("{current}", n.current).replace("{due}", n.due).replace("{stale}", n.stale);
+    badge.className = "badge " + (n.stale ? "stale" : n.due ? "due" : "current");
+    badge.hidden = false;
+    const page = (r) => CAT.source_pages && CAT.source_pages[r.table];
+    const name = (r) => '<code translate="no">' + esc(r.table.replace(/^core_/, "")) + "</code>";
+    el.innerHTML = '<table class="status stack"><tr><th>' + t("st_table") + "</th><th>" + t("st_status") + "</th><th>" + t("st_latest") + "</th><th>" + t("st_expected") + '</th><th class="num">' + t("st_behind") + "</th><th>" + t("st_note") + "</th></tr>" +
+      d.rows.map((r) => '<tr class="st-' + esc(r.status) + '"><td>' + (page(r) ? '<a href="' + esc(page(r)) + '">' + name(r) + "</a>" : name(r)) + '</td><td class="st" data-h="' + esc(t("st_status")) + '">' + esc(t("st_" + r.status)) + '</td><td data-h="' + esc(t("st_latest")) + '">' + esc(r.latest || "–") + '</td><td data-h="' + esc(t("st_expected")) + '">' + esc(r.expected || "–") + '</td><td class="num" data-h="' + esc(t("st_behind")) + '">' + (r.months_behind === null || r.months_behind === undefined ? "–" : fmt(r.months_behind, 0)) + "</td><td><small>" + esc(r.note) + "</small></td></tr>").join("") + "</table>";
   }
 
   function labels() {
@@ -434,7 +474,7 @@
     writeUrl();
     document.body.dataset.ready = "false";
     await Promise.all([
-      headline(), series(), map(), disappearances(), municipal(), federal(),
+      headline(), series(), map(), hotspots(), disappearances(), municipal(), federal(),
       seizures(), simple("c-overdoses", "overdoses", t("deaths"), "overdose_deaths", t("overdoses_title")),
       simple("c-encounters", "encounters", t("encounters"), "southwest_border_encounters", t("encounters_title")),
       scorecard(), ledger(), evaluation(), audit(), indices(), claims(), sources(),
