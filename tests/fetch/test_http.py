@@ -27,6 +27,7 @@ SERVED = {
 
 class Handler(BaseHTTPRequestHandler):
     hits: dict[str, int] = {}
+    ranges: list[str | None] = []
 
     def log_message(self, *args):  # keep test output quiet
         pass
@@ -45,6 +46,26 @@ class Handler(BaseHTTPRequestHandler):
             return
         if self.path.startswith("/missing/"):
             self.send_error(404)
+            return
+        if self.path.startswith(("/resume/", "/norange/")):  # cut off once, then (for /resume/) the rest by Range
+            Handler.ranges.append(self.headers.get("Range"))
+            wanted = self.headers.get("Range")
+            if wanted and self.path.startswith("/resume/"):
+                start = int(wanted.split("=")[1].split("-")[0])
+                self.send_response(206)
+                self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+                self.send_header("Content-Length", str(len(body) - start))
+                self.send_header("Accept-Ranges", "bytes")
+                self.end_headers()
+                self.wfile.write(body[start:])
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Accept-Ranges", "bytes")
+            self.end_headers()
+            self.wfile.write(body if n > 1 and self.path.startswith("/norange/") else body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
             return
         if self.path.startswith("/page/"):  # a bot-check or login page where the file should be
             page = b"\n<!DOCTYPE html><html><head><title>Un momento</title></head><body>...</body></html>"
@@ -234,3 +255,29 @@ def test_looks_like_html():
     assert looks_like_html(b"<div>oops</div>", "text/html; charset=utf-8")
     assert not looks_like_html(b"anio,clave_ent\n2020,01\n", "text/html")  # a CSV mislabelled by its server
     assert not looks_like_html(b"\x1f\x8b\x08\x00")
+
+
+def test_a_download_cut_off_resumes_from_the_byte_it_stopped_at(server, tmp_path):
+    """The server sends half the file and drops the connection; the next attempt asks for the rest (Range) and the
+    file is whole, with the whole file's sha256."""
+    Handler.ranges.clear()
+    whole = CONAPO_STATE.read_bytes()
+    got = download(f"{server}/resume/conapo.csv.gz", tmp_path, retries=2, backoff=0)
+    assert got.resumed and got.attempts == 2
+    assert got.path.read_bytes() == whole and got.sha256 == hashlib.sha256(whole).hexdigest()
+    assert Handler.ranges == [None, f"bytes={len(whole) // 2}-"]
+    assert [p.name for p in tmp_path.iterdir()] == [got.path.name]
+
+
+def test_a_server_that_ignores_range_sends_it_all_again_and_the_file_is_still_whole(server, tmp_path):
+    Handler.ranges.clear()
+    whole = CONAPO_STATE.read_bytes()
+    got = download(f"{server}/norange/conapo.csv.gz", tmp_path, retries=2, backoff=0)
+    assert not got.resumed and got.path.read_bytes() == whole
+    assert Handler.ranges[1] is not None  # it was asked for the rest, and answered 200 with everything
+
+
+def test_a_download_that_never_completes_leaves_no_partial_file(server, tmp_path):
+    with pytest.raises(FetchError, match="truncated body"):
+        download(f"{server}/truncated/conapo.csv.gz", tmp_path, retries=1, backoff=0)
+    assert list(tmp_path.iterdir()) == []

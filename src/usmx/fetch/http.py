@@ -3,7 +3,9 @@
 A download streams to ``<raw>/<source>/.<random>.part``, hashing as it goes; it is checked against the server's
 Content-Length (a body cut short is an error, not a smaller file) and against ``sha256`` when the caller gives one;
 the caller renames it into place under its content hash. Transient failures (connection errors, timeouts, HTTP 429
-and 5xx) are retried with exponential backoff. Nothing is stored from a failed download.
+and 5xx) are retried with exponential backoff; a body cut off by a server that accepts ranges is resumed from the
+byte it stopped at (``Range``), and started over where the server sends the whole file again. Nothing is stored from
+a failed download.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import httpx
@@ -63,6 +66,7 @@ class Downloaded:
     sha256: str
     bytes: int
     attempts: int
+    resumed: bool = False  # the last attempt continued a cut-off one (HTTP Range)
 
 
 def download(
@@ -96,20 +100,34 @@ def download(
         follow_redirects=True, timeout=timeout, headers={"User-Agent": f"usmx/{__version__} (+open data observatory)"}
     )
 
+    # a transient failure after some bytes keeps them: the next attempt asks for the rest (HTTP Range) and
+    # appends, when the server honours it (206 from the right offset), else starts over
+    part: dict[str, Any] = {}
+
     def attempt(n: int) -> Downloaded:
-        fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=".", suffix=f".{os.getpid()}.part")
-        tmp = Path(tmp_name)
+        if part:
+            tmp, size, digest, head = part["path"], part["size"], part["digest"], part["head"]
+            headers = {"Range": f"bytes={size}-"}
+        else:
+            fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=".", suffix=f".{os.getpid()}.part")
+            os.close(fd)
+            tmp, size, digest, head = Path(tmp_name), 0, hashlib.sha256(), b""
+            headers = {}
         try:
-            digest = hashlib.sha256()
-            size = 0
-            head = b""
-            with os.fdopen(fd, "wb") as out, client.stream("GET", url) as resp:
+            with open(tmp, "r+b") as out, client.stream("GET", url, headers=headers) as resp:
                 if resp.status_code in RETRY_STATUS:
                     raise Retry(f"HTTP {resp.status_code}")
                 if resp.status_code >= 400:
                     raise FetchError(f"{url}: the server answered HTTP {resp.status_code}; check the URL.")
                 expected = resp.headers.get("Content-Length")
                 total = int(expected) if expected and expected.isdigit() else None
+                if headers and resp.status_code == 206 and _range_start(resp) == size:
+                    out.seek(size)
+                    total = size + total if total is not None else _range_total(resp)
+                else:  # a fresh start (or a server that ignores Range: it sends the whole file again)
+                    out.seek(0)
+                    out.truncate()
+                    size, digest, head = 0, hashlib.sha256(), b""
                 if resp.headers.get("Content-Encoding") not in (None, "identity"):
                     total = None  # Content-Length counts compressed bytes; httpx hands us decoded ones
                 if total is not None and total > max_bytes:
@@ -117,26 +135,35 @@ def download(
                         f"{url}: the server announces {total:,} bytes, more than the {max_bytes:,} "
                         "allowed; nothing was stored (raise the limit with USMX_MAX_DOWNLOAD_BYTES)."
                     )
-                for chunk in resp.iter_raw() if total is not None else resp.iter_bytes():
-                    out.write(chunk)
-                    digest.update(chunk)
-                    if len(head) < 1024:
-                        head += chunk[: 1024 - len(head)]
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise FetchError(
-                            f"{url}: the body passed {max_bytes:,} bytes; nothing was stored (raise "
-                            "the limit with USMX_MAX_DOWNLOAD_BYTES)."
-                        )
-                    if time.monotonic() - started > deadline:
-                        raise FetchError(
-                            f"{url}: the download took longer than {deadline:,.0f} s in all; nothing "
-                            "was stored (USMX_DOWNLOAD_DEADLINE sets the limit)."
-                        )
-                    if progress:
-                        progress("downloading", size, total)
-            if total is not None and size != total:
-                raise Retry(f"truncated body: {size:,} of {total:,} bytes")
+                try:
+                    for chunk in resp.iter_raw() if total is not None else resp.iter_bytes():
+                        out.write(chunk)
+                        digest.update(chunk)
+                        if len(head) < 1024:
+                            head += chunk[: 1024 - len(head)]
+                        size += len(chunk)
+                        if size > max_bytes:
+                            raise FetchError(
+                                f"{url}: the body passed {max_bytes:,} bytes; nothing was stored (raise "
+                                "the limit with USMX_MAX_DOWNLOAD_BYTES)."
+                            )
+                        if time.monotonic() - started > deadline:
+                            raise FetchError(
+                                f"{url}: the download took longer than {deadline:,.0f} s in all; nothing "
+                                "was stored (USMX_DOWNLOAD_DEADLINE sets the limit)."
+                            )
+                        if progress:
+                            progress("downloading", size, total)
+                    if total is not None and size != total:
+                        raise Retry(f"truncated body: {size:,} of {total:,} bytes")
+                except (Retry, httpx.TransportError):
+                    out.flush()
+                    if size and resp.headers.get("Accept-Ranges", "").lower() == "bytes":
+                        part.update(path=tmp, size=size, digest=digest, head=head)  # resumed by the next attempt
+                    else:
+                        part.clear()
+                        tmp.unlink(missing_ok=True)
+                    raise
             if size == 0:
                 raise FetchError(f"{url}: the server sent an empty body.")
             if looks_like_html(head, resp.headers.get("Content-Type", "")):
@@ -148,8 +175,14 @@ def download(
             got = digest.hexdigest()
             if sha256 and got != sha256.lower():
                 raise FetchError(f"{url}: sha256 {got} does not match the expected {sha256}; nothing was stored.")
-            return Downloaded(url, tmp, got, size, n)
+            part.clear()
+            return Downloaded(url, tmp, got, size, n, resumed=bool(headers) and resp.status_code == 206)
+        except (Retry, httpx.TransportError):
+            if not part:
+                tmp.unlink(missing_ok=True)
+            raise
         except BaseException:
+            part.clear()
             tmp.unlink(missing_ok=True)
             raise
 
@@ -161,8 +194,24 @@ def download(
             lambda last: f"{url}: download failed after {retries + 1} attempts ({last}); nothing was stored.",
         )
     finally:
+        if part:  # every attempt failed: the bytes kept for a resume go too
+            part["path"].unlink(missing_ok=True)
         if own:
             client.close()
+
+
+def _range_start(resp: httpx.Response) -> int | None:
+    """The first byte of a 206 answer (``Content-Range: bytes START-END/TOTAL``)."""
+    value = resp.headers.get("Content-Range", "")
+    try:
+        return int(value.split()[1].split("-")[0])
+    except (IndexError, ValueError):
+        return None
+
+
+def _range_total(resp: httpx.Response) -> int | None:
+    value = resp.headers.get("Content-Range", "").rsplit("/", 1)[-1]
+    return int(value) if value.isdigit() else None
 
 
 def retrying(attempt, retries: int, backoff: float, failure):
