@@ -78,7 +78,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("engines", "evaluate"),
     ("indicators",),
     ("evidence",),
-    ("report", "snapshot", "demo"),
+    ("report", "snapshot", "demo", "update"),
     ("api",),
     ("web",),
     ("cli",),

@@ -434,6 +434,13 @@ class Observatory:
             result.loads = self._ingest_fetched(result.stored, progress)
         return result
 
+    def update(self, sources: list[str] | None = None, *, bases=None, progress=None, report=None) -> list:
+        """Check each source (catalog/updates.yaml) for a newer release and load what is new (:mod:`usmx.update`);
+        returns one :class:`~usmx.update.SourceUpdate` per source."""
+        from . import update
+
+        return update.run(self.db, self.raw, self.scratch, sources, bases=bases, progress=progress, report=report)
+
     def _ingest_fetched(self, fetched: list, progress: Progress | None = None) -> list[LoadResult]:
         with warehouse.opened(self.db) as con:
             items = [(f.path, f.kind, f.origin) for f in fetched]

@@ -75,5 +75,43 @@ def fetch(
         raise FetchError(f"{len(res.failed)} files failed; run the same command again to resume.")
 
 
+def update(
+    sources: Annotated[
+        list[str] | None,
+        typer.Argument(help="Sources to check (default: every one usmx can discover): " + _sources() + "."),
+    ] = None,
+    page: Annotated[
+        str | None,
+        typer.Option(help="With one source: read its page (or API) at this address instead of the publisher's."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Check each source for a newer release and load what is new.
+
+    Each source's page or API is read for the links of its current files (catalog/updates.yaml); a release the
+    warehouse already holds is left alone, a new one is downloaded (resumable, checked) and loaded like `usmx
+    fetch`. A load changes only the months and places the release covers. One source that cannot be checked is
+    reported and the others go on; the exit code is then 2.
+    """
+    if page and (not sources or len(sources) != 1):
+        raise UsmxError("--page takes exactly one source (the page is that source's).")
+    obs = observatory(db)
+    bases = {sources[0]: {"page": page}} if page and sources else None
+    with Reporter("update") as rep:
+        results = obs.update(
+            sources or None, bases=bases, progress=rep, report=lambda r: out.print(r.line, highlight=False)
+        )
+    failed = [r.source for r in results if r.failed]
+    if failed:
+        raise FetchError(f"{len(failed)} of {len(results)} sources could not be checked: {', '.join(failed)}.")
+
+
+def _sources() -> str:
+    from ..fetch.discover import sources
+
+    return ", ".join(sources())
+
+
 def register(app: typer.Typer) -> None:
     app.command()(fetch)
+    app.command()(update)

@@ -81,6 +81,7 @@ def download(
     client: httpx.Client | None = None,
     max_bytes: int | None = None,
     deadline: float | None = None,
+    confirmed: bool = False,
 ) -> Downloaded:
     """Stream ``url`` to a temporary file in ``dest_dir`` and verify it. The caller renames it into place.
 
@@ -167,6 +168,9 @@ def download(
             if size == 0:
                 raise FetchError(f"{url}: the server sent an empty body.")
             if looks_like_html(head, resp.headers.get("Content-Type", "")):
+                confirm = drive_confirmation(tmp, url) if size < (1 << 20) and not confirmed else None
+                if confirm:
+                    raise _Follow(confirm)
                 raise FetchError(
                     f"{url}: the server sent a web page (HTML), not a data file: a login, error or bot-check page, "
                     "or a link to a page rather than to the file. Nothing was stored; open the address in a browser, "
@@ -193,6 +197,12 @@ def download(
             backoff,
             lambda last: f"{url}: download failed after {retries + 1} attempts ({last}); nothing was stored.",
         )
+    except _Follow as follow:  # Google Drive's confirmation page for a large file: its form names the file's link
+        return download(
+            follow.url, dest_dir, retries=retries, backoff=backoff, timeout=timeout, sha256=sha256,
+            progress=progress, client=client, max_bytes=max_bytes, deadline=deadline,
+            confirmed=True,
+        )  # fmt: skip
     finally:
         if part:  # every attempt failed: the bytes kept for a resume go too
             part["path"].unlink(missing_ok=True)
@@ -239,6 +249,48 @@ def retrying(attempt, retries: int, backoff: float, failure):
 
 class Retry(Exception):
     pass
+
+
+class _Follow(Exception):
+    """The answer was a confirmation page whose form leads to the file: download from ``url`` instead."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.url = url
+
+
+def drive_confirmation(page: Path, url: str) -> str | None:
+    """The file's link on Google Drive's "can't scan this file for viruses" page (a form ``download-form`` whose
+    hidden inputs name the file and a confirmation token, or an older page's ``uc-download-link``), or None."""
+    from html.parser import HTMLParser
+    from urllib.parse import urlencode, urljoin
+
+    class Form(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.action: str | None = None
+            self.inputs: dict[str, str] = {}
+            self.link: str | None = None
+            self._in = False
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            a = {k: v or "" for k, v in attrs}
+            if tag == "form" and a.get("id") == "download-form":
+                self.action, self._in = a.get("action"), True
+            elif tag == "input" and self._in and a.get("type") == "hidden" and a.get("name"):
+                self.inputs[a["name"]] = a.get("value", "")
+            elif tag == "a" and a.get("id") == "uc-download-link":
+                self.link = a.get("href")
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "form":
+                self._in = False
+
+    form = Form()
+    form.feed(page.read_text("utf-8", "replace"))
+    if form.action and form.inputs.get("id"):
+        return f"{urljoin(url, form.action)}?{urlencode(form.inputs)}"
+    return urljoin(url, form.link) if form.link else None
 
 
 class Budget:
