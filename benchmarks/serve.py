@@ -206,8 +206,9 @@ def main() -> int:
                        capture_output=True)  # fmt: skip
     port = _port()
     base = f"http://127.0.0.1:{port}"
+    log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed in the finally below; a pipe nobody reads fills up
     server = subprocess.Popen(["usmx", "serve", "--db", str(db), "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+                              stdout=subprocess.DEVNULL, stderr=log)  # fmt: skip
     try:
         for _ in range(300):
             try:
@@ -250,8 +251,13 @@ def main() -> int:
         _swap(port, db, tmp, args.clients, args.swap_seconds)
         return 0  # the targets are reported, not enforced: timings belong to the machine they are measured on
     finally:
+        died = server.poll()
         server.terminate()
         server.wait(10)
+        log.close()
+        if died is not None:  # the server stopped by itself: say how
+            tail = (tmp / "server.log").read_text("utf-8", "replace")[-4000:]
+            print(f"the server exited with {died}; its last words:\n{tail}", file=sys.stderr)
 
 
 if __name__ == "__main__":
