@@ -36,6 +36,7 @@ def test_every_core_table_has_a_release_cadence_and_notes_in_both_languages():
     assert set(releases) == set(catalog.tables())
     for r in releases.values():
         assert r.note_en and r.note_es and r.note_en != r.note_es
+        assert r.label_en and r.label_es and r.label_en != r.label_es
 
 
 @pytest.mark.parametrize(

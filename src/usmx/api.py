@@ -192,22 +192,14 @@ class Observatory:
             return warehouse.history(con) if history else warehouse.ledger(con, newest_first=True)
 
     def status(self, lang: str = "en") -> list[dict[str, Any]]:
-        """How current each core table is (catalog/releases.yaml against the load ledger, as of
-        :func:`usmx.config.today`): its newest period loaded, the newest its publisher should have released by now,
-        the months between, the vintage and load date, the publisher's cadence and lag, and a status: current, ended
-        (a closed series, complete), due (one release behind), stale (more), not judged (no cadence) or not loaded.
-        ``note`` says in ``lang`` what the table is and where its publisher releases it."""
-        from . import i18n
+        """How current each core table is, as of :func:`usmx.config.today` (:func:`usmx.warehouse.freshness.status`
+        in ``lang``): newest period loaded, newest due by now, months behind, cadence, lag and a status."""
         from .warehouse import freshness
 
         self._require()
         with warehouse.opened(self.db, read_only=True) as con:
             rows = warehouse.ledger_rows(con)
-        lang = i18n.lang_of(lang)
-        return [
-            {**{k: v for k, v in r.items() if not k.startswith("note_")}, "note": r[f"note_{lang}"]}
-            for r in freshness.status(rows, config.today())
-        ]
+        return freshness.status_in(rows, config.today(), lang)
 
     def unload(self, load_id: int) -> dict:
         """Revert one load: its rows leave the warehouse, the cells it covered come back from older releases, its

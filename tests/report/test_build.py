@@ -238,10 +238,15 @@ def test_the_header_names_the_oldest_evidence_the_report_relies_on(html_both):
     found = re.findall(r'<p class="meta oldest ([a-z]*)">([^<]*)</p>', text)
     assert (
         "stale",
-        "Oldest evidence this report relies on: INEGI, to 2012 (stale; 2025 should be out by now).",
+        "Oldest evidence this report relies on: INEGI homicides by year of registration, to 2012 (stale; 2025 "
+        "should be out by now).",
     ) in found
     assert any(
-        s.startswith("La evidencia más antigua en que se apoya este reporte: INEGI, hasta 2012") for _, s in found
+        s.startswith(
+            "La evidencia más antigua en que se apoya este reporte: Homicidios del INEGI por año de registro, "
+            "hasta 2012"
+        )
+        for _, s in found
     )
     # the folded table lists the tables the report read, with their status, and none it did not read
     folded = text[text.index('<details class="status">') :]

@@ -460,6 +460,8 @@ class Release(Bilingual):
     anchor: str | None
     ends: str | None
     judge: str
+    label_en: str
+    label_es: str
     note_en: str
     note_es: str
 
@@ -484,6 +486,8 @@ def releases() -> dict[str, Release]:
             anchor=str(spec["anchor"]) if spec.get("anchor") else None,
             ends=str(spec["ends"]) if spec.get("ends") else None,
             judge=spec.get("judge", "period"),
+            label_en=spec["label_en"],
+            label_es=spec["label_es"],
             note_en=spec["note_en"],
             note_es=spec["note_es"],
         )

@@ -17,12 +17,12 @@ from pathlib import Path
 from string import Template
 from typing import Protocol
 
-from .. import catalog, i18n
+from .. import i18n
 from .._version import __version__
 from ..errors import UsmxError
 from ..i18n import t
 from .data import ReportData
-from .html import KIND_LABELS, esc
+from .html import esc
 from .html import table as html_table
 
 
@@ -84,9 +84,8 @@ def freshness(data: ReportData, lang: str) -> str:
     oldest = data.oldest_evidence()
     if oldest is None:
         return ""
-    spec = catalog.table(oldest["table"])
     words = {
-        "table": KIND_LABELS.get(spec.kind, spec.name),
+        "table": oldest[f"label_{lang}"],
         "end": oldest["latest"],
         "status": t(f"status_{oldest['status']}", lang),
         "expected": oldest["expected"],

@@ -98,6 +98,8 @@ def judge(release: catalog.Release, loads: list[dict], today: date) -> dict[str,
     return {
         "source": spec.source,
         "table": spec.name,
+        "label_en": release.label_en,
+        "label_es": release.label_es,
         "status": status,
         "latest": _label(latest, yearly and release.judge != "release"),
         "expected": _label(want, yearly),
@@ -120,6 +122,21 @@ def status(ledger_rows: list[dict], today: date) -> list[dict[str, Any]]:
             current.setdefault(r["table_name"], []).append(r)
     rows = [judge(rel, current.get(name, []), today) for name, rel in catalog.releases().items()]
     return sorted(rows, key=lambda r: (r["source"], r["table"]))
+
+
+def status_in(ledger_rows: list[dict], today: date, lang: str) -> list[dict[str, Any]]:
+    """:func:`status` with its label and note in ``lang`` (``label``, ``note``), as the CLI and the API show it."""
+    from .. import i18n
+
+    lang = i18n.lang_of(lang)
+    return [
+        {
+            **{k: v for k, v in r.items() if not k.startswith(("note_", "label_"))},
+            "label": r[f"label_{lang}"],
+            "note": r[f"note_{lang}"],
+        }  # fmt: skip
+        for r in status(ledger_rows, today)
+    ]
 
 
 def oldest(rows: list[dict[str, Any]], tables: set[str] | None = None) -> dict[str, Any] | None:

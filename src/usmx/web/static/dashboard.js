@@ -449,7 +449,7 @@
     badge.className = "badge " + (n.stale ? "stale" : n.due ? "due" : "current");
     badge.hidden = false;
     const page = (r) => CAT.source_pages && CAT.source_pages[r.table];
-    const name = (r) => '<code translate="no">' + esc(r.table.replace(/^core_/, "")) + "</code>";
+    const name = (r) => esc(r.label || "") + '<br><small><code translate="no">' + esc(r.table.replace(/^core_/, "")) + "</code></small>";
     el.innerHTML = '<table class="status stack"><tr><th>' + t("st_table") + "</th><th>" + t("st_status") + "</th><th>" + t("st_latest") + "</th><th>" + t("st_expected") + '</th><th class="num">' + t("st_behind") + "</th><th>" + t("st_note") + "</th></tr>" +
       d.rows.map((r) => '<tr class="st-' + esc(r.status) + '"><td>' + (page(r) ? '<a href="' + esc(page(r)) + '">' + name(r) + "</a>" : name(r)) + '</td><td class="st" data-h="' + esc(t("st_status")) + '">' + esc(t("st_" + r.status)) + '</td><td data-h="' + esc(t("st_latest")) + '">' + esc(r.latest || "–") + '</td><td data-h="' + esc(t("st_expected")) + '">' + esc(r.expected || "–") + '</td><td class="num" data-h="' + esc(t("st_behind")) + '">' + (r.months_behind === null || r.months_behind === undefined ? "–" : fmt(r.months_behind, 0)) + "</td><td><small>" + esc(r.note) + "</small></td></tr>").join("") + "</table>";
   }
