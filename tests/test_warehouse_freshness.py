@@ -148,6 +148,7 @@ def test_usmx_status_on_the_demo(loaded_db, monkeypatch):
     assert table.exit_code == 0 and re.search(r"core_sesnsp__state_victims_monthly\s+stale\s+2025-06", table.output)
     spanish = CliRunner().invoke(app, ["status", "--db", str(loaded_db), "--lang", "es"])
     assert "desactualizada" in spanish.output and " stale " not in spanish.output
+    assert spanish.output.split()[0] == "fuente" and "meses de atraso" in spanish.output.splitlines()[0]
     assert cli.main(["status", "--db", str(loaded_db), "--lang", "fr"]) == 2
 
 

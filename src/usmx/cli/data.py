@@ -178,9 +178,13 @@ def status(
     if format is Format.json:
         write_text(json.dumps(rows, indent=1, ensure_ascii=False), output)
         return
-    if format is Format.table:
-        rows = [{**r, "status": i18n.t(f"status_{r['status']}", lang)} for r in rows]
-        rows = [{k: v for k, v in r.items() if k not in ("every_months", "lag_months", "loaded_at")} for r in rows]
+    if format is Format.table:  # for people: the words of the language asked for, headers included
+        keys = ("source", "table", "status", "latest", "expected", "months_behind", "vintage", "files", "label", "note")
+        rows = [
+            {(i18n.t(f"status_{k}", lang) if lang == "es" else k):
+             (i18n.t(f"status_{r['status']}", lang) if k == "status" else r[k]) for k in keys}
+            for r in rows
+        ]  # fmt: skip
     emit(pa.Table.from_pylist(rows), format, output)
 
 
