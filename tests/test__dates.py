@@ -38,3 +38,13 @@ def test_month_start_next_month_and_month_end(day, start, following, end):
 )
 def test_add_months(day, months, expected):
     assert add_months(day, months) == expected
+
+
+def test_month_index_months_between_and_back():
+    from usmx._dates import month_index, month_of, months_between
+
+    assert months_between(date(2023, 12, 1), date(2025, 6, 30)) == 18
+    assert months_between(date(2025, 6, 1), date(2023, 12, 31)) == -18
+    assert months_between(date(2024, 2, 29), date(2024, 2, 1)) == 0
+    assert month_of(month_index(date(2026, 12, 6))) == date(2026, 12, 1)
+    assert month_of(month_index(date(2000, 1, 31)) - 1) == date(1999, 12, 1)

@@ -25,3 +25,18 @@ def add_months(day: date, months: int) -> date:
     every month has the day."""
     m = day.month - 1 + months
     return date(day.year + m // 12, m % 12 + 1, min(day.day, 28))
+
+
+def month_index(day: date) -> int:
+    """``day``'s month as a count of months (January of year 0 is 0), for arithmetic on months."""
+    return day.year * 12 + day.month - 1
+
+
+def month_of(index: int) -> date:
+    """The first day of the month :func:`month_index` numbers ``index``."""
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(start: date, end: date) -> int:
+    """Whole months from ``start``'s month to ``end``'s (negative if ``end`` is earlier)."""
+    return month_index(end) - month_index(start)

@@ -13,7 +13,7 @@ import ibis
 import pyarrow as pa
 
 from .. import catalog, i18n
-from .._dates import month_end
+from .._dates import month_end, months_between
 from ..errors import UsmxError
 from . import indicator
 from ._common import (
@@ -395,7 +395,7 @@ def records(con, feminicide: bool = False) -> pa.Table:
                 "state": names[code],
                 "worst_month": worst_month,
                 "value": s[worst_month],
-                "months_ago": (latest.year - worst_month.year) * 12 + latest.month - worst_month.month,
+                "months_ago": months_between(worst_month, latest),
                 "worst_year": worst_year,
                 "worst_year_value": complete.get(worst_year) if worst_year is not None else None,
                 "latest_month": latest,

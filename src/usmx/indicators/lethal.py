@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 
 from .. import catalog
+from .._dates import months_between
 from . import indicator
 from ._common import VICTIMS, check_by, check_state, in_group, table_or_none
 
@@ -38,7 +39,7 @@ MAX_AGE = 24
 
 
 def _age(period: date, last: date) -> int:
-    return (last.year - period.year) * 12 + last.month - period.month
+    return months_between(period, last)
 
 
 def completeness(extracts: list[dict[date, float]]) -> dict[int, tuple[float, float, float]]:

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Protocol
 
 from .. import catalog, config, i18n
+from .._dates import months_between
 from ..i18n import t
 
 #: how the report names each kind of file in its source lines
@@ -78,7 +79,7 @@ def source_line(data: HasVintages, kinds: list[str], lang: str) -> str:
         # behind means the table's evidence ends early, not that one older file of it does
         end, newest = data.table_end(k), data.data_end()
         if end and newest and end < today:
-            behind = (newest.year - end.year) * 12 + newest.month - end.month
+            behind = months_between(end, newest)
             if behind > STALE_MONTHS:
                 why = t("stale", lang, end=i18n.month(end, lang), months=behind)
                 parts[-1] += f' <span class="stale">{esc(why)}</span>'

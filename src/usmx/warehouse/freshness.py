@@ -13,17 +13,10 @@ from datetime import date
 from typing import Any
 
 from .. import catalog
+from .._dates import month_index, month_of
 
 #: the statuses, best first (the order the CLI and the dashboard sort by within a source)
 STATUSES = ("current", "ended", "due", "stale", "not_judged", "not_loaded")
-
-
-def month_index(d: date) -> int:
-    return d.year * 12 + d.month - 1
-
-
-def month_of(index: int) -> date:
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def _parse_month(text: str) -> int:

@@ -27,6 +27,7 @@ from functools import cache
 from typing import Any
 
 from ... import catalog, config, i18n
+from ..._dates import months_between
 from ...errors import UsmxError
 from . import rules
 
@@ -118,7 +119,7 @@ def evaluate_one(ev, key: str, langs: tuple[str, ...] = ("es", "en")) -> dict[st
 
 
 def _months(a: date, b: date) -> int:
-    return (b.year - a.year) * 12 + b.month - a.month
+    return months_between(a, b)
 
 
 def about_until(s: dict[str, Any], today: date) -> date:
