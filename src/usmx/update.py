@@ -48,8 +48,8 @@ def _held(con: Any, release: _discover.Release) -> bool:
     """The warehouse holds this release: a current load of the target's kind whose origin names its version."""
     kind = fetch.targets()[release.target].kind
     rows = con.execute(
-        "SELECT file_name FROM loads WHERE is_current AND kind = ? AND file_name LIKE ?",
-        [kind, f"%{_tag(release.version)}%"],
+        "SELECT file_name FROM loads WHERE is_current AND kind = ? AND contains(file_name, ?)",
+        [kind, _tag(release.version)],  # contains, not LIKE: a version may hold _ or %
     ).fetchall()
     return bool(rows)
 
